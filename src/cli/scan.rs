@@ -1,0 +1,104 @@
+//! `trailhound scan`.
+
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::cli::args::{OutputFormat, ScanArgs};
+use crate::cli::{progress, ExitCode};
+use crate::ingest::{self, IngestOptions};
+use crate::report::table;
+use crate::summary::{EventStats, FileProblem, Summary};
+
+pub fn run(args: &ScanArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let (files, path_errors) = ingest::expand_paths(&args.paths);
+    let path_problems: Vec<FileProblem> = path_errors
+        .iter()
+        .map(|e| FileProblem {
+            file: e.path.clone(),
+            error: e.error.clone(),
+        })
+        .collect();
+    for p in &path_problems {
+        eprintln!("trailhound: {}: {}", p.file, p.error);
+    }
+    if files.is_empty() {
+        eprintln!("trailhound: no input files to read");
+        return Ok(ExitCode::NoInput);
+    }
+    let total_bytes: u64 = files.iter().map(|f| f.size).sum();
+    let bar = (!args.quiet && std::io::stderr().is_terminal())
+        .then(|| progress::Bar::new(files.len(), total_bytes));
+    let mut opts = IngestOptions::default();
+    if let Some(t) = args.threads {
+        opts.threads = t.max(1);
+    }
+    if let Some(b) = bar.clone() {
+        opts.progress = Some(Box::new(move |done, bytes| b.update(done, bytes)));
+    }
+    let (sinks, report) = ingest::run(&files, &opts, EventStats::default);
+    if let Some(b) = &bar {
+        b.finish();
+    }
+    let mut stats = EventStats::default();
+    for s in sinks {
+        stats.merge(s);
+    }
+    for p in report.problems() {
+        eprintln!("trailhound: {p}");
+    }
+    let summary = Summary::new(&stats, &report, &path_problems);
+    let elapsed = started.elapsed().as_secs_f64();
+
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if to_terminal {
+        OutputFormat::Table
+    } else {
+        OutputFormat::Jsonl
+    });
+    let text = match format {
+        OutputFormat::Table => table::summary(&summary, elapsed, report.bytes_read),
+        OutputFormat::Jsonl => {
+            let mut s = serde_json::to_string(&summary)?;
+            s.push('\n');
+            s
+        }
+        OutputFormat::Json => {
+            let doc = serde_json::json!({ "summary": summary });
+            let mut s = serde_json::to_string_pretty(&doc)?;
+            s.push('\n');
+            s
+        }
+    };
+    write_output(args.output.as_deref(), text.as_bytes())?;
+
+    if !report.any_readable() {
+        eprintln!("trailhound: none of the inputs could be read");
+        return Ok(ExitCode::NoInput);
+    }
+    if args.strict && (summary.skipped > 0 || !summary.file_errors.is_empty()) {
+        eprintln!(
+            "trailhound: --strict: {} record(s) skipped, {} file(s) not read",
+            summary.skipped,
+            summary.file_errors.len()
+        );
+        return Ok(ExitCode::Findings);
+    }
+    Ok(ExitCode::Ok)
+}
+
+fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
+    match path {
+        Some(p) => {
+            std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}

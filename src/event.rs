@@ -1,0 +1,599 @@
+//! The normalised access event — the one currency between formats and detectors.
+//!
+//! Parsers never allocate a `String` per event: every text field of an [`AccessEvent`] is a
+//! [`Span`] into its [`Batch`], pointing either at the decoded input bytes (zero copy) or at the
+//! batch's arena (for JSON strings with escapes and for strings trailhound builds, such as the
+//! role ARN of an S3 access-log requester). A batch owns both, so events travel between threads
+//! as one allocation per few thousand events.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+/// The cloud an event comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Aws,
+    Gcp,
+    Azure,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Aws => "aws",
+            Provider::Gcp => "gcp",
+            Provider::Azure => "azure",
+        }
+    }
+}
+
+/// Format ids as DESIGN.md gives them: the `by_format` keys and the module names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    AwsCloudtrail,
+    S3Access,
+    GcsAudit,
+    GcsUsage,
+    AzureBlobLogs,
+    AzureActivity,
+    AzureStorageAnalytics,
+}
+
+impl Format {
+    pub const ALL: [Format; 7] = [
+        Format::AwsCloudtrail,
+        Format::S3Access,
+        Format::GcsAudit,
+        Format::GcsUsage,
+        Format::AzureBlobLogs,
+        Format::AzureActivity,
+        Format::AzureStorageAnalytics,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Format::AwsCloudtrail => "aws_cloudtrail",
+            Format::S3Access => "s3_access",
+            Format::GcsAudit => "gcs_audit",
+            Format::GcsUsage => "gcs_usage",
+            Format::AzureBlobLogs => "azure_blob_logs",
+            Format::AzureActivity => "azure_activity",
+            Format::AzureStorageAnalytics => "azure_storage_analytics",
+        }
+    }
+
+    pub fn provider(self) -> Provider {
+        match self {
+            Format::AwsCloudtrail | Format::S3Access => Provider::Aws,
+            Format::GcsAudit | Format::GcsUsage => Provider::Gcp,
+            Format::AzureBlobLogs | Format::AzureActivity | Format::AzureStorageAnalytics => {
+                Provider::Azure
+            }
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// What an API call does to storage, independent of the cloud.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionClass {
+    Read,
+    Write,
+    Delete,
+    List,
+    Permission,
+    Config,
+    Logging,
+    Auth,
+    #[default]
+    Other,
+}
+
+impl ActionClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionClass::Read => "read",
+            ActionClass::Write => "write",
+            ActionClass::Delete => "delete",
+            ActionClass::List => "list",
+            ActionClass::Permission => "permission",
+            ActionClass::Config => "config",
+            ActionClass::Logging => "logging",
+            ActionClass::Auth => "auth",
+            ActionClass::Other => "other",
+        }
+    }
+}
+
+/// The kind of identity behind [`AccessEvent::principal`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalType {
+    /// IAM user, GCP user account, Azure AD user.
+    User,
+    /// AWS IAM role (assumed), reported by its role ARN.
+    Role,
+    /// AWS account root user.
+    Root,
+    /// Federated / SAML / web-identity users.
+    Federated,
+    /// A GCP service account or Azure service principal / managed identity.
+    ServiceAccount,
+    /// A cloud service acting on its own (AWS service principals, Google service agents).
+    Service,
+    /// A whole account (cross-account calls without an ARN, CloudTrail Insights).
+    Account,
+    /// Azure SAS token or account key, identified by its token hash.
+    Token,
+    /// No credentials: public / anonymous access.
+    Anonymous,
+    #[default]
+    Unknown,
+}
+
+impl PrincipalType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalType::User => "user",
+            PrincipalType::Role => "role",
+            PrincipalType::Root => "root",
+            PrincipalType::Federated => "federated",
+            PrincipalType::ServiceAccount => "service_account",
+            PrincipalType::Service => "service",
+            PrincipalType::Account => "account",
+            PrincipalType::Token => "token",
+            PrincipalType::Anonymous => "anonymous",
+            PrincipalType::Unknown => "unknown",
+        }
+    }
+}
+
+/// How the caller authenticated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// AWS SigV4/SigV2 header or query signature, GCP OAuth / HMAC, Azure OAuth bearer.
+    Signed,
+    /// Presigned URL / query-string authentication.
+    QueryString,
+    /// Azure SAS token (service, account or user-delegation).
+    Sas,
+    /// Azure shared account key.
+    AccountKey,
+    /// OAuth / Azure AD bearer token.
+    OAuth,
+    /// Console / web sign-in session.
+    Console,
+    /// Unsigned request.
+    Anonymous,
+    /// The service itself.
+    Service,
+    #[default]
+    Unknown,
+}
+
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Signed => "signed",
+            AuthMethod::QueryString => "query_string",
+            AuthMethod::Sas => "sas",
+            AuthMethod::AccountKey => "account_key",
+            AuthMethod::OAuth => "oauth",
+            AuthMethod::Console => "console",
+            AuthMethod::Anonymous => "anonymous",
+            AuthMethod::Service => "service",
+            AuthMethod::Unknown => "unknown",
+        }
+    }
+}
+
+/// A reference to text held by a [`Batch`]: input bytes or arena bytes.
+///
+/// Always valid UTF-8: spans are only made by [`Batch`] methods that check.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    start: u32,
+    len: u32,
+}
+
+const ARENA_BIT: u32 = 1 << 31;
+
+impl Span {
+    pub const EMPTY: Span = Span { start: 0, len: 0 };
+
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+}
+
+/// Where the raw record an event came from sits, for evidence.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RawRef {
+    /// Byte offset of the record in the decoded (decompressed) stream.
+    pub offset: u64,
+    /// 1-based line of the record start in the decoded stream.
+    pub line: u64,
+}
+
+/// One normalised access to cloud storage (or to the control plane around it).
+#[derive(Clone, Debug, Default)]
+pub struct AccessEvent {
+    /// Event time, nanoseconds since the Unix epoch, UTC.
+    pub time: i64,
+    pub format_index: u8,
+    pub action_class: ActionClass,
+    pub principal_type: PrincipalType,
+    pub auth: AuthMethod,
+    /// `Some(true)` when the session was MFA-authenticated.
+    pub mfa: Option<bool>,
+    pub read_only: Option<bool>,
+    /// HTTP status where the log gives one.
+    pub http_status: u16,
+    /// True when the call failed (error code, non-2xx/3xx status, denied).
+    pub error: bool,
+    pub source_ip: Option<IpAddr>,
+    pub bytes_out: Option<u64>,
+    pub bytes_in: Option<u64>,
+    /// AWS account / GCP project / Azure subscription and storage account.
+    pub account: Span,
+    pub region: Span,
+    /// Stable principal id (see DESIGN.md "Who the principal is").
+    pub principal: Span,
+    /// Kept aside: assumed-role session name, delegation chain, Azure UPN / display name.
+    pub principal_detail: Span,
+    /// Access key id, SAS / key token hash, HMAC key id.
+    pub credential: Span,
+    /// Signature version (SigV4...), TLS or auth detail.
+    pub signature: Span,
+    /// The raw source address text when it is not an IP (`s3.amazonaws.com`, `AWS Internal`).
+    pub source_host: Span,
+    pub user_agent: Span,
+    /// The raw API name: GetObject, storage.objects.get, GetBlob.
+    pub action: Span,
+    /// The service that logged it: s3.amazonaws.com, storage.googleapis.com, blob.
+    pub event_source: Span,
+    pub bucket: Span,
+    pub object: Span,
+    /// Error code (AccessDenied, NoSuchKey, PERMISSION_DENIED, 403...) or empty when ok.
+    pub status: Span,
+    pub request_id: Span,
+    /// Raw JSON (or raw text) of the request parameters, for rules that need the detail.
+    pub request: Span,
+    /// Raw JSON of the response / additional data where the log has it.
+    pub response: Span,
+    pub raw: RawRef,
+}
+
+/// An event with its text resolved: for evidence, reports and tests (not the hot path).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OwnedEvent {
+    pub time: String,
+    pub provider: &'static str,
+    pub source_format: &'static str,
+    pub account: String,
+    pub region: String,
+    pub principal: String,
+    pub principal_type: &'static str,
+    pub principal_detail: String,
+    pub auth: &'static str,
+    pub credential: String,
+    pub mfa: Option<bool>,
+    pub source_ip: Option<String>,
+    pub source_host: String,
+    pub user_agent: String,
+    pub action: String,
+    pub action_class: &'static str,
+    pub event_source: String,
+    pub bucket: String,
+    pub object: String,
+    pub bytes_out: Option<u64>,
+    pub bytes_in: Option<u64>,
+    pub status: String,
+    pub error: bool,
+    pub http_status: u16,
+    pub read_only: Option<bool>,
+    pub request_id: String,
+    pub offset: u64,
+    pub line: u64,
+}
+
+impl AccessEvent {
+    /// Resolves every field to owned text.
+    pub fn to_owned_event(&self, b: &Batch) -> OwnedEvent {
+        OwnedEvent {
+            time: crate::time::rfc3339(self.time),
+            provider: self.provider().as_str(),
+            source_format: self.format().id(),
+            account: b.str(self.account).to_string(),
+            region: b.str(self.region).to_string(),
+            principal: b.str(self.principal).to_string(),
+            principal_type: self.principal_type.as_str(),
+            principal_detail: b.str(self.principal_detail).to_string(),
+            auth: self.auth.as_str(),
+            credential: b.str(self.credential).to_string(),
+            mfa: self.mfa,
+            source_ip: self.source_ip.map(|ip| ip.to_string()),
+            source_host: b.str(self.source_host).to_string(),
+            user_agent: b.str(self.user_agent).to_string(),
+            action: b.str(self.action).to_string(),
+            action_class: self.action_class.as_str(),
+            event_source: b.str(self.event_source).to_string(),
+            bucket: b.str(self.bucket).to_string(),
+            object: b.str(self.object).to_string(),
+            bytes_out: self.bytes_out,
+            bytes_in: self.bytes_in,
+            status: b.str(self.status).to_string(),
+            error: self.error,
+            http_status: self.http_status,
+            read_only: self.read_only,
+            request_id: b.str(self.request_id).to_string(),
+            offset: self.raw.offset,
+            line: self.raw.line,
+        }
+    }
+
+    pub fn format(&self) -> Format {
+        Format::ALL[self.format_index as usize]
+    }
+
+    pub fn provider(&self) -> Provider {
+        self.format().provider()
+    }
+}
+
+/// Events of one stretch of one input, with the bytes their spans point into.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Index of the input file in the run's file table.
+    pub file: u32,
+    /// Decoded input bytes; spans without the arena bit point here.
+    pub(crate) input: Vec<u8>,
+    /// Unescaped and constructed strings.
+    pub(crate) arena: Vec<u8>,
+    pub events: Vec<AccessEvent>,
+}
+
+impl Batch {
+    pub fn new(file: u32) -> Self {
+        Batch {
+            file,
+            ..Default::default()
+        }
+    }
+
+    /// The text of a span.
+    pub fn str(&self, s: Span) -> &str {
+        let (buf, start) = if s.start & ARENA_BIT != 0 {
+            (&self.arena, (s.start & !ARENA_BIT) as usize)
+        } else {
+            (&self.input, s.start as usize)
+        };
+        let bytes = buf.get(start..start + s.len as usize).unwrap_or_default();
+        // Spans are only created over checked UTF-8 (see `input_span` and `push_arena`),
+        // so this check never fails; it costs little next to parsing and keeps this safe.
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+
+    /// A span over `src[start..end]`. Zero-copy when `src` is the batch input (`copy` false)
+    /// and the bytes are UTF-8; otherwise a (lossy) arena copy.
+    pub(crate) fn span_of(&mut self, src: &[u8], copy: bool, start: usize, end: usize) -> Span {
+        let Some(bytes) = src.get(start..end) else {
+            return Span::EMPTY;
+        };
+        if start == end {
+            return Span::EMPTY;
+        }
+        if !copy
+            && end < ARENA_BIT as usize
+            && (bytes.is_ascii() || std::str::from_utf8(bytes).is_ok())
+        {
+            return Span {
+                start: start as u32,
+                len: (end - start) as u32,
+            };
+        }
+        let at = self.arena_start();
+        self.arena_push_bytes(bytes);
+        self.arena_finish(at)
+    }
+
+    /// A span for a JSON string: zero-copy when unescaped, decoded into the arena otherwise.
+    pub(crate) fn json_str(&mut self, src: &[u8], copy: bool, r: crate::json::RawStr) -> Span {
+        if !r.escaped {
+            return self.span_of(src, copy, r.start, r.end);
+        }
+        let at = self.arena_start();
+        crate::json::unescape_into(r.raw(src), &mut self.arena);
+        self.arena_finish(at)
+    }
+
+    /// Copies text into the arena.
+    pub(crate) fn push_arena(&mut self, s: &str) -> Span {
+        let start = self.arena.len();
+        if start + s.len() >= ARENA_BIT as usize {
+            return Span::EMPTY;
+        }
+        self.arena.extend_from_slice(s.as_bytes());
+        Span {
+            start: start as u32 | ARENA_BIT,
+            len: s.len() as u32,
+        }
+    }
+
+    /// Starts an arena string built from several pieces; finish with [`Batch::arena_finish`].
+    pub(crate) fn arena_start(&self) -> usize {
+        self.arena.len()
+    }
+
+    pub(crate) fn arena_push_bytes(&mut self, b: &[u8]) {
+        self.arena.extend_from_slice(b);
+    }
+
+    /// Lower-cases (ASCII) the arena bytes written since `start`.
+    pub(crate) fn arena_lowercase_from(&mut self, start: usize) {
+        if let Some(tail) = self.arena.get_mut(start..) {
+            tail.make_ascii_lowercase();
+        }
+    }
+
+    pub(crate) fn arena_finish(&mut self, start: usize) -> Span {
+        let end = self.arena.len();
+        if end >= ARENA_BIT as usize {
+            self.arena.truncate(start);
+            return Span::EMPTY;
+        }
+        if std::str::from_utf8(&self.arena[start..end]).is_err() {
+            let fixed = String::from_utf8_lossy(&self.arena[start..end]).into_owned();
+            self.arena.truncate(start);
+            self.arena.extend_from_slice(fixed.as_bytes());
+        }
+        Span {
+            start: start as u32 | ARENA_BIT,
+            len: (self.arena.len() - start) as u32,
+        }
+    }
+
+    /// Length of the input bytes this batch owns.
+    pub fn input_len(&self) -> usize {
+        self.input.len()
+    }
+}
+
+/// Interns repeated strings (principals, buckets, agents) behind small ids.
+///
+/// The hasher is seeded per process: keys come from logs that attackers write, so a fixed hash
+/// would let them force collisions. Memory is bounded: past `max_bytes` of distinct text,
+/// [`Interner::intern`] returns `None` and the caller counts the overflow instead of growing.
+pub struct Interner {
+    table: hashbrown::HashTable<u32>,
+    strings: Vec<Box<str>>,
+    hasher: foldhash::fast::RandomState,
+    bytes: usize,
+    max_bytes: usize,
+}
+
+impl Interner {
+    pub fn new(max_bytes: usize) -> Self {
+        Interner {
+            table: hashbrown::HashTable::new(),
+            strings: Vec::new(),
+            hasher: foldhash::fast::RandomState::default(),
+            bytes: 0,
+            max_bytes,
+        }
+    }
+
+    fn hash(&self, s: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(s)
+    }
+
+    /// The id of `s`, adding it if there is room.
+    pub fn intern(&mut self, s: &str) -> Option<u32> {
+        let h = self.hash(s);
+        if let Some(&id) = self.table.find(h, |&id| &*self.strings[id as usize] == s) {
+            return Some(id);
+        }
+        if self.bytes + s.len() > self.max_bytes || self.strings.len() >= u32::MAX as usize {
+            return None;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(s.into());
+        self.bytes += s.len();
+        let strings = &self.strings;
+        let hasher = &self.hasher;
+        self.table.insert_unique(h, id, |&id| {
+            use std::hash::BuildHasher;
+            hasher.hash_one(&*strings[id as usize])
+        });
+        Some(id)
+    }
+
+    pub fn get(&self, s: &str) -> Option<u32> {
+        let h = self.hash(s);
+        self.table
+            .find(h, |&id| &*self.strings[id as usize] == s)
+            .copied()
+    }
+
+    pub fn resolve(&self, id: u32) -> &str {
+        self.strings.get(id as usize).map(|s| &**s).unwrap_or("")
+    }
+
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner::new(256 << 20)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_resolve_to_input_and_arena() {
+        let mut b = Batch::new(0);
+        let input = b"hello world".to_vec();
+        let s = b.span_of(&input, false, 6, 11);
+        b.input = input;
+        let a = b.push_arena("arn:aws:iam::1:role/x");
+        assert_eq!(b.str(s), "world");
+        assert_eq!(b.str(a), "arn:aws:iam::1:role/x");
+        let st = b.arena_start();
+        b.arena_push_bytes(b"a");
+        b.arena_push_bytes(&[0xff]);
+        let lossy = b.arena_finish(st);
+        assert_eq!(b.str(lossy), "a\u{fffd}");
+    }
+
+    #[test]
+    fn invalid_utf8_input_is_copied_lossily() {
+        let mut b = Batch::new(0);
+        let input = vec![b'a', 0xC3, b'b'];
+        let s = b.span_of(&input, false, 0, 3);
+        b.input = input;
+        assert_eq!(b.str(s), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn interner_is_bounded() {
+        let mut i = Interner::new(10);
+        let a = i.intern("abcde").unwrap();
+        assert_eq!(i.intern("abcde"), Some(a));
+        assert!(i.intern("fghij").is_some());
+        assert_eq!(i.intern("k"), None, "over the byte budget");
+        assert_eq!(i.resolve(a), "abcde");
+        assert_eq!(i.len(), 2);
+    }
+}

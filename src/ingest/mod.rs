@@ -1,0 +1,331 @@
+//! Ingest: sources → decompression → format detection → framing → parsers → [`Batch`]es.
+//!
+//! Files are processed in parallel, one file per worker at a time; each worker hands its
+//! batches to its own [`BatchSink`]. A file that cannot be read or recognised is reported by
+//! name and the run goes on; a record that cannot be used is skipped and counted
+//! ([`skip::SkipLog`]).
+
+pub mod decode;
+pub mod frame;
+pub mod skip;
+pub mod sniff;
+pub mod source;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::event::Batch;
+use crate::formats::LineParser;
+use crate::json::Cursor;
+use decode::{ByteCounter, Compression, Decoded};
+use frame::{LineKindParser, Out, Window};
+use skip::SkipLog;
+use sniff::{Detected, SNIFF_BYTES};
+pub use source::{expand_paths, InputFile};
+
+/// Receives the batches of one worker thread.
+pub trait BatchSink: Send {
+    fn batch(&mut self, batch: Batch);
+}
+
+impl<F: FnMut(Batch) + Send> BatchSink for F {
+    fn batch(&mut self, batch: Batch) {
+        self(batch)
+    }
+}
+
+/// What happened to one input file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileStatus {
+    /// Read (records may still have been skipped).
+    Read,
+    /// Recognised and deliberately not read (CloudTrail digest files).
+    Ignored(&'static str),
+    /// Empty, or only whitespace.
+    Empty,
+    /// Not a format trailhound reads.
+    Unrecognised(&'static str),
+    /// Could not be opened, read or decompressed at all.
+    Error(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct FileReport {
+    pub name: String,
+    pub status: FileStatus,
+    /// Format id (or `None` when not read).
+    pub format: Option<&'static str>,
+    pub compression: Compression,
+    pub events: u64,
+    pub skipped: u64,
+}
+
+impl FileReport {
+    /// A message for a file that yielded nothing, naming the file and what to do.
+    pub fn problem(&self) -> Option<String> {
+        match &self.status {
+            FileStatus::Read | FileStatus::Ignored(_) => None,
+            FileStatus::Empty => Some(format!("{}: empty file, nothing to read", self.name)),
+            FileStatus::Unrecognised(why) => Some(format!(
+                "{}: not a supported audit-log format ({why}); see `trailhound scan --help` for the formats read",
+                self.name
+            )),
+            FileStatus::Error(e) => Some(format!("{}: {e}", self.name)),
+        }
+    }
+}
+
+/// Totals of an ingest run.
+#[derive(Debug, Default)]
+pub struct IngestReport {
+    pub files: Vec<FileReport>,
+    pub skips: SkipLog,
+    /// Compressed (on-disk) bytes read.
+    pub bytes_read: u64,
+}
+
+impl IngestReport {
+    pub fn ignored_files(&self) -> u64 {
+        self.files
+            .iter()
+            .filter(|f| matches!(f.status, FileStatus::Ignored(_)))
+            .count() as u64
+    }
+
+    pub fn problems(&self) -> Vec<String> {
+        self.files.iter().filter_map(FileReport::problem).collect()
+    }
+
+    /// True when at least one file was read or deliberately ignored.
+    pub fn any_readable(&self) -> bool {
+        self.files
+            .iter()
+            .any(|f| matches!(f.status, FileStatus::Read | FileStatus::Ignored(_)))
+    }
+}
+
+/// How to run.
+pub struct IngestOptions {
+    pub threads: usize,
+    /// Called about every 100 ms with (files done, compressed bytes read) while the run lasts.
+    pub progress: Option<Box<dyn Fn(usize, u64) + Sync>>,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            progress: None,
+        }
+    }
+}
+
+/// Reads every file, in parallel, into sinks made by `make_sink` (one per worker).
+pub fn run<S: BatchSink>(
+    files: &[InputFile],
+    opts: &IngestOptions,
+    make_sink: impl Fn() -> S + Sync,
+) -> (Vec<S>, IngestReport) {
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let counter = ByteCounter::default();
+    let threads = opts.threads.clamp(1, files.len().max(1));
+    let results: Mutex<Vec<(usize, FileReport)>> = Mutex::new(Vec::with_capacity(files.len()));
+    let finished = std::sync::atomic::AtomicBool::new(false);
+    let mut sinks = Vec::with_capacity(threads);
+    let mut skips = SkipLog::default();
+    std::thread::scope(|scope| {
+        let progress = scope.spawn(|| {
+            if let Some(p) = &opts.progress {
+                while !finished.load(Ordering::Relaxed) {
+                    p(done.load(Ordering::Relaxed), counter.get());
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                p(done.load(Ordering::Relaxed), counter.get());
+            }
+        });
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut sink = make_sink();
+                    let mut skips = SkipLog::default();
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(file) = files.get(i) else { break };
+                        let report = read_file(i as u32, file, &counter, &mut sink, &mut skips);
+                        mine.push((i, report));
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .extend(mine);
+                    (sink, skips)
+                })
+            })
+            .collect();
+        for w in workers {
+            match w.join() {
+                Ok((sink, s)) => {
+                    sinks.push(sink);
+                    skips.merge(s);
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        finished.store(true, Ordering::Relaxed);
+        let _ = progress.join();
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    let report = IngestReport {
+        files: results.into_iter().map(|(_, r)| r).collect(),
+        skips,
+        bytes_read: counter.get(),
+    };
+    (sinks, report)
+}
+
+/// Reads one file into `sink`; never panics on bad input, never fails the run.
+pub fn read_file(
+    id: u32,
+    file: &InputFile,
+    counter: &ByteCounter,
+    sink: &mut dyn BatchSink,
+    skips: &mut SkipLog,
+) -> FileReport {
+    let mut report = FileReport {
+        name: file.display.clone(),
+        status: FileStatus::Read,
+        format: None,
+        compression: Compression::None,
+        events: 0,
+        skipped: 0,
+    };
+    let opened = match &file.path {
+        None => {
+            let stdin = Box::new(std::io::BufReader::with_capacity(1 << 16, std::io::stdin()));
+            decode::open_stream(stdin, counter)
+        }
+        Some(p) => decode::open_path(p, counter),
+    };
+    let (decoded, compression) = match opened {
+        Ok(x) => x,
+        Err(e) => {
+            report.status = FileStatus::Error(format!("cannot read: {e}"));
+            return report;
+        }
+    };
+    report.compression = compression;
+    let mut window = match decoded {
+        Decoded::Whole(data) => Window::whole(data, id),
+        Decoded::Stream(r) => Window::stream(r, id),
+    };
+    window.fill_to(SNIFF_BYTES);
+    if window.buf.starts_with(b"\xef\xbb\xbf") {
+        window.buf[..3].copy_from_slice(b"   ");
+    }
+    let head_len = window.buf.len().min(SNIFF_BYTES);
+    let detected = sniff::detect(&window.buf[..head_len]);
+    if window.buf.is_empty() {
+        if let Some(e) = &window.error {
+            report.status = FileStatus::Error(format!("cannot decode: {e}"));
+            return report;
+        }
+    }
+    let mut emit = |b: Batch| sink.batch(b);
+    let mut out = Out {
+        file_id: id,
+        file_name: &file.display,
+        skips,
+        emit: &mut emit,
+        events: 0,
+        skipped: 0,
+    };
+    match detected {
+        Detected::Json(kind) => {
+            report.format = Some(json_format_id(kind));
+            if is_json_lines(
+                &window.buf[..head_len],
+                window.eof && head_len == window.buf.len(),
+            ) {
+                frame::read_lines(&mut window, LineKindParser::Json(kind), &mut out);
+            } else {
+                frame::read_json_doc(&mut window, kind, &mut out);
+            }
+        }
+        Detected::Lines(kind) => {
+            report.format = Some(line_format_id(kind));
+            frame::read_lines(
+                &mut window,
+                LineKindParser::Text(LineParser::new(kind)),
+                &mut out,
+            );
+        }
+        Detected::Ignored(why) => report.status = FileStatus::Ignored(why),
+        Detected::Empty => report.status = FileStatus::Empty,
+        Detected::Unknown(why) => report.status = FileStatus::Unrecognised(why),
+    }
+    window.finish(&mut out);
+    report.events = out.events;
+    report.skipped = out.skipped;
+    report
+}
+
+fn json_format_id(kind: crate::formats::JsonKind) -> &'static str {
+    use crate::formats::JsonKind::*;
+    match kind {
+        CloudTrail => "aws_cloudtrail",
+        GcsAudit => "gcs_audit",
+        // Blob and Activity records share the envelope; events carry their own format.
+        Azure => "azure_blob_logs",
+    }
+}
+
+fn line_format_id(kind: crate::formats::LineKind) -> &'static str {
+    use crate::formats::LineKind::*;
+    match kind {
+        S3Access => "s3_access",
+        GcsUsage => "gcs_usage",
+        AzureStorageAnalytics => "azure_storage_analytics",
+    }
+}
+
+/// JSON Lines when the first value is an object that ends on its first line, followed by
+/// more lines. A file that is one document (pretty-printed or a single long line) is read as
+/// a document, which streams its records without needing the whole line in memory.
+fn is_json_lines(head: &[u8], whole_file: bool) -> bool {
+    let start = head
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    if head.get(start) != Some(&b'{') {
+        return false;
+    }
+    let Some(nl) = memchr::memchr(b'\n', &head[start..]).map(|p| start + p) else {
+        return false;
+    };
+    let mut cur = Cursor::new(&head[..nl], start);
+    if cur.skip().is_err() || !cur.at_end() {
+        return false;
+    }
+    // One object on one line and nothing else: a document either way.
+    let rest = &head[nl..];
+    !(whole_file && rest.iter().all(u8::is_ascii_whitespace))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_detection() {
+        assert!(is_json_lines(b"{\"a\":1}\n{\"a\":2}\n", true));
+        assert!(!is_json_lines(b"{\n \"a\": 1\n}\n", true));
+        assert!(!is_json_lines(b"[{\"a\":1}]\n", true));
+        assert!(!is_json_lines(b"{\"Records\":[{\"a\":1}]}", true));
+        assert!(!is_json_lines(b"{\"Records\":[{\"a\":1}]}\n", true));
+    }
+}

@@ -1,0 +1,158 @@
+//! Format detection from a file's first bytes (after decompression), never from its name.
+
+use memchr::memmem;
+
+use crate::formats::{JsonKind, LineKind};
+use crate::time::parse_clf;
+
+/// How many decoded bytes detection looks at.
+pub const SNIFF_BYTES: usize = 64 << 10;
+
+/// What a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detected {
+    Json(JsonKind),
+    Lines(LineKind),
+    /// Recognised, and deliberately not read (CloudTrail digest files).
+    Ignored(&'static str),
+    /// Nothing in it but whitespace.
+    Empty,
+    /// Not a format trailhound reads; the text says what it looked like.
+    Unknown(&'static str),
+}
+
+/// Distinctive JSON keys, each pointing at a format. The earliest one in the head wins, so a
+/// CloudTrail record that quotes `"logName"` deep inside its parameters stays CloudTrail.
+const JSON_MARKERS: &[(&[u8], JsonKind)] = &[
+    (b"\"eventVersion\"", JsonKind::CloudTrail),
+    (b"\"eventSource\"", JsonKind::CloudTrail),
+    (b"\"userIdentity\"", JsonKind::CloudTrail),
+    (b"\"eventName\"", JsonKind::CloudTrail),
+    (b"\"CloudTrailEvent\"", JsonKind::CloudTrail),
+    (b"\"detail-type\"", JsonKind::CloudTrail),
+    (b"\"insightDetails\"", JsonKind::CloudTrail),
+    (b"\"recipientAccountId\"", JsonKind::CloudTrail),
+    (b"\"protoPayload\"", JsonKind::GcsAudit),
+    (b"\"logName\"", JsonKind::GcsAudit),
+    (b"\"operationName\"", JsonKind::Azure),
+    (b"\"resourceId\"", JsonKind::Azure),
+];
+
+/// Detects the format of a decoded head.
+pub fn detect(head: &[u8]) -> Detected {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let Some(first) = head.iter().position(|c| !c.is_ascii_whitespace()) else {
+        return Detected::Empty;
+    };
+    let body = &head[first..];
+    match body[0] {
+        b'{' | b'[' => detect_json(body),
+        _ => detect_text(body),
+    }
+}
+
+fn detect_json(body: &[u8]) -> Detected {
+    if memmem::find(body, b"\"digestPublicKeyFingerprint\"").is_some()
+        || memmem::find(body, b"\"digestStartTime\"").is_some()
+    {
+        return Detected::Ignored("CloudTrail digest file");
+    }
+    let best = JSON_MARKERS
+        .iter()
+        .filter_map(|(m, k)| memmem::find(body, m).map(|p| (p, *k)))
+        .min_by_key(|(p, _)| *p);
+    match best {
+        Some((_, k)) => Detected::Json(k),
+        None => {
+            Detected::Unknown("JSON, but no CloudTrail, Cloud Audit Log or Azure log record in it")
+        }
+    }
+}
+
+fn first_line(body: &[u8]) -> &[u8] {
+    let end = memchr::memchr(b'\n', body).unwrap_or(body.len());
+    let line = &body[..end];
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn detect_text(body: &[u8]) -> Detected {
+    if body.iter().take(4096).any(|&c| c == 0) {
+        return Detected::Unknown("binary data");
+    }
+    let line = first_line(body);
+    if line.starts_with(b"\"time_micros\"") || line.starts_with(b"time_micros,") {
+        return Detected::Lines(LineKind::GcsUsage);
+    }
+    if (line.starts_with(b"1.0;") || line.starts_with(b"2.0;"))
+        && memchr::memchr_iter(b';', line).count() >= 20
+    {
+        return Detected::Lines(LineKind::AzureStorageAnalytics);
+    }
+    if looks_like_s3_access(line) {
+        return Detected::Lines(LineKind::S3Access);
+    }
+    if std::str::from_utf8(&body[..body.len().min(4096)]).is_err() {
+        // A cut in the middle of a multi-byte character at the end is fine; look closer.
+        let valid = match std::str::from_utf8(&body[..body.len().min(4096)]) {
+            Err(e) => e.valid_up_to() + 4 >= body.len().min(4096),
+            Ok(_) => true,
+        };
+        if !valid {
+            return Detected::Unknown("binary data");
+        }
+    }
+    Detected::Unknown("text, but not a known log format")
+}
+
+/// `owner bucket [06/Feb/2019:00:00:38 +0000] ...`
+fn looks_like_s3_access(line: &[u8]) -> bool {
+    let Some(open) = memchr::memchr(b'[', line) else {
+        return false;
+    };
+    if open > 400 {
+        return false;
+    }
+    let Some(close) = memchr::memchr(b']', &line[open..]) else {
+        return false;
+    };
+    let tokens_before = line[..open]
+        .split(|&c| c == b' ')
+        .filter(|t| !t.is_empty())
+        .count();
+    tokens_before == 2 && parse_clf(&line[open + 1..open + close]).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_content() {
+        assert_eq!(
+            detect(b"{\"Records\":[{\"eventVersion\":\"1.08\"}]}"),
+            Detected::Json(JsonKind::CloudTrail)
+        );
+        assert_eq!(
+            detect(b"\xef\xbb\xbf [ {\"protoPayload\":{}} ]"),
+            Detected::Json(JsonKind::GcsAudit)
+        );
+        assert_eq!(
+            detect(b"{\"time\":\"x\",\"resourceId\":\"/subscriptions/x\",\"operationName\":\"GetBlob\"}"),
+            Detected::Json(JsonKind::Azure)
+        );
+        assert_eq!(
+            detect(b"{\"awsAccountId\":\"1\",\"digestStartTime\":\"x\",\"digestPublicKeyFingerprint\":\"y\"}"),
+            Detected::Ignored("CloudTrail digest file")
+        );
+        assert_eq!(
+            detect(b"abc bkt [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - X REST.GET.OBJECT"),
+            Detected::Lines(LineKind::S3Access)
+        );
+        assert_eq!(detect(b"  \n\t"), Detected::Empty);
+        assert!(matches!(
+            detect(b"\x00\x01\x02garbage"),
+            Detected::Unknown(_)
+        ));
+        assert!(matches!(detect(b"{\"hello\":1}"), Detected::Unknown(_)));
+    }
+}

@@ -1,0 +1,4 @@
+//! Sinks: how results reach people (table) and machines (JSON, JSON Lines).
+
+pub mod sanitize;
+pub mod table;

@@ -1,0 +1,136 @@
+//! Plain-text tables for a terminal. Every cell passes through [`sanitize::terminal`]: file
+//! names and log values can carry escape sequences.
+
+use std::fmt::Write as _;
+
+use crate::report::sanitize;
+use crate::summary::Summary;
+
+/// Thousands separators: 1234567 → "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Renders rows as aligned columns; the first row is the header.
+pub fn columns(rows: &[Vec<String>], out: &mut String) {
+    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0usize; n];
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    for (ri, r) in rows.iter().enumerate() {
+        let mut line = String::new();
+        for (i, c) in r.iter().enumerate() {
+            if i + 1 == r.len() {
+                line.push_str(c);
+            } else {
+                let _ = write!(line, "{c:<w$}  ", w = widths[i]);
+            }
+        }
+        out.push_str("  ");
+        out.push_str(line.trim_end());
+        out.push('\n');
+        if ri == 0 {
+            out.push_str("  ");
+            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (n.saturating_sub(1))));
+            out.push('\n');
+        }
+    }
+}
+
+/// The run summary as a person reads it.
+pub fn summary(s: &Summary, elapsed_secs: f64, bytes_read: u64) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Run summary");
+    let rate = if elapsed_secs > 0.0 {
+        format!(
+            "  ({:.0} events/s, {:.0} MB/s read)",
+            s.events as f64 / elapsed_secs,
+            bytes_read as f64 / 1e6 / elapsed_secs
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(out, "  events      {}{}", thousands(s.events), rate);
+    let _ = writeln!(
+        out,
+        "  files       {} ({} ignored)",
+        thousands(s.files),
+        s.ignored_files
+    );
+    let _ = writeln!(out, "  principals  {}", thousands(s.principals));
+    match s.time_range.as_slice() {
+        [a, b] => {
+            let _ = writeln!(out, "  time range  {a} .. {b}");
+        }
+        _ => {
+            let _ = writeln!(out, "  time range  (no events)");
+        }
+    }
+    let _ = writeln!(out, "  skipped     {}", thousands(s.skipped));
+    if !s.by_format.is_empty() {
+        let _ = writeln!(out, "\nBy format");
+        let mut rows = vec![vec!["format".to_string(), "events".to_string()]];
+        for (f, n) in &s.by_format {
+            rows.push(vec![f.to_string(), thousands(*n)]);
+        }
+        columns(&rows, &mut out);
+    }
+    if s.skipped > 0 {
+        let _ = writeln!(out, "\nSkipped records (use --strict to fail instead)");
+        let mut rows = vec![vec!["reason".to_string(), "count".to_string()]];
+        for (r, n) in &s.skipped_by_reason {
+            rows.push(vec![r.to_string(), thousands(*n)]);
+        }
+        columns(&rows, &mut out);
+        let _ = writeln!(out, "\n  first examples:");
+        for x in s.skipped_samples.iter().take(10) {
+            let _ = writeln!(
+                out,
+                "  {}:{} (byte {}): {}",
+                sanitize::terminal(&x.file, 120),
+                x.line,
+                x.offset,
+                sanitize::terminal(&x.detail, 160)
+            );
+        }
+    }
+    if !s.file_errors.is_empty() {
+        let _ = writeln!(out, "\nFiles not read");
+        for e in &s.file_errors {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                sanitize::terminal(&e.file, 160),
+                sanitize::terminal(&e.error, 200)
+            );
+        }
+    }
+    for n in &s.notes {
+        let _ = writeln!(out, "\nnote: {n}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

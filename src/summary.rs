@@ -1,0 +1,188 @@
+//! The run summary: what was read, what was skipped and why, which formats, which time span.
+//! It is the `{"type":"summary",…}` object of the output contract (DESIGN.md).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::event::{ActionClass, Batch, Format, Interner};
+use crate::ingest::skip::SkipSample;
+use crate::ingest::{BatchSink, IngestReport};
+use crate::time::rfc3339;
+
+/// Per-worker event statistics, merged at the end of a run.
+pub struct EventStats {
+    pub events: u64,
+    pub by_format: [u64; Format::ALL.len()],
+    pub min_time: i64,
+    pub max_time: i64,
+    principals: Interner,
+    /// Distinct principals not counted because the interner was full.
+    pub principals_overflow: bool,
+    pub cloudtrail_events: u64,
+    /// S3 object-level (data) events, from CloudTrail or server access logs.
+    pub s3_data_events: u64,
+}
+
+impl Default for EventStats {
+    fn default() -> Self {
+        EventStats {
+            events: 0,
+            by_format: [0; Format::ALL.len()],
+            min_time: i64::MAX,
+            max_time: i64::MIN,
+            principals: Interner::new(64 << 20),
+            principals_overflow: false,
+            cloudtrail_events: 0,
+            s3_data_events: 0,
+        }
+    }
+}
+
+impl EventStats {
+    pub fn add_batch(&mut self, b: &Batch) {
+        for ev in &b.events {
+            self.events += 1;
+            self.by_format[ev.format_index as usize] += 1;
+            self.min_time = self.min_time.min(ev.time);
+            self.max_time = self.max_time.max(ev.time);
+            if self.principals.intern(b.str(ev.principal)).is_none() {
+                self.principals_overflow = true;
+            }
+            match ev.format() {
+                Format::AwsCloudtrail => {
+                    self.cloudtrail_events += 1;
+                    if is_s3_data_event(b, ev) {
+                        self.s3_data_events += 1;
+                    }
+                }
+                Format::S3Access => self.s3_data_events += 1,
+                _ => {}
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: EventStats) {
+        self.events += other.events;
+        for (a, b) in self.by_format.iter_mut().zip(other.by_format) {
+            *a += b;
+        }
+        self.min_time = self.min_time.min(other.min_time);
+        self.max_time = self.max_time.max(other.max_time);
+        self.principals_overflow |= other.principals_overflow;
+        for i in 0..other.principals.len() as u32 {
+            if self
+                .principals
+                .intern(other.principals.resolve(i))
+                .is_none()
+            {
+                self.principals_overflow = true;
+            }
+        }
+        self.cloudtrail_events += other.cloudtrail_events;
+        self.s3_data_events += other.s3_data_events;
+    }
+
+    pub fn principals(&self) -> u64 {
+        self.principals.len() as u64
+    }
+}
+
+impl BatchSink for EventStats {
+    fn batch(&mut self, batch: Batch) {
+        self.add_batch(&batch);
+    }
+}
+
+/// An S3 object-level API call (CloudTrail data event).
+fn is_s3_data_event(b: &Batch, ev: &crate::event::AccessEvent) -> bool {
+    b.str(ev.event_source).starts_with("s3")
+        && (!ev.object.is_empty()
+            || (ev.action_class == ActionClass::List
+                && matches!(
+                    b.str(ev.action),
+                    "ListObjects" | "ListObjectsV2" | "ListObjectVersions" | "ListBucket"
+                )))
+}
+
+/// A file that yielded nothing.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileProblem {
+    pub file: String,
+    pub error: String,
+}
+
+/// The summary object (`"type":"summary"`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub events: u64,
+    pub skipped: u64,
+    pub skipped_by_reason: BTreeMap<&'static str, u64>,
+    pub skipped_samples: Vec<SkipSample>,
+    pub ignored_files: u64,
+    pub by_format: BTreeMap<&'static str, u64>,
+    pub files: u64,
+    pub file_errors: Vec<FileProblem>,
+    pub time_range: Vec<String>,
+    pub principals: u64,
+    pub notes: Vec<String>,
+}
+
+impl Summary {
+    pub fn new(stats: &EventStats, ingest: &IngestReport, path_errors: &[FileProblem]) -> Self {
+        let by_format = Format::ALL
+            .iter()
+            .filter(|f| stats.by_format[f.index()] > 0)
+            .map(|f| (f.id(), stats.by_format[f.index()]))
+            .collect();
+        let mut file_errors: Vec<FileProblem> = path_errors.to_vec();
+        for f in &ingest.files {
+            if let Some(p) = f.problem() {
+                let error = p
+                    .strip_prefix(&format!("{}: ", f.name))
+                    .unwrap_or(&p)
+                    .to_string();
+                file_errors.push(FileProblem {
+                    file: f.name.clone(),
+                    error,
+                });
+            }
+        }
+        let mut notes = Vec::new();
+        if stats.cloudtrail_events > 0 && stats.s3_data_events == 0 {
+            notes.push(
+                "only CloudTrail management events were found: bulk-download, enumeration and \
+                 exfiltration detection needs S3 data events (a trail with S3 data events \
+                 enabled, or S3 server access logs); `aws cloudtrail lookup-events` never \
+                 returns them"
+                    .to_string(),
+            );
+        }
+        if stats.principals_overflow {
+            notes.push(
+                "more distinct principals than the counter holds: `principals` is a lower bound"
+                    .to_string(),
+            );
+        }
+        Summary {
+            kind: "summary",
+            events: stats.events,
+            skipped: ingest.skips.total(),
+            skipped_by_reason: ingest.skips.by_reason(),
+            skipped_samples: ingest.skips.samples(),
+            ignored_files: ingest.ignored_files(),
+            by_format,
+            files: ingest.files.len() as u64,
+            file_errors,
+            time_range: if stats.events > 0 {
+                vec![rfc3339(stats.min_time), rfc3339(stats.max_time)]
+            } else {
+                Vec::new()
+            },
+            principals: stats.principals(),
+            notes,
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The binary end to end: exit codes, output formats, bad input.
+
+use std::process::{Command, Output};
+
+use crate::common::{bin, corpus_dir};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run trailhound")
+}
+
+fn summary_of(out: &Output) -> serde_json::Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"type\":\"summary\""))
+        .unwrap_or_else(|| panic!("no summary line in {text}"));
+    serde_json::from_str(line).unwrap()
+}
+
+#[test]
+fn scan_corpus_jsonl_summary() {
+    let dir = corpus_dir();
+    let out = run(&["scan", dir.to_str().unwrap(), "--format", "jsonl"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = summary_of(&out);
+    assert_eq!(s["events"], 471);
+    assert_eq!(s["skipped"], 36);
+    assert_eq!(s["skipped_by_reason"]["missing_or_invalid_time"], 36);
+    assert_eq!(s["by_format"]["aws_cloudtrail"], 333);
+    assert_eq!(s["by_format"]["s3_access"], 40);
+    assert_eq!(s["by_format"]["gcs_audit"], 6);
+    assert_eq!(s["by_format"]["gcs_usage"], 5);
+    assert_eq!(s["by_format"]["azure_blob_logs"], 20);
+    assert_eq!(s["by_format"]["azure_activity"], 52);
+    assert_eq!(s["by_format"]["azure_storage_analytics"], 15);
+    assert_eq!(s["files"], 57);
+    // SOURCES.md and expected.tsv are named as files not read.
+    let errs = s["file_errors"].as_array().unwrap();
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(errs
+        .iter()
+        .any(|e| e["file"].as_str().unwrap().ends_with("SOURCES.md")));
+    let samples = s["skipped_samples"].as_array().unwrap();
+    assert!(!samples.is_empty() && samples.len() <= 20);
+    for x in samples {
+        assert!(x["file"].as_str().unwrap().contains("corpus"));
+        assert!(x["line"].as_u64().unwrap() >= 1);
+        assert_eq!(x["reason"], "missing_or_invalid_time");
+    }
+    assert_eq!(s["time_range"][0], "2006-10-06T01:42:14.000Z");
+}
+
+#[test]
+fn strict_turns_skips_into_exit_1() {
+    let f = corpus_dir().join("aws_cloudtrail/panther-s3-events.jsonl");
+    let out = run(&["scan", f.to_str().unwrap(), "--strict", "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--strict"));
+    let f = corpus_dir().join("s3_access/awsdocs-userguide-2023-26fields.log");
+    let out = run(&["scan", f.to_str().unwrap(), "--strict", "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn no_readable_input_is_exit_2() {
+    let out = run(&["scan", "/nonexistent/trailhound/path"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/trailhound/path"));
+    let out = run(&["scan", "--format", "nope", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn stdin_and_json_report() {
+    let data =
+        std::fs::read(corpus_dir().join("aws_cloudtrail/loki-lambda-promtail-cloudtrail.json.gz"))
+            .unwrap();
+    let mut child = Command::new(bin())
+        .args(["scan", "-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["events"], 2);
+    assert_eq!(doc["summary"]["by_format"]["aws_cloudtrail"], 2);
+}

@@ -1,0 +1,5 @@
+//! One integration-test binary (each file under tests/ would otherwise link alone).
+
+mod cli;
+mod common;
+mod corpus;
