@@ -359,16 +359,45 @@ impl AccessEvent {
     }
 }
 
-/// Events of one stretch of one input, with the bytes their spans point into.
+/// Events of one stretch of one input, with the text their spans point into.
+///
+/// Both texts are `String`s, so resolving a span is a bounds-checked slice, not a UTF-8 check:
+/// the input is validated once when the batch is sealed (invalid bytes are replaced by `?` in
+/// place, which keeps every offset), and the arena only ever receives valid UTF-8.
 #[derive(Debug, Default)]
 pub struct Batch {
     /// Index of the input file in the run's file table.
     pub file: u32,
-    /// Decoded input bytes; spans without the arena bit point here.
-    pub(crate) input: Vec<u8>,
+    /// Decoded input; spans without the arena bit point here.
+    pub(crate) input: String,
     /// Unescaped and constructed strings.
-    pub(crate) arena: Vec<u8>,
+    pub(crate) arena: String,
+    /// Scratch for JSON unescaping.
+    scratch: Vec<u8>,
     pub events: Vec<AccessEvent>,
+}
+
+/// Replaces invalid UTF-8 sequences with `?` (same length) and returns the text.
+pub fn repair_utf8(mut bytes: Vec<u8>) -> String {
+    // The common case, valid input, costs one SIMD validation pass (simdutf8 is several times
+    // faster than the standard library's check on these mostly-ASCII logs).
+    if simdutf8::basic::from_utf8(&bytes).is_ok() {
+        // Safety: simdutf8 has just validated every byte as UTF-8.
+        return unsafe { String::from_utf8_unchecked(bytes) };
+    }
+    let mut from = 0;
+    loop {
+        match std::str::from_utf8(&bytes[from..]) {
+            Ok(_) => break,
+            Err(e) => {
+                let bad = from + e.valid_up_to();
+                let n = e.error_len().unwrap_or(bytes.len() - bad);
+                bytes[bad..bad + n].fill(b'?');
+                from = bad + n;
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 impl Batch {
@@ -379,21 +408,29 @@ impl Batch {
         }
     }
 
+    /// Attaches the decoded bytes the events' input spans point into.
+    pub(crate) fn set_input(&mut self, bytes: Vec<u8>) {
+        self.input = repair_utf8(bytes);
+    }
+
+    /// Takes the input buffer back (for reuse) when the batch is done.
+    pub fn take_input(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.input).into_bytes()
+    }
+
     /// The text of a span.
     pub fn str(&self, s: Span) -> &str {
-        let (buf, start) = if s.start & ARENA_BIT != 0 {
+        let (text, start) = if s.start & ARENA_BIT != 0 {
             (&self.arena, (s.start & !ARENA_BIT) as usize)
         } else {
             (&self.input, s.start as usize)
         };
-        let bytes = buf.get(start..start + s.len as usize).unwrap_or_default();
-        // Spans are only created over checked UTF-8 (see `input_span` and `push_arena`),
-        // so this check never fails; it costs little next to parsing and keeps this safe.
-        std::str::from_utf8(bytes).unwrap_or_default()
+        text.get(start..start + s.len as usize).unwrap_or_default()
     }
 
-    /// A span over `src[start..end]`. Zero-copy when `src` is the batch input (`copy` false)
-    /// and the bytes are UTF-8; otherwise a (lossy) arena copy.
+    /// A span over `src[start..end]`: zero-copy when `src` is the batch input (`copy` false),
+    /// otherwise an arena copy. Input spans must start and end at ASCII delimiters (quotes,
+    /// separators), so they stay on character boundaries after UTF-8 repair.
     pub(crate) fn span_of(&mut self, src: &[u8], copy: bool, start: usize, end: usize) -> Span {
         let Some(bytes) = src.get(start..end) else {
             return Span::EMPTY;
@@ -401,10 +438,7 @@ impl Batch {
         if start == end {
             return Span::EMPTY;
         }
-        if !copy
-            && end < ARENA_BIT as usize
-            && (bytes.is_ascii() || std::str::from_utf8(bytes).is_ok())
-        {
+        if !copy && end < ARENA_BIT as usize {
             return Span {
                 start: start as u32,
                 len: (end - start) as u32,
@@ -420,22 +454,20 @@ impl Batch {
         if !r.escaped {
             return self.span_of(src, copy, r.start, r.end);
         }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        crate::json::unescape_into(r.raw(src), &mut scratch);
         let at = self.arena_start();
-        crate::json::unescape_into(r.raw(src), &mut self.arena);
+        self.arena_push_bytes(&scratch);
+        self.scratch = scratch;
         self.arena_finish(at)
     }
 
     /// Copies text into the arena.
     pub(crate) fn push_arena(&mut self, s: &str) -> Span {
-        let start = self.arena.len();
-        if start + s.len() >= ARENA_BIT as usize {
-            return Span::EMPTY;
-        }
-        self.arena.extend_from_slice(s.as_bytes());
-        Span {
-            start: start as u32 | ARENA_BIT,
-            len: s.len() as u32,
-        }
+        let at = self.arena_start();
+        self.arena.push_str(s);
+        self.arena_finish(at)
     }
 
     /// Starts an arena string built from several pieces; finish with [`Batch::arena_finish`].
@@ -443,11 +475,16 @@ impl Batch {
         self.arena.len()
     }
 
+    /// Appends bytes to the arena; invalid UTF-8 becomes U+FFFD. Pieces must not split a
+    /// character between two calls.
     pub(crate) fn arena_push_bytes(&mut self, b: &[u8]) {
-        self.arena.extend_from_slice(b);
+        match std::str::from_utf8(b) {
+            Ok(s) => self.arena.push_str(s),
+            Err(_) => self.arena.push_str(&String::from_utf8_lossy(b)),
+        }
     }
 
-    /// Lower-cases (ASCII) the arena bytes written since `start`.
+    /// Lower-cases (ASCII) the arena text written since `start`.
     pub(crate) fn arena_lowercase_from(&mut self, start: usize) {
         if let Some(tail) = self.arena.get_mut(start..) {
             tail.make_ascii_lowercase();
@@ -456,22 +493,17 @@ impl Batch {
 
     pub(crate) fn arena_finish(&mut self, start: usize) -> Span {
         let end = self.arena.len();
-        if end >= ARENA_BIT as usize {
-            self.arena.truncate(start);
+        if end >= ARENA_BIT as usize || start > end {
+            self.arena.truncate(start.min(end));
             return Span::EMPTY;
-        }
-        if std::str::from_utf8(&self.arena[start..end]).is_err() {
-            let fixed = String::from_utf8_lossy(&self.arena[start..end]).into_owned();
-            self.arena.truncate(start);
-            self.arena.extend_from_slice(fixed.as_bytes());
         }
         Span {
             start: start as u32 | ARENA_BIT,
-            len: (self.arena.len() - start) as u32,
+            len: (end - start) as u32,
         }
     }
 
-    /// Length of the input bytes this batch owns.
+    /// Length of the input text this batch owns.
     pub fn input_len(&self) -> usize {
         self.input.len()
     }
@@ -566,7 +598,7 @@ mod tests {
         let mut b = Batch::new(0);
         let input = b"hello world".to_vec();
         let s = b.span_of(&input, false, 6, 11);
-        b.input = input;
+        b.set_input(input);
         let a = b.push_arena("arn:aws:iam::1:role/x");
         assert_eq!(b.str(s), "world");
         assert_eq!(b.str(a), "arn:aws:iam::1:role/x");
@@ -582,8 +614,8 @@ mod tests {
         let mut b = Batch::new(0);
         let input = vec![b'a', 0xC3, b'b'];
         let s = b.span_of(&input, false, 0, 3);
-        b.input = input;
-        assert_eq!(b.str(s), "a\u{fffd}b");
+        b.set_input(input);
+        assert_eq!(b.str(s), "a?b", "repaired in place, offsets kept");
     }
 
     #[test]

@@ -97,26 +97,34 @@ fn text(b: &mut Batch, src: &[u8], r: (usize, usize), quoted: bool) -> Span {
     let at = b.arena_start();
     let mut i = 0;
     while i < v.len() {
-        if v[i] == b'&' {
-            let rest = &v[i..];
-            let ent: Option<(&[u8], u8)> = [
-                (&b"&amp;"[..], b'&'),
-                (b"&quot;", b'"'),
-                (b"&lt;", b'<'),
-                (b"&gt;", b'>'),
-                (b"&#39;", b'\''),
-                (b"&apos;", b'\''),
-            ]
-            .into_iter()
-            .find(|(e, _)| rest.starts_with(e));
-            if let Some((e, c)) = ent {
-                b.arena_push_bytes(&[c]);
+        // Copy the run up to the next `&` whole (never splitting a character), then decode.
+        let run = memchr::memchr(b'&', &v[i..]).map_or(v.len(), |p| i + p);
+        b.arena_push_bytes(&v[i..run]);
+        i = run;
+        if i >= v.len() {
+            break;
+        }
+        let rest = &v[i..];
+        let ent: Option<(&[u8], &str)> = [
+            (&b"&amp;"[..], "&"),
+            (b"&quot;", "\""),
+            (b"&lt;", "<"),
+            (b"&gt;", ">"),
+            (b"&#39;", "'"),
+            (b"&apos;", "'"),
+        ]
+        .into_iter()
+        .find(|(e, _)| rest.starts_with(e));
+        match ent {
+            Some((e, c)) => {
+                b.arena_push_bytes(c.as_bytes());
                 i += e.len();
-                continue;
+            }
+            None => {
+                b.arena_push_bytes(b"&");
+                i += 1;
             }
         }
-        b.arena_push_bytes(&v[i..i + 1]);
-        i += 1;
     }
     b.arena_finish(at)
 }

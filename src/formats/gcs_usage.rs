@@ -115,14 +115,15 @@ fn field_span(b: &mut Batch, src: &[u8], r: (usize, usize), esc: bool) -> Span {
     }
     let at = b.arena_start();
     let v = &src[r.0..r.1];
+    // `""` is an escaped quote: copy the runs between them whole.
     let mut i = 0;
     while i < v.len() {
-        b.arena_push_bytes(&v[i..i + 1]);
-        i += if v[i] == b'"' && v.get(i + 1) == Some(&b'"') {
-            2
-        } else {
-            1
-        };
+        let run = memchr::memmem::find(&v[i..], b"\"\"").map_or(v.len(), |p| i + p);
+        b.arena_push_bytes(&v[i..run]);
+        if run < v.len() {
+            b.arena_push_bytes(b"\"");
+        }
+        i = run + 2;
     }
     b.arena_finish(at)
 }

@@ -135,7 +135,6 @@ impl Window {
         self.lines_base += memchr::memchr_iter(b'\n', &self.buf[..keep_from]).count() as u64;
         if self.batch.events.is_empty() {
             self.buf.drain(..keep_from);
-            self.batch.arena.clear();
         } else {
             let mut next = Vec::with_capacity((self.buf.len() - keep_from + CHUNK).max(CHUNK));
             next.extend_from_slice(&self.buf[keep_from..]);
@@ -149,7 +148,7 @@ impl Window {
     fn seal_with(&mut self, input: Vec<u8>, out: &mut Out) {
         let file = self.batch.file;
         let mut batch = std::mem::replace(&mut self.batch, Batch::new(file));
-        batch.input = input;
+        batch.set_input(input);
         out.events += batch.events.len() as u64;
         (out.emit)(batch);
     }
