@@ -7,29 +7,29 @@
 use crate::event::ActionClass::{self, *};
 
 /// Classifies an AWS API by event source and name (CloudTrail `eventSource` / `eventName`).
-pub fn aws(event_source: &str, name: &str) -> ActionClass {
-    let service = event_source.split('.').next().unwrap_or("");
+pub fn aws(event_source: &[u8], name: &[u8]) -> ActionClass {
+    let service = event_source.split(|&c| c == b'.').next().unwrap_or(b"");
     match service {
-        "s3" | "s3-outposts" => s3(name),
-        "cloudtrail" => cloudtrail(name),
-        "iam" => iam(name),
-        "sts" | "signin" | "sso" | "sso-oauth" | "identitystore" => Auth,
-        "kms" => kms(name),
-        "logs" if name.starts_with("Delete") || name == "PutRetentionPolicy" => Logging,
-        "config"
+        b"s3" | b"s3-outposts" => s3(name),
+        b"cloudtrail" => cloudtrail(name),
+        b"iam" => iam(name),
+        b"sts" | b"signin" | b"sso" | b"sso-oauth" | b"identitystore" => Auth,
+        b"kms" => kms(name),
+        b"logs" if name.starts_with(b"Delete") || name == b"PutRetentionPolicy" => Logging,
+        b"config"
             if matches!(
                 name,
-                "StopConfigurationRecorder"
-                    | "DeleteConfigurationRecorder"
-                    | "DeleteDeliveryChannel"
+                b"StopConfigurationRecorder"
+                    | b"DeleteConfigurationRecorder"
+                    | b"DeleteDeliveryChannel"
             ) =>
         {
             Logging
         }
-        "guardduty"
+        b"guardduty"
             if matches!(
                 name,
-                "DeleteDetector" | "UpdateDetector" | "DisassociateFromMasterAccount"
+                b"DeleteDetector" | b"UpdateDetector" | b"DisassociateFromMasterAccount"
             ) =>
         {
             Logging
@@ -38,90 +38,90 @@ pub fn aws(event_source: &str, name: &str) -> ActionClass {
     }
 }
 
-fn s3(name: &str) -> ActionClass {
+fn s3(name: &[u8]) -> ActionClass {
     match name {
-        "GetObject"
-        | "HeadObject"
-        | "SelectObjectContent"
-        | "GetObjectTorrent"
-        | "GetObjectAttributes"
-        | "RestoreObject" => Read,
-        "PutObject"
-        | "CopyObject"
-        | "UploadPart"
-        | "UploadPartCopy"
-        | "CreateMultipartUpload"
-        | "CompleteMultipartUpload"
-        | "AbortMultipartUpload"
-        | "PostObject"
-        | "PutObjectTagging"
-        | "DeleteObjectTagging"
-        | "WriteGetObjectResponse"
-        | "PutObjectLegalHold"
-        | "RenameObject" => Write,
-        "DeleteObject" | "DeleteObjects" | "DeleteObjectVersion" | "DeleteBucket" => Delete,
-        "ListObjects"
-        | "ListObjectsV2"
-        | "ListBucket"
-        | "ListBuckets"
-        | "ListAllMyBuckets"
-        | "ListObjectVersions"
-        | "ListBucketVersions"
-        | "ListMultipartUploads"
-        | "ListParts"
-        | "ListMultipartUploadParts"
-        | "ListDirectoryBuckets"
-        | "ListAccessPoints"
-        | "HeadBucket" => List,
-        "PutBucketPolicy"
-        | "DeleteBucketPolicy"
-        | "PutBucketAcl"
-        | "PutObjectAcl"
-        | "PutPublicAccessBlock"
-        | "PutBucketPublicAccessBlock"
-        | "DeletePublicAccessBlock"
-        | "DeleteBucketPublicAccessBlock"
-        | "PutBucketOwnershipControls"
-        | "DeleteBucketOwnershipControls"
-        | "PutAccessPointPolicy"
-        | "DeleteAccessPointPolicy"
-        | "PutAccountPublicAccessBlock"
-        | "DeleteAccountPublicAccessBlock"
-        | "PutBucketCors"
-        | "DeleteBucketCors" => Permission,
-        "PutBucketLogging" => Logging,
-        "PutBucketEncryption"
-        | "DeleteBucketEncryption"
-        | "PutBucketVersioning"
-        | "PutBucketLifecycle"
-        | "PutBucketLifecycleConfiguration"
-        | "DeleteBucketLifecycle"
-        | "PutBucketReplication"
-        | "DeleteBucketReplication"
-        | "PutObjectLockConfiguration"
-        | "PutObjectRetention"
-        | "PutBucketObjectLockConfiguration"
-        | "CreateBucket"
-        | "PutBucketWebsite"
-        | "DeleteBucketWebsite"
-        | "PutBucketNotification"
-        | "PutBucketNotificationConfiguration"
-        | "PutBucketTagging"
-        | "DeleteBucketTagging"
-        | "PutBucketAccelerateConfiguration"
-        | "PutBucketRequestPayment"
-        | "PutBucketIntelligentTieringConfiguration"
-        | "PutBucketInventoryConfiguration"
-        | "CreateAccessPoint"
-        | "DeleteAccessPoint"
-        | "CreateJob"
-        | "UpdateJobStatus" => Config,
+        b"GetObject"
+        | b"HeadObject"
+        | b"SelectObjectContent"
+        | b"GetObjectTorrent"
+        | b"GetObjectAttributes"
+        | b"RestoreObject" => Read,
+        b"PutObject"
+        | b"CopyObject"
+        | b"UploadPart"
+        | b"UploadPartCopy"
+        | b"CreateMultipartUpload"
+        | b"CompleteMultipartUpload"
+        | b"AbortMultipartUpload"
+        | b"PostObject"
+        | b"PutObjectTagging"
+        | b"DeleteObjectTagging"
+        | b"WriteGetObjectResponse"
+        | b"PutObjectLegalHold"
+        | b"RenameObject" => Write,
+        b"DeleteObject" | b"DeleteObjects" | b"DeleteObjectVersion" | b"DeleteBucket" => Delete,
+        b"ListObjects"
+        | b"ListObjectsV2"
+        | b"ListBucket"
+        | b"ListBuckets"
+        | b"ListAllMyBuckets"
+        | b"ListObjectVersions"
+        | b"ListBucketVersions"
+        | b"ListMultipartUploads"
+        | b"ListParts"
+        | b"ListMultipartUploadParts"
+        | b"ListDirectoryBuckets"
+        | b"ListAccessPoints"
+        | b"HeadBucket" => List,
+        b"PutBucketPolicy"
+        | b"DeleteBucketPolicy"
+        | b"PutBucketAcl"
+        | b"PutObjectAcl"
+        | b"PutPublicAccessBlock"
+        | b"PutBucketPublicAccessBlock"
+        | b"DeletePublicAccessBlock"
+        | b"DeleteBucketPublicAccessBlock"
+        | b"PutBucketOwnershipControls"
+        | b"DeleteBucketOwnershipControls"
+        | b"PutAccessPointPolicy"
+        | b"DeleteAccessPointPolicy"
+        | b"PutAccountPublicAccessBlock"
+        | b"DeleteAccountPublicAccessBlock"
+        | b"PutBucketCors"
+        | b"DeleteBucketCors" => Permission,
+        b"PutBucketLogging" => Logging,
+        b"PutBucketEncryption"
+        | b"DeleteBucketEncryption"
+        | b"PutBucketVersioning"
+        | b"PutBucketLifecycle"
+        | b"PutBucketLifecycleConfiguration"
+        | b"DeleteBucketLifecycle"
+        | b"PutBucketReplication"
+        | b"DeleteBucketReplication"
+        | b"PutObjectLockConfiguration"
+        | b"PutObjectRetention"
+        | b"PutBucketObjectLockConfiguration"
+        | b"CreateBucket"
+        | b"PutBucketWebsite"
+        | b"DeleteBucketWebsite"
+        | b"PutBucketNotification"
+        | b"PutBucketNotificationConfiguration"
+        | b"PutBucketTagging"
+        | b"DeleteBucketTagging"
+        | b"PutBucketAccelerateConfiguration"
+        | b"PutBucketRequestPayment"
+        | b"PutBucketIntelligentTieringConfiguration"
+        | b"PutBucketInventoryConfiguration"
+        | b"CreateAccessPoint"
+        | b"DeleteAccessPoint"
+        | b"CreateJob"
+        | b"UpdateJobStatus" => Config,
         // Reading a bucket's or object's settings is metadata, not data.
-        _ if name.starts_with("GetBucket")
-            || name.starts_with("GetObject")
-            || name.starts_with("GetPublicAccessBlock")
-            || name.starts_with("GetAccount")
-            || name.starts_with("GetAccessPoint") =>
+        _ if name.starts_with(b"GetBucket")
+            || name.starts_with(b"GetObject")
+            || name.starts_with(b"GetPublicAccessBlock")
+            || name.starts_with(b"GetAccount")
+            || name.starts_with(b"GetAccessPoint") =>
         {
             Other
         }
@@ -129,19 +129,19 @@ fn s3(name: &str) -> ActionClass {
     }
 }
 
-fn cloudtrail(name: &str) -> ActionClass {
+fn cloudtrail(name: &[u8]) -> ActionClass {
     match name {
-        "LookupEvents"
-        | "DescribeTrails"
-        | "GetTrailStatus"
-        | "GetEventSelectors"
-        | "ListTrails"
-        | "GetTrail"
-        | "GetInsightSelectors"
-        | "ListTags" => List,
-        _ if name.starts_with("Get")
-            || name.starts_with("Describe")
-            || name.starts_with("List") =>
+        b"LookupEvents"
+        | b"DescribeTrails"
+        | b"GetTrailStatus"
+        | b"GetEventSelectors"
+        | b"ListTrails"
+        | b"GetTrail"
+        | b"GetInsightSelectors"
+        | b"ListTags" => List,
+        _ if name.starts_with(b"Get")
+            || name.starts_with(b"Describe")
+            || name.starts_with(b"List") =>
         {
             List
         }
@@ -149,96 +149,97 @@ fn cloudtrail(name: &str) -> ActionClass {
     }
 }
 
-fn iam(name: &str) -> ActionClass {
-    if name.starts_with("Get")
-        || name.starts_with("List")
-        || name.starts_with("Generate")
-        || name.starts_with("Simulate")
+fn iam(name: &[u8]) -> ActionClass {
+    if name.starts_with(b"Get")
+        || name.starts_with(b"List")
+        || name.starts_with(b"Generate")
+        || name.starts_with(b"Simulate")
     {
         return List;
     }
     match name {
-        "CreateAccessKey"
-        | "UpdateAccessKey"
-        | "DeleteAccessKey"
-        | "CreateLoginProfile"
-        | "UpdateLoginProfile"
-        | "DeleteLoginProfile"
-        | "ChangePassword"
-        | "EnableMFADevice"
-        | "DeactivateMFADevice"
-        | "CreateVirtualMFADevice"
-        | "DeleteVirtualMFADevice"
-        | "ResyncMFADevice"
-        | "CreateServiceSpecificCredential"
-        | "UploadSSHPublicKey" => Auth,
+        b"CreateAccessKey"
+        | b"UpdateAccessKey"
+        | b"DeleteAccessKey"
+        | b"CreateLoginProfile"
+        | b"UpdateLoginProfile"
+        | b"DeleteLoginProfile"
+        | b"ChangePassword"
+        | b"EnableMFADevice"
+        | b"DeactivateMFADevice"
+        | b"CreateVirtualMFADevice"
+        | b"DeleteVirtualMFADevice"
+        | b"ResyncMFADevice"
+        | b"CreateServiceSpecificCredential"
+        | b"UploadSSHPublicKey" => Auth,
         _ => Permission,
     }
 }
 
-fn kms(name: &str) -> ActionClass {
+fn kms(name: &[u8]) -> ActionClass {
     match name {
-        "Decrypt"
-        | "GenerateDataKey"
-        | "GenerateDataKeyWithoutPlaintext"
-        | "ReEncrypt"
-        | "ReEncryptFrom"
-        | "ReEncryptTo"
-        | "GenerateDataKeyPair" => Read,
-        "Encrypt" => Write,
-        "PutKeyPolicy" | "CreateGrant" | "RevokeGrant" | "RetireGrant" => Permission,
-        "ScheduleKeyDeletion"
-        | "DisableKey"
-        | "DisableKeyRotation"
-        | "CancelKeyDeletion"
-        | "EnableKey"
-        | "EnableKeyRotation"
-        | "CreateKey"
-        | "ImportKeyMaterial"
-        | "DeleteImportedKeyMaterial"
-        | "UpdateKeyDescription"
-        | "CreateAlias"
-        | "DeleteAlias"
-        | "UpdateAlias"
-        | "RotateKeyOnDemand"
-        | "RotateKey" => Config,
+        b"Decrypt"
+        | b"GenerateDataKey"
+        | b"GenerateDataKeyWithoutPlaintext"
+        | b"ReEncrypt"
+        | b"ReEncryptFrom"
+        | b"ReEncryptTo"
+        | b"GenerateDataKeyPair" => Read,
+        b"Encrypt" => Write,
+        b"PutKeyPolicy" | b"CreateGrant" | b"RevokeGrant" | b"RetireGrant" => Permission,
+        b"ScheduleKeyDeletion"
+        | b"DisableKey"
+        | b"DisableKeyRotation"
+        | b"CancelKeyDeletion"
+        | b"EnableKey"
+        | b"EnableKeyRotation"
+        | b"CreateKey"
+        | b"ImportKeyMaterial"
+        | b"DeleteImportedKeyMaterial"
+        | b"UpdateKeyDescription"
+        | b"CreateAlias"
+        | b"DeleteAlias"
+        | b"UpdateAlias"
+        | b"RotateKeyOnDemand"
+        | b"RotateKey" => Config,
         _ => generic(name),
     }
 }
 
 /// Name-shape fallback for APIs not in a table.
-fn generic(name: &str) -> ActionClass {
+fn generic(name: &[u8]) -> ActionClass {
     let n = name;
-    if n == "ConsoleLogin"
-        || n.starts_with("AssumeRole")
-        || n.contains("SessionToken")
-        || n.contains("SigninToken")
+    let has = |pat: &[u8]| memchr::memmem::find(n, pat).is_some();
+    if n == b"ConsoleLogin"
+        || n.starts_with(b"AssumeRole")
+        || has(b"SessionToken")
+        || has(b"SigninToken")
     {
         Auth
-    } else if n.starts_with("List")
-        || n.starts_with("Describe")
-        || n.starts_with("Lookup")
-        || n.starts_with("Search")
+    } else if n.starts_with(b"List")
+        || n.starts_with(b"Describe")
+        || n.starts_with(b"Lookup")
+        || n.starts_with(b"Search")
     {
         List
-    } else if n.starts_with("Get")
-        || n.starts_with("Head")
-        || n.starts_with("Select")
-        || n.starts_with("Batch Get")
+    } else if n.starts_with(b"Get")
+        || n.starts_with(b"Head")
+        || n.starts_with(b"Select")
+        || n.starts_with(b"Batch Get")
     {
         Read
-    } else if n.starts_with("Delete") || n.starts_with("Remove") || n.starts_with("Terminate") {
+    } else if n.starts_with(b"Delete") || n.starts_with(b"Remove") || n.starts_with(b"Terminate") {
         Delete
-    } else if n.contains("Policy") || n.contains("Acl") || n.contains("Permission") {
+    } else if has(b"Policy") || has(b"Acl") || has(b"Permission") {
         Permission
-    } else if n.starts_with("Put")
-        || n.starts_with("Update")
-        || n.starts_with("Create")
-        || n.starts_with("Set")
-        || n.starts_with("Modify")
-        || n.starts_with("Enable")
-        || n.starts_with("Disable")
-        || n.starts_with("Attach")
+    } else if n.starts_with(b"Put")
+        || n.starts_with(b"Update")
+        || n.starts_with(b"Create")
+        || n.starts_with(b"Set")
+        || n.starts_with(b"Modify")
+        || n.starts_with(b"Enable")
+        || n.starts_with(b"Disable")
+        || n.starts_with(b"Attach")
     {
         Config
     } else {
@@ -427,7 +428,7 @@ pub fn azure_blob(op: &str) -> ActionClass {
     {
         return Other;
     }
-    generic(op)
+    generic(op.as_bytes())
 }
 
 /// Classifies an Azure resource-provider operation
@@ -479,22 +480,22 @@ mod tests {
 
     #[test]
     fn aws_classes() {
-        assert_eq!(aws("s3.amazonaws.com", "GetObject"), Read);
-        assert_eq!(aws("s3.amazonaws.com", "ListObjects"), List);
-        assert_eq!(aws("s3.amazonaws.com", "DeleteObjects"), Delete);
-        assert_eq!(aws("s3.amazonaws.com", "PutBucketPolicy"), Permission);
-        assert_eq!(aws("s3.amazonaws.com", "PutBucketLogging"), Logging);
-        assert_eq!(aws("s3.amazonaws.com", "PutBucketVersioning"), Config);
-        assert_eq!(aws("s3.amazonaws.com", "GetBucketAcl"), Other);
-        assert_eq!(aws("cloudtrail.amazonaws.com", "StopLogging"), Logging);
-        assert_eq!(aws("cloudtrail.amazonaws.com", "DescribeTrails"), List);
-        assert_eq!(aws("sts.amazonaws.com", "AssumeRole"), Auth);
-        assert_eq!(aws("signin.amazonaws.com", "ConsoleLogin"), Auth);
-        assert_eq!(aws("iam.amazonaws.com", "CreateAccessKey"), Auth);
-        assert_eq!(aws("iam.amazonaws.com", "AttachUserPolicy"), Permission);
-        assert_eq!(aws("kms.amazonaws.com", "ScheduleKeyDeletion"), Config);
-        assert_eq!(aws("kms.amazonaws.com", "Decrypt"), Read);
-        assert_eq!(aws("ec2.amazonaws.com", "DescribeInstances"), List);
+        assert_eq!(aws(b"s3.amazonaws.com", b"GetObject"), Read);
+        assert_eq!(aws(b"s3.amazonaws.com", b"ListObjects"), List);
+        assert_eq!(aws(b"s3.amazonaws.com", b"DeleteObjects"), Delete);
+        assert_eq!(aws(b"s3.amazonaws.com", b"PutBucketPolicy"), Permission);
+        assert_eq!(aws(b"s3.amazonaws.com", b"PutBucketLogging"), Logging);
+        assert_eq!(aws(b"s3.amazonaws.com", b"PutBucketVersioning"), Config);
+        assert_eq!(aws(b"s3.amazonaws.com", b"GetBucketAcl"), Other);
+        assert_eq!(aws(b"cloudtrail.amazonaws.com", b"StopLogging"), Logging);
+        assert_eq!(aws(b"cloudtrail.amazonaws.com", b"DescribeTrails"), List);
+        assert_eq!(aws(b"sts.amazonaws.com", b"AssumeRole"), Auth);
+        assert_eq!(aws(b"signin.amazonaws.com", b"ConsoleLogin"), Auth);
+        assert_eq!(aws(b"iam.amazonaws.com", b"CreateAccessKey"), Auth);
+        assert_eq!(aws(b"iam.amazonaws.com", b"AttachUserPolicy"), Permission);
+        assert_eq!(aws(b"kms.amazonaws.com", b"ScheduleKeyDeletion"), Config);
+        assert_eq!(aws(b"kms.amazonaws.com", b"Decrypt"), Read);
+        assert_eq!(aws(b"ec2.amazonaws.com", b"DescribeInstances"), List);
     }
 
     #[test]

@@ -11,8 +11,6 @@
 //! parts it reads must be valid JSON, and running off the end is [`JsonError::Eof`], which the
 //! framing layer turns into "read more input" or "truncated".
 
-use memchr::memchr2;
-
 /// Why the cursor stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JsonError {

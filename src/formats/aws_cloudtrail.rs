@@ -317,7 +317,7 @@ fn build_with(
     };
     ev.action = src.str(b, name);
     ev.event_source = src.str(b, source);
-    ev.action_class = action::aws(src_str(src, source), src_str(src, name));
+    ev.action_class = action::aws(src.raw(source), src.raw(name));
     ev.region = src.str(b, r.region.or(r.envelope_region));
     ev.account = src.str(
         b,
@@ -355,10 +355,6 @@ fn build_with(
     Ok(())
 }
 
-fn src_str<'a>(src: Src<'a>, r: Option<RawStr>) -> &'a str {
-    // Used for classification only: escaped names are rare and classify as their raw text.
-    std::str::from_utf8(src.raw(r)).unwrap_or("")
-}
 
 /// DESIGN.md "Who the principal is", AWS part.
 fn resolve_principal(
@@ -384,7 +380,7 @@ fn resolve_principal(
         } else if let Some(user) = r.lookup_user {
             ev.principal = src.str(b, Some(user));
             ev.principal_type = PrincipalType::User;
-        } else if src_str(src, r.event_source).starts_with("s3") {
+        } else if src.raw(r.event_source).starts_with(b"s3") {
             // A data event with no identity at all is an unauthenticated request.
             set_const(ev, b, "anonymous", PrincipalType::Anonymous);
         } else {

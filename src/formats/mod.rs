@@ -147,6 +147,9 @@ impl<'a> Src<'a> {
 /// Parses a source address: an IP (v4 or v6, with or without a port, brackets for v6);
 /// anything else is `None` and kept as text by the caller.
 pub fn parse_ip(s: &[u8]) -> Option<IpAddr> {
+    if let Some(v4) = parse_ipv4(s) {
+        return Some(IpAddr::V4(v4));
+    }
     let s = std::str::from_utf8(s).ok()?.trim();
     if s.is_empty() || s.len() > 64 {
         return None;
@@ -161,6 +164,31 @@ pub fn parse_ip(s: &[u8]) -> Option<IpAddr> {
     s.strip_prefix('[')
         .and_then(|x| x.strip_suffix(']'))
         .and_then(|x| x.parse().ok())
+}
+
+/// Dotted-quad IPv4 without the generic parser (the common case, once per event). Like the
+/// standard library, it rejects octets with leading zeros (`08.1.250.216` is not an address).
+fn parse_ipv4(s: &[u8]) -> Option<std::net::Ipv4Addr> {
+    if s.len() < 7 || s.len() > 15 {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    let mut n = 0;
+    for part in s.split(|&c| c == b'.') {
+        if n == 4 || part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
+            return None;
+        }
+        let mut v: u32 = 0;
+        for &c in part {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + (c - b'0') as u32;
+        }
+        octets[n] = u8::try_from(v).ok()?;
+        n += 1;
+    }
+    (n == 4).then(|| std::net::Ipv4Addr::from(octets))
 }
 
 /// Whether an HTTP status means failure.
@@ -187,5 +215,9 @@ mod tests {
         assert_eq!(parse_ip(b"s3.amazonaws.com"), None);
         assert_eq!(parse_ip(b"08.1.250.216"), None);
         assert_eq!(parse_ip(b"268.20.203.21:4362"), None);
+        assert_eq!(parse_ip(b"0.0.0.0"), Some("0.0.0.0".parse().unwrap()));
+        assert_eq!(parse_ip(b"1.2.3"), None);
+        assert_eq!(parse_ip(b"1.2.3.4.5"), None);
+        assert_eq!(parse_ip(b"256.1.1.1"), None);
     }
 }

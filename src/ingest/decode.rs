@@ -136,17 +136,48 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
+/// Where the deflate stream of a single-member gzip file starts (after the RFC 1952 header).
+fn gzip_header_len(data: &[u8]) -> Option<usize> {
+    if data.len() < 18 || !data.starts_with(&GZIP_MAGIC) || data[2] != 8 {
+        return None;
+    }
+    let flags = data[3];
+    if flags & 0xe0 != 0 {
+        return None;
+    }
+    let mut pos = 10;
+    if flags & 0x04 != 0 {
+        let xlen = u16::from_le_bytes([*data.get(pos)?, *data.get(pos + 1)?]) as usize;
+        pos += 2 + xlen;
+    }
+    for flag in [0x08, 0x10] {
+        if flags & flag != 0 {
+            pos += memchr::memchr(0, data.get(pos..)?)? + 1;
+        }
+    }
+    if flags & 0x02 != 0 {
+        pos += 2;
+    }
+    (pos + 8 <= data.len()).then_some(pos)
+}
+
 /// Inflates `data` with libdeflate when it is exactly one gzip member whose size trailer is
 /// right; `None` sends the caller to the streaming decoder.
+///
+/// The raw deflate stream is inflated between the header and the 8-byte trailer; it must end
+/// exactly at the trailer (so there is no second member) and produce exactly the trailer's
+/// size. The trailer's CRC-32 is not recomputed: that pass costs about as much as a tenth of
+/// the whole scan, damage to the deflate stream is still detected by the inflater, and the
+/// checksum is no defence against a deliberate edit anyway (CloudTrail digest files are).
 pub fn inflate_single_member(data: &[u8]) -> Option<Vec<u8>> {
-    if data.len() < 18 || !data.starts_with(&GZIP_MAGIC) {
-        return None;
-    }
+    let start = gzip_header_len(data)?;
+    let end = data.len() - 8;
     let isize_bytes: [u8; 4] = data[data.len() - 4..].try_into().ok()?;
     let expected = u32::from_le_bytes(isize_bytes) as usize;
-    if expected > WHOLE_OUT_LIMIT {
+    if expected > WHOLE_OUT_LIMIT || start > end {
         return None;
     }
+    let body = &data[start..end];
     let mut out: Vec<u8> = Vec::with_capacity(expected.max(1));
     let mut in_used = 0usize;
     let mut out_used = 0usize;
@@ -154,12 +185,12 @@ pub fn inflate_single_member(data: &[u8]) -> Option<Vec<u8>> {
         // Safety: the decompressor is a live libdeflate handle owned by this thread; input and
         // output pointers are valid for the lengths given (the output is the Vec's capacity),
         // and libdeflate writes at most `out.capacity()` bytes, reporting how many in
-        // `out_used`, which we then set as the length.
+        // `out_used`, which is then set as the length.
         unsafe {
-            let r = libdeflate_sys::libdeflate_gzip_decompress_ex(
+            let r = libdeflate_sys::libdeflate_deflate_decompress_ex(
                 d.0,
-                data.as_ptr().cast(),
-                data.len(),
+                body.as_ptr().cast(),
+                body.len(),
                 out.as_mut_ptr().cast(),
                 out.capacity(),
                 &mut in_used,
@@ -168,7 +199,7 @@ pub fn inflate_single_member(data: &[u8]) -> Option<Vec<u8>> {
             r == libdeflate_sys::libdeflate_result_LIBDEFLATE_SUCCESS
         }
     });
-    if !ok || in_used != data.len() || out_used != expected || out_used > out.capacity() {
+    if !ok || in_used != body.len() || out_used != expected || out_used > out.capacity() {
         return None;
     }
     // Safety: libdeflate initialised exactly `out_used` bytes (checked above against capacity).
@@ -252,6 +283,18 @@ mod tests {
     fn single_member_fast_path() {
         let data = b"hello hello hello".repeat(100);
         assert_eq!(inflate_single_member(&gz(&data)).unwrap(), data);
+        // A header with a file name and a comment (as gzip(1) writes).
+        let mut e = flate2::GzBuilder::new()
+            .filename("x.json")
+            .comment("c")
+            .write(Vec::new(), flate2::Compression::fast());
+        e.write_all(&data).unwrap();
+        assert_eq!(inflate_single_member(&e.finish().unwrap()).unwrap(), data);
+        // A wrong size trailer sends the file to the streaming decoder.
+        let mut g = gz(&data);
+        let n = g.len();
+        g[n - 4] ^= 1;
+        assert_eq!(inflate_single_member(&g), None);
     }
 
     #[test]
