@@ -452,7 +452,7 @@ impl Batch {
     /// A span for a JSON string: zero-copy when unescaped, decoded into the arena otherwise.
     pub(crate) fn json_str(&mut self, src: &[u8], copy: bool, r: crate::json::RawStr) -> Span {
         if !r.escaped {
-            return self.span_of(src, copy, r.start, r.end);
+            return self.span_of(src, copy, r.start as usize, r.end as usize);
         }
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();

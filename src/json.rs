@@ -25,20 +25,33 @@ pub type JResult<T> = Result<T, JsonError>;
 /// A JSON string's content as positions into the cursor's input (between the quotes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RawStr {
-    pub start: usize,
-    pub end: usize,
+    /// Positions are 32-bit: framing never builds buffers of 4 GiB (records are kept small).
+    pub start: u32,
+    pub end: u32,
     /// True when the content holds backslash escapes that must be decoded.
     pub escaped: bool,
 }
 
 impl RawStr {
+    pub fn new(start: usize, end: usize, escaped: bool) -> Self {
+        RawStr {
+            start: start as u32,
+            end: end as u32,
+            escaped,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.start == self.end
     }
 
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
     /// The raw (still escaped) bytes.
     pub fn raw<'a>(&self, input: &'a [u8]) -> &'a [u8] {
-        input.get(self.start..self.end).unwrap_or_default()
+        input.get(self.range()).unwrap_or_default()
     }
 }
 
@@ -115,11 +128,7 @@ impl<'a> Cursor<'a> {
             };
             if self.b[p] == b'"' {
                 self.i = p + 1;
-                return Ok(RawStr {
-                    start,
-                    end: p,
-                    escaped,
-                });
+                return Ok(RawStr::new(start, p, escaped));
             }
             escaped = true;
             if p + 1 >= self.b.len() {
@@ -236,7 +245,7 @@ impl<'a> Cursor<'a> {
             } else {
                 self.expect(b':', "expected ':'")?;
             }
-            let key = &self.b[k.start..k.end];
+            let key = &self.b[k.range()];
             f(self, key)?;
             match self.peek()? {
                 b',' => self.i += 1,
@@ -312,11 +321,7 @@ impl<'a> Cursor<'a> {
             b'-' | b'0'..=b'9' => {
                 let start = self.i;
                 self.number()?;
-                Ok(Some(RawStr {
-                    start,
-                    end: self.i,
-                    escaped: false,
-                }))
+                Ok(Some(RawStr::new(start, self.i, false)))
             }
             _ => self.skip().map(|_| None),
         }

@@ -5,10 +5,15 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::event::{ActionClass, Batch, Format, Interner};
+use std::hash::BuildHasher;
+
+use crate::event::{ActionClass, Batch, Format};
 use crate::ingest::skip::SkipSample;
 use crate::ingest::{BatchSink, IngestReport};
 use crate::time::rfc3339;
+
+/// At most this many distinct principals are counted (bounded memory).
+const MAX_PRINCIPALS: usize = 10_000_000;
 
 /// Per-worker event statistics, merged at the end of a run.
 pub struct EventStats {
@@ -16,11 +21,15 @@ pub struct EventStats {
     pub by_format: [u64; Format::ALL.len()],
     pub min_time: i64,
     pub max_time: i64,
-    principals: Interner,
-    /// Distinct principals not counted because the interner was full.
+    /// Distinct principals, by a 64-bit hash of their id: counting needs no strings, and at
+    /// these cardinalities a collision is vanishingly unlikely.
+    principals: hashbrown::HashSet<u64, foldhash::fast::RandomState>,
+    hasher: foldhash::quality::FixedState,
+    /// Distinct principals past the bound were not counted.
     pub principals_overflow: bool,
     pub cloudtrail_events: u64,
-    /// S3 object-level (data) events, from CloudTrail or server access logs.
+    /// S3 object-level (data) events seen: server access-log events, and CloudTrail data
+    /// events until the first one (only "any or none" is used).
     pub s3_data_events: u64,
 }
 
@@ -31,7 +40,10 @@ impl Default for EventStats {
             by_format: [0; Format::ALL.len()],
             min_time: i64::MAX,
             max_time: i64::MIN,
-            principals: Interner::new(64 << 20),
+            principals: hashbrown::HashSet::default(),
+            // Fixed seed: worker sets are merged by hash value, so all must hash alike. The
+            // set only counts, so a crafted collision costs at most one in the count.
+            hasher: foldhash::quality::FixedState::with_seed(0x7472_6169_6c68_6f75),
             principals_overflow: false,
             cloudtrail_events: 0,
             s3_data_events: 0,
@@ -46,13 +58,16 @@ impl EventStats {
             self.by_format[ev.format_index as usize] += 1;
             self.min_time = self.min_time.min(ev.time);
             self.max_time = self.max_time.max(ev.time);
-            if self.principals.intern(b.str(ev.principal)).is_none() {
+            if self.principals.len() < MAX_PRINCIPALS {
+                self.principals.insert(self.hasher.hash_one(b.str(ev.principal)));
+            } else {
                 self.principals_overflow = true;
             }
             match ev.format() {
                 Format::AwsCloudtrail => {
                     self.cloudtrail_events += 1;
-                    if is_s3_data_event(b, ev) {
+                    // Only "were there any?" matters: stop looking once one is seen.
+                    if self.s3_data_events == 0 && is_s3_data_event(b, ev) {
                         self.s3_data_events += 1;
                     }
                 }
@@ -70,15 +85,7 @@ impl EventStats {
         self.min_time = self.min_time.min(other.min_time);
         self.max_time = self.max_time.max(other.max_time);
         self.principals_overflow |= other.principals_overflow;
-        for i in 0..other.principals.len() as u32 {
-            if self
-                .principals
-                .intern(other.principals.resolve(i))
-                .is_none()
-            {
-                self.principals_overflow = true;
-            }
-        }
+        self.principals.extend(other.principals);
         self.cloudtrail_events += other.cloudtrail_events;
         self.s3_data_events += other.s3_data_events;
     }

@@ -104,7 +104,7 @@ pub fn parse_record(cur: &mut Cursor, ctx: &mut RecordCtx) -> JResult<Result<(),
 
 /// A `lookup-events` entry: the event is a JSON string that has to be parsed a second time.
 fn lookup_entry(outer: &Record, src: Src, cte: RawStr, ctx: &mut RecordCtx) -> Result<(), Skip> {
-    let mut scratch = Vec::with_capacity(cte.end - cte.start);
+    let mut scratch = Vec::with_capacity((cte.end - cte.start) as usize);
     unescape_into(cte.raw(src.bytes), &mut scratch);
     let mut inner = Record::default();
     let mut c = Cursor::new(&scratch, 0);
@@ -488,7 +488,7 @@ fn session_name(src: Src, arn: Option<RawStr>, b: &mut crate::event::Batch) -> S
         return Span::EMPTY;
     }
     match memchr::memrchr(b'/', raw) {
-        Some(p) if !a.escaped => b.span_of(src.bytes, src.copy, a.start + p + 1, a.end),
+        Some(p) if !a.escaped => b.span_of(src.bytes, src.copy, a.start as usize + p + 1, a.end as usize),
         _ => Span::EMPTY,
     }
 }

@@ -45,7 +45,7 @@ pub(crate) fn build(e: &Envelope, src: Src, time: i64, ctx: &mut RecordCtx) -> R
     if let Some(op) = e.operation {
         let raw = op.raw(src.bytes);
         let end = memchr::memchr(b'/', raw).unwrap_or(raw.len());
-        ev.event_source = b.span_of(src.bytes, src.copy || op.escaped, op.start, op.start + end);
+        ev.event_source = b.span_of(src.bytes, src.copy || op.escaped, op.start as usize, op.start as usize + end);
     }
     ev.region = src.str(b, e.location);
     ev.request_id = src.str(b, e.correlation_id);

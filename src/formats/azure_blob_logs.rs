@@ -266,7 +266,7 @@ fn build(e: &Envelope, src: Src, time: i64, ctx: &mut RecordCtx) -> Result<(), S
         let _lead = it.next();
         let _account = it.next();
         if let Some(container) = it.next() {
-            let cstart = k.start + 2 + _account.map_or(0, <[u8]>::len);
+            let cstart = k.start as usize + 2 + _account.map_or(0, <[u8]>::len);
             ev.bucket = b.span_of(
                 src.bytes,
                 src.copy || k.escaped,

@@ -183,8 +183,8 @@ fn split_resource(src: &[u8], r: RawStr) -> (Option<RawStr>, Option<RawStr>) {
         ),
     };
     let sub = |a: usize, z: usize| RawStr {
-        start: r.start + a,
-        end: r.start + z,
+        start: r.start + a as u32,
+        end: r.start + z as u32,
         escaped: r.escaped,
     };
     (
@@ -225,7 +225,7 @@ fn build(e: &Entry, src: Src, ctx: &mut RecordCtx) -> Result<(), Skip> {
         let ln = src.raw(e.log_name);
         if let (Some(l), Some(p)) = (e.log_name, ln.strip_prefix(b"projects/")) {
             let end = memchr::memchr(b'/', p).unwrap_or(p.len());
-            ev.account = b.span_of(src.bytes, src.copy, l.start + 9, l.start + 9 + end);
+            ev.account = b.span_of(src.bytes, src.copy, l.start as usize + 9, l.start as usize + 9 + end);
         }
     }
     ev.region = src.str(b, e.location);

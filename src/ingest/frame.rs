@@ -545,7 +545,7 @@ impl JsonDoc {
         loop {
             let k = cur.string()?;
             cur.expect(b':', "expected ':'")?;
-            let key = &cur.b[k.start..k.end];
+            let key = &cur.b[k.range()];
             if CONTAINER_KEYS.contains(&key) && cur.peek()? == b'[' {
                 cur.i += 1;
                 return Ok(true);
