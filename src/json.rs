@@ -89,8 +89,13 @@ impl<'a> Cursor<'a> {
     /// The next non-whitespace byte, not consumed.
     #[inline]
     pub fn peek(&mut self) -> JResult<u8> {
-        self.ws();
-        self.b.get(self.i).copied().ok_or(JsonError::Eof)
+        match self.b.get(self.i) {
+            Some(&c) if !is_ws(c) => Ok(c),
+            _ => {
+                self.ws();
+                self.b.get(self.i).copied().ok_or(JsonError::Eof)
+            }
+        }
     }
 
     #[inline]
@@ -238,7 +243,13 @@ impl<'a> Cursor<'a> {
             return Ok(());
         }
         loop {
-            let k = self.string()?;
+            // Compact JSON has the key's quote right here; only skip whitespace if not.
+            let k = if self.b.get(self.i) == Some(&b'"') {
+                self.i += 1;
+                self.string_body()?
+            } else {
+                self.string()?
+            };
             // Compact JSON has the colon right after the key; only look further if not.
             if self.b.get(self.i) == Some(&b':') {
                 self.i += 1;
