@@ -79,8 +79,9 @@ pub(crate) fn build(e: &Envelope, src: Src, time: i64, ctx: &mut RecordCtx) -> R
         Some(o) => {
             ev.principal = guid_span(b, src, o);
             ev.principal_detail = src.str(b, upn.or(e.claim_appid));
+            // A token with a UPN claim is a user's, whatever the role assignment was made to.
             let ptype = src.raw(e.evidence_principal_type);
-            ev.principal_type = if ptype.eq_ignore_ascii_case(b"ServicePrincipal") {
+            ev.principal_type = if e.claim_upn.is_none() && ptype.eq_ignore_ascii_case(b"ServicePrincipal") {
                 PrincipalType::ServiceAccount
             } else {
                 PrincipalType::User
