@@ -211,14 +211,32 @@ pub fn read_file(
         }
         Some(p) => decode::open_path(p, counter),
     };
-    let (decoded, compression) = match opened {
-        Ok(x) => x,
+    match opened {
+        Ok((decoded, compression)) => read_decoded(id, &file.display, decoded, compression, sink, skips),
         Err(e) => {
             report.status = FileStatus::Error(format!("cannot read: {e}"));
-            return report;
+            report
         }
+    }
+}
+
+/// Reads already-opened input (see [`decode`]) into `sink`.
+pub fn read_decoded(
+    id: u32,
+    name: &str,
+    decoded: Decoded,
+    compression: Compression,
+    sink: &mut dyn BatchSink,
+    skips: &mut SkipLog,
+) -> FileReport {
+    let mut report = FileReport {
+        name: name.to_string(),
+        status: FileStatus::Read,
+        format: None,
+        compression,
+        events: 0,
+        skipped: 0,
     };
-    report.compression = compression;
     let mut window = match decoded {
         Decoded::Whole(data) => Window::whole(data, id),
         Decoded::Stream(r) => Window::stream(r, id),
@@ -238,7 +256,7 @@ pub fn read_file(
     let mut emit = |b: Batch| sink.batch(b);
     let mut out = Out {
         file_id: id,
-        file_name: &file.display,
+        file_name: name,
         skips,
         emit: &mut emit,
         events: 0,
