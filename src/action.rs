@@ -289,6 +289,69 @@ pub fn s3_access_operation(op: &str) -> ActionClass {
     }
 }
 
+/// The S3 API name (as CloudTrail writes it) of a server access-log operation, so both sources
+/// speak of `GetObject`; `None` for operations without a one-to-one API (they keep their raw
+/// name).
+pub fn s3_access_api_name(op: &str) -> Option<&'static str> {
+    Some(match op {
+        "REST.GET.OBJECT" | "WEBSITE.GET.OBJECT" => "GetObject",
+        "REST.HEAD.OBJECT" | "WEBSITE.HEAD.OBJECT" => "HeadObject",
+        "REST.PUT.OBJECT" | "REST.POST.OBJECT" => "PutObject",
+        "REST.COPY.OBJECT" | "REST.COPY.OBJECT_GET" => "CopyObject",
+        "REST.DELETE.OBJECT" => "DeleteObject",
+        "BATCH.DELETE.OBJECT" | "REST.POST.MULTI_OBJECT_DELETE" => "DeleteObjects",
+        "REST.GET.BUCKET" => "ListObjects",
+        "REST.GET.BUCKETVERSIONS" => "ListObjectVersions",
+        "REST.GET.SERVICE" => "ListBuckets",
+        "REST.HEAD.BUCKET" => "HeadBucket",
+        "REST.PUT.BUCKET" => "CreateBucket",
+        "REST.DELETE.BUCKET" => "DeleteBucket",
+        "REST.POST.UPLOADS" => "CreateMultipartUpload",
+        "REST.PUT.PART" => "UploadPart",
+        "REST.POST.UPLOAD" => "CompleteMultipartUpload",
+        "REST.DELETE.UPLOAD" => "AbortMultipartUpload",
+        "REST.GET.UPLOADS" => "ListMultipartUploads",
+        "REST.POST.RESTORE" | "REST.POST.OBJECT_RESTORE" => "RestoreObject",
+        "REST.GET.ACL" => "GetBucketAcl",
+        "REST.PUT.ACL" => "PutBucketAcl",
+        "REST.GET.OBJECT_ACL" => "GetObjectAcl",
+        "REST.PUT.OBJECT_ACL" => "PutObjectAcl",
+        "REST.GET.BUCKETPOLICY" => "GetBucketPolicy",
+        "REST.PUT.BUCKETPOLICY" => "PutBucketPolicy",
+        "REST.DELETE.BUCKETPOLICY" => "DeleteBucketPolicy",
+        "REST.GET.LOGGING_STATUS" => "GetBucketLogging",
+        "REST.PUT.LOGGING_STATUS" => "PutBucketLogging",
+        "REST.GET.VERSIONING" => "GetBucketVersioning",
+        "REST.PUT.VERSIONING" => "PutBucketVersioning",
+        "REST.GET.ENCRYPTION" => "GetBucketEncryption",
+        "REST.PUT.ENCRYPTION" => "PutBucketEncryption",
+        "REST.DELETE.ENCRYPTION" => "DeleteBucketEncryption",
+        "REST.GET.LIFECYCLE" => "GetBucketLifecycle",
+        "REST.PUT.LIFECYCLE" => "PutBucketLifecycleConfiguration",
+        "REST.DELETE.LIFECYCLE" => "DeleteBucketLifecycle",
+        "REST.GET.REPLICATION" => "GetBucketReplication",
+        "REST.PUT.REPLICATION" => "PutBucketReplication",
+        "REST.DELETE.REPLICATION" => "DeleteBucketReplication",
+        "REST.GET.PUBLICACCESSBLOCK" => "GetPublicAccessBlock",
+        "REST.PUT.PUBLICACCESSBLOCK" => "PutPublicAccessBlock",
+        "REST.DELETE.PUBLICACCESSBLOCK" => "DeletePublicAccessBlock",
+        "REST.GET.OBJECT_TAGGING" => "GetObjectTagging",
+        "REST.PUT.OBJECT_TAGGING" => "PutObjectTagging",
+        "REST.GET.LOCATION" => "GetBucketLocation",
+        "REST.GET.CORS" => "GetBucketCors",
+        "REST.PUT.CORS" => "PutBucketCors",
+        "REST.GET.WEBSITE" => "GetBucketWebsite",
+        "REST.PUT.WEBSITE" => "PutBucketWebsite",
+        "REST.GET.OWNERSHIP_CONTROLS" => "GetBucketOwnershipControls",
+        "REST.PUT.OWNERSHIP_CONTROLS" => "PutBucketOwnershipControls",
+        "REST.PUT.OBJECT_LOCK_CONFIGURATION" => "PutObjectLockConfiguration",
+        "REST.PUT.RETENTION" | "REST.PUT.OBJECT_RETENTION" => "PutObjectRetention",
+        "REST.GET.NOTIFICATION" => "GetBucketNotification",
+        "REST.PUT.NOTIFICATION" => "PutBucketNotification",
+        _ => return None,
+    })
+}
+
 /// Classifies a GCS / Cloud Audit Log method (`storage.objects.get`,
 /// `google.storage.objects.get`, `storage.setIamPermissions`, `storage.hmacKeys.create`).
 pub fn gcs(method: &str) -> ActionClass {
@@ -510,6 +573,23 @@ mod tests {
         assert_eq!(s3_access_operation("REST.PUT.LOGGING_STATUS"), Logging);
         assert_eq!(s3_access_operation("REST.GET.VERSIONING"), Other);
         assert_eq!(s3_access_operation("REST.COPY.OBJECT_GET"), Read);
+        // API names classify the same way CloudTrail's do.
+        for op in [
+            "REST.GET.OBJECT",
+            "REST.PUT.OBJECT",
+            "BATCH.DELETE.OBJECT",
+            "REST.GET.BUCKET",
+            "REST.PUT.BUCKETPOLICY",
+            "REST.PUT.LOGGING_STATUS",
+            "REST.PUT.VERSIONING",
+        ] {
+            let api = s3_access_api_name(op).unwrap();
+            assert_eq!(
+                aws(b"s3.amazonaws.com", api.as_bytes()),
+                s3_access_operation(op),
+                "{op}"
+            );
+        }
     }
 
     #[test]

@@ -374,6 +374,11 @@ pub struct Batch {
     pub(crate) arena: String,
     /// Scratch for JSON unescaping.
     scratch: Vec<u8>,
+    /// Arena strings by content, so a string built or decoded many times in a batch (the
+    /// `anonymous` principal, a role ARN derived from session ARNs, an escaped user agent) is
+    /// stored once. Seeded: the contents come from logs attackers write.
+    interned: hashbrown::HashTable<Span>,
+    hasher: foldhash::fast::RandomState,
     pub events: Vec<AccessEvent>,
 }
 
@@ -491,16 +496,38 @@ impl Batch {
         }
     }
 
+    /// Ends an arena string begun at `start`; an identical earlier one is reused instead.
     pub(crate) fn arena_finish(&mut self, start: usize) -> Span {
+        use std::hash::BuildHasher;
         let end = self.arena.len();
         if end >= ARENA_BIT as usize || start > end {
             self.arena.truncate(start.min(end));
             return Span::EMPTY;
         }
-        Span {
+        if start == end {
+            return Span::EMPTY;
+        }
+        let text = &self.arena[start..end];
+        let hash = self.hasher.hash_one(text);
+        let arena = &self.arena;
+        let same = |s: &Span| {
+            let a = (s.start & !ARENA_BIT) as usize;
+            arena.get(a..a + s.len as usize) == Some(text)
+        };
+        if let Some(&found) = self.interned.find(hash, same) {
+            self.arena.truncate(start);
+            return found;
+        }
+        let span = Span {
             start: start as u32 | ARENA_BIT,
             len: (end - start) as u32,
-        }
+        };
+        let (arena, hasher) = (&self.arena, &self.hasher);
+        self.interned.insert_unique(hash, span, |s| {
+            let a = (s.start & !ARENA_BIT) as usize;
+            hasher.hash_one(&arena[a..a + s.len as usize])
+        });
+        span
     }
 
     /// Length of the input text this batch owns.
@@ -607,6 +634,10 @@ mod tests {
         b.arena_push_bytes(&[0xff]);
         let lossy = b.arena_finish(st);
         assert_eq!(b.str(lossy), "a\u{fffd}");
+        // Built twice, stored once.
+        let len = b.arena.len();
+        assert_eq!(b.push_arena("arn:aws:iam::1:role/x"), a);
+        assert_eq!(b.arena.len(), len);
     }
 
     #[test]

@@ -591,7 +591,11 @@ mod tests {
                     if at + 1 < len {
                         v[len - 1] = b'"';
                     }
-                    assert_eq!(find_quote_or_backslash(&v, 0), Some(at), "len {len} at {at}");
+                    assert_eq!(
+                        find_quote_or_backslash(&v, 0),
+                        Some(at),
+                        "len {len} at {at}"
+                    );
                 }
             }
             assert_eq!(find_quote_or_backslash(&vec![0xe9; len], 0), None);

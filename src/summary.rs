@@ -59,7 +59,8 @@ impl EventStats {
             self.min_time = self.min_time.min(ev.time);
             self.max_time = self.max_time.max(ev.time);
             if self.principals.len() < MAX_PRINCIPALS {
-                self.principals.insert(self.hasher.hash_one(b.str(ev.principal)));
+                self.principals
+                    .insert(self.hasher.hash_one(b.str(ev.principal)));
             } else {
                 self.principals_overflow = true;
             }

@@ -13,7 +13,10 @@ use trailhound::ingest::{read_decoded, FileReport};
 use crate::common::{bin, corpus_dir};
 
 /// Reads bytes as if they were a file, through detection, framing and parsing.
-fn read_bytes(bytes: Vec<u8>, whole: bool) -> (FileReport, Vec<trailhound::event::OwnedEvent>, SkipLog) {
+fn read_bytes(
+    bytes: Vec<u8>,
+    whole: bool,
+) -> (FileReport, Vec<trailhound::event::OwnedEvent>, SkipLog) {
     let decoded = if whole {
         Decoded::Whole(bytes)
     } else {
@@ -145,12 +148,15 @@ fn json_value() -> impl Strategy<Value = String> {
         Just("null".to_string()),
         Just("true".to_string()),
         any::<i64>().prop_map(|n| n.to_string()),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| format!("{f:e}")),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| format!("{f:e}")),
         ".{0,20}".prop_map(|s| serde_json::Value::String(s).to_string()),
     ];
     leaf.prop_recursive(3, 16, 4, |inner| {
         prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
+            proptest::collection::vec(inner.clone(), 0..4)
+                .prop_map(|v| format!("[{}]", v.join(","))),
             proptest::collection::vec(("[a-zA-Z]{1,8}", inner), 0..4).prop_map(|kv| {
                 let parts: Vec<String> = kv.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
                 format!("{{{}}}", parts.join(","))
@@ -179,12 +185,22 @@ fn deep_nesting_is_skipped_without_recursion() {
 
 #[test]
 fn truncated_documents_keep_the_records_before_the_damage() {
-    let doc = std::fs::read(corpus_dir().join("aws_cloudtrail/stratus-credential-access.ec2-get-password-data.json")).unwrap();
+    let doc = std::fs::read(
+        corpus_dir().join("aws_cloudtrail/stratus-credential-access.ec2-get-password-data.json"),
+    )
+    .unwrap();
     let cut = &doc[..doc.len() * 2 / 3];
     let (report, events, skips) = read_bytes(cut.to_vec(), false);
-    assert!(report.events > 10 && report.events < 34, "{}", report.events);
+    assert!(
+        report.events > 10 && report.events < 34,
+        "{}",
+        report.events
+    );
     assert_eq!(events.len() as u64, report.events);
-    assert_eq!(skips.count(trailhound::ingest::skip::SkipReason::TruncatedInput), 1);
+    assert_eq!(
+        skips.count(trailhound::ingest::skip::SkipReason::TruncatedInput),
+        1
+    );
 }
 
 /// Peak RSS of finished child processes, in KiB.
@@ -236,28 +252,50 @@ fn a_200_mb_line_is_skipped_in_bounded_memory() {
     assert_eq!(s["events"], 3);
     assert_eq!(s["skipped_by_reason"]["record_too_large"], 1);
     // The same inside a CloudTrail log file: one huge record among normal ones.
-    let head = format!("{{\"Records\":[{rec},{{\"eventTime\":\"2024-01-01T00:00:00Z\",\"userAgent\":\"");
+    let head =
+        format!("{{\"Records\":[{rec},{{\"eventTime\":\"2024-01-01T00:00:00Z\",\"userAgent\":\"");
     let tail = format!("\"}},{rec}]}}");
     let s = scan_stream(head.as_bytes(), b'y', 200 << 20, tail.as_bytes());
     assert_eq!(s["events"], 2);
     assert_eq!(s["skipped_by_reason"]["record_too_large"], 1);
     let rss_mib = children_max_rss_kib() / 1024;
     eprintln!("peak RSS of the scans: {rss_mib} MiB");
-    assert!(rss_mib < 160, "peak RSS {rss_mib} MiB while reading 200 MB records");
+    assert!(
+        rss_mib < 160,
+        "peak RSS {rss_mib} MiB while reading 200 MB records"
+    );
 }
 
 #[test]
 fn garbage_directory_names_every_bad_file_and_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let p = |n: &str| dir.path().join(n);
-    std::fs::write(p("random.bin"), (0..50_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect::<Vec<u8>>()).unwrap();
+    std::fs::write(
+        p("random.bin"),
+        (0..50_000u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
     std::fs::write(p("empty.json"), b"").unwrap();
-    std::fs::write(p("elf"), b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00").unwrap();
-    std::fs::write(p("wrong-shape.json"), br#"{"hello":[1,2,3],"world":{"x":null}}"#).unwrap();
+    std::fs::write(
+        p("elf"),
+        b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00",
+    )
+    .unwrap();
+    std::fs::write(
+        p("wrong-shape.json"),
+        br#"{"hello":[1,2,3],"world":{"x":null}}"#,
+    )
+    .unwrap();
     std::fs::write(p("numbers.json"), b"[1,2,3]").unwrap();
     std::fs::write(p("huge-line.txt"), vec![b'a'; 20 << 20]).unwrap();
     // A CloudTrail log file, gzip'ed, then truncated: the records before the damage survive.
-    let good = std::fs::read(corpus_dir().join("aws_cloudtrail/stratus-credential-access.ec2-steal-instance-credentials.json")).unwrap();
+    let good = std::fs::read(
+        corpus_dir()
+            .join("aws_cloudtrail/stratus-credential-access.ec2-steal-instance-credentials.json"),
+    )
+    .unwrap();
     let mut records = String::from("{\"Records\":");
     records.push_str(std::str::from_utf8(&good).unwrap());
     records.push('}');
@@ -266,7 +304,11 @@ fn garbage_directory_names_every_bad_file_and_goes_on() {
     let gz = gz.finish().unwrap();
     std::fs::write(p("trail.json.gz"), &gz[..gz.len() * 3 / 4]).unwrap();
     std::fs::write(p("zero.gz"), [0x1f, 0x8b, 0x08, 0x00, 0x00]).unwrap();
-    std::fs::copy(corpus_dir().join("s3_access/awsdocs-userguide-2023-26fields.log"), p("good.log")).unwrap();
+    std::fs::copy(
+        corpus_dir().join("s3_access/awsdocs-userguide-2023-26fields.log"),
+        p("good.log"),
+    )
+    .unwrap();
 
     let out = Command::new(bin())
         .args(["scan", dir.path().to_str().unwrap(), "--format", "jsonl"])
@@ -282,11 +324,93 @@ fn garbage_directory_names_every_bad_file_and_goes_on() {
         .iter()
         .map(|e| e["file"].as_str().unwrap().to_string())
         .collect();
-    for bad in ["random.bin", "empty.json", "elf", "wrong-shape.json", "numbers.json", "huge-line.txt", "zero.gz"] {
-        assert!(errors.iter().any(|e| e.ends_with(bad)), "{bad} not named in {errors:?}");
+    for bad in [
+        "random.bin",
+        "empty.json",
+        "elf",
+        "wrong-shape.json",
+        "numbers.json",
+        "huge-line.txt",
+        "zero.gz",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.ends_with(bad)),
+            "{bad} not named in {errors:?}"
+        );
         assert!(stderr.contains(bad), "{bad} not named on stderr: {stderr}");
     }
-    assert!(s["skipped_by_reason"]["truncated_input"].as_u64().unwrap() >= 1, "{s}");
+    assert!(
+        s["skipped_by_reason"]["truncated_input"].as_u64().unwrap() >= 1,
+        "{s}"
+    );
     let events = s["events"].as_u64().unwrap();
-    assert!(events > 5 + 10, "the good log and the intact part of the trail: {events}");
+    assert!(
+        events > 5 + 10,
+        "the good log and the intact part of the trail: {events}"
+    );
+}
+
+#[test]
+fn every_container_and_compression() {
+    let loki = std::fs::read_to_string(
+        corpus_dir().join("gcs_audit/loki-promtail-gcplog-objects-get-sa-delegation.json"),
+    )
+    .unwrap();
+    // gcloud logging read --format=json: a JSON array of LogEntry objects.
+    let gcloud = format!("[\n{loki},\n{loki}\n]\n");
+    let (r, events, _) = read_bytes(gcloud.into_bytes(), true);
+    assert_eq!((r.format, r.events), (Some("gcs_audit"), 2));
+    assert_eq!(events[0].action, "storage.objects.get");
+
+    // A bare array of EventBridge envelopes, and one pretty-printed envelope.
+    let env = std::fs::read_to_string(
+        corpus_dir().join("aws_cloudtrail/custodian-cwe-s3-createbucket-root.json"),
+    )
+    .unwrap();
+    let (r, events, _) = read_bytes(format!("[{env},{env}]").into_bytes(), false);
+    assert_eq!((r.format, r.events), (Some("aws_cloudtrail"), 2));
+    assert_eq!(events[1].action, "CreateBucket");
+    let (r, _, _) = read_bytes(env.clone().into_bytes(), false);
+    assert_eq!(r.events, 1);
+
+    // Azure `{"records":[...]}` on one line each (Event Hubs capture style JSON Lines).
+    let line = r#"{"records":[{"time":"2024-01-01T00:00:00Z","operationName":"GetBlob","category":"StorageRead","identity":{"type":"Anonymous"},"properties":{"accountName":"acct","objectKey":"/acct/c/o"}},{"time":"2024-01-01T00:00:01Z","operationName":"GetBlob","category":"StorageRead","identity":{"type":"Anonymous"},"properties":{"accountName":"acct","objectKey":"/acct/c/p"}}]}"#;
+    let (r, events, _) = read_bytes(format!("{line}\n{line}\n").into_bytes(), false);
+    assert_eq!((r.format, r.events), (Some("azure_blob_logs"), 4));
+    assert_eq!(events[1].object, "p");
+
+    // A CloudTrail digest file is recognised and ignored, not counted as skipped records.
+    let digest = r#"{"awsAccountId":"111122223333","digestStartTime":"2024-01-01T00:00:00Z","digestEndTime":"2024-01-01T01:00:00Z","digestS3Bucket":"b","digestPublicKeyFingerprint":"abc","digestSignatureAlgorithm":"SHA256withRSA","logFiles":[]}"#;
+    let (r, _, skips) = read_bytes(digest.as_bytes().to_vec(), true);
+    assert_eq!(
+        r.status,
+        trailhound::ingest::FileStatus::Ignored("CloudTrail digest file")
+    );
+    assert_eq!(skips.total(), 0);
+
+    // zstd (several frames) and multi-member gzip, recognised by magic bytes only.
+    let dir = tempfile::tempdir().unwrap();
+    let plain = std::fs::read(corpus_dir().join("aws_cloudtrail/panther-s3-events.jsonl")).unwrap();
+    let half = plain.len() / 2;
+    let cut = half + plain[half..].iter().position(|&c| c == b'\n').unwrap() + 1;
+    let mut zst = ruzstd::encoding::compress_to_vec(
+        &plain[..cut],
+        ruzstd::encoding::CompressionLevel::Fastest,
+    );
+    zst.extend(ruzstd::encoding::compress_to_vec(
+        &plain[cut..],
+        ruzstd::encoding::CompressionLevel::Fastest,
+    ));
+    std::fs::write(dir.path().join("events.log"), &zst).unwrap();
+    let mut gz = Vec::new();
+    for part in [&plain[..cut], &plain[cut..]] {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(part).unwrap();
+        gz.extend(e.finish().unwrap());
+    }
+    std::fs::write(dir.path().join("events.txt"), &gz).unwrap();
+    for name in ["events.log", "events.txt"] {
+        let (r, _, _) = crate::common::read(&dir.path().join(name));
+        assert_eq!((r.events, r.skipped), (66, 6), "{name}");
+    }
 }

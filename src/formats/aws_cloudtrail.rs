@@ -355,7 +355,6 @@ fn build_with(
     Ok(())
 }
 
-
 /// DESIGN.md "Who the principal is", AWS part.
 fn resolve_principal(
     r: &Record,
@@ -488,7 +487,12 @@ fn session_name(src: Src, arn: Option<RawStr>, b: &mut crate::event::Batch) -> S
         return Span::EMPTY;
     }
     match memchr::memrchr(b'/', raw) {
-        Some(p) if !a.escaped => b.span_of(src.bytes, src.copy, a.start as usize + p + 1, a.end as usize),
+        Some(p) if !a.escaped => b.span_of(
+            src.bytes,
+            src.copy,
+            a.start as usize + p + 1,
+            a.end as usize,
+        ),
         _ => Span::EMPTY,
     }
 }

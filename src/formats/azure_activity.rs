@@ -45,7 +45,12 @@ pub(crate) fn build(e: &Envelope, src: Src, time: i64, ctx: &mut RecordCtx) -> R
     if let Some(op) = e.operation {
         let raw = op.raw(src.bytes);
         let end = memchr::memchr(b'/', raw).unwrap_or(raw.len());
-        ev.event_source = b.span_of(src.bytes, src.copy || op.escaped, op.start as usize, op.start as usize + end);
+        ev.event_source = b.span_of(
+            src.bytes,
+            src.copy || op.escaped,
+            op.start as usize,
+            op.start as usize + end,
+        );
     }
     ev.region = src.str(b, e.location);
     ev.request_id = src.str(b, e.correlation_id);
@@ -81,11 +86,12 @@ pub(crate) fn build(e: &Envelope, src: Src, time: i64, ctx: &mut RecordCtx) -> R
             ev.principal_detail = src.str(b, upn.or(e.claim_appid));
             // A token with a UPN claim is a user's, whatever the role assignment was made to.
             let ptype = src.raw(e.evidence_principal_type);
-            ev.principal_type = if e.claim_upn.is_none() && ptype.eq_ignore_ascii_case(b"ServicePrincipal") {
-                PrincipalType::ServiceAccount
-            } else {
-                PrincipalType::User
-            };
+            ev.principal_type =
+                if e.claim_upn.is_none() && ptype.eq_ignore_ascii_case(b"ServicePrincipal") {
+                    PrincipalType::ServiceAccount
+                } else {
+                    PrincipalType::User
+                };
             ev.auth = AuthMethod::OAuth;
         }
         None => {

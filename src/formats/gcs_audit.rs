@@ -225,7 +225,12 @@ fn build(e: &Entry, src: Src, ctx: &mut RecordCtx) -> Result<(), Skip> {
         let ln = src.raw(e.log_name);
         if let (Some(l), Some(p)) = (e.log_name, ln.strip_prefix(b"projects/")) {
             let end = memchr::memchr(b'/', p).unwrap_or(p.len());
-            ev.account = b.span_of(src.bytes, src.copy, l.start as usize + 9, l.start as usize + 9 + end);
+            ev.account = b.span_of(
+                src.bytes,
+                src.copy,
+                l.start as usize + 9,
+                l.start as usize + 9 + end,
+            );
         }
     }
     ev.region = src.str(b, e.location);

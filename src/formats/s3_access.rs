@@ -181,7 +181,10 @@ pub fn parse_line(src: &[u8], start: usize, end: usize, ctx: &mut RecordCtx) -> 
         http_status: status_code,
         ..Default::default()
     };
-    ev.action = b.span_of(src, false, operation.0, operation.1);
+    ev.action = match action::s3_access_api_name(op_str) {
+        Some(api) => b.push_arena(api),
+        None => b.span_of(src, false, operation.0, operation.1),
+    };
     ev.event_source = b.push_arena("s3.amazonaws.com");
     ev.bucket = span_opt(b, src, dash(src, bucket));
     ev.object = span_opt(b, src, dash(src, key));

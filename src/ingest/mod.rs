@@ -212,7 +212,9 @@ pub fn read_file(
         Some(p) => decode::open_path(p, counter),
     };
     match opened {
-        Ok((decoded, compression)) => read_decoded(id, &file.display, decoded, compression, sink, skips),
+        Ok((decoded, compression)) => {
+            read_decoded(id, &file.display, decoded, compression, sink, skips)
+        }
         Err(e) => {
             report.status = FileStatus::Error(format!("cannot read: {e}"));
             report
