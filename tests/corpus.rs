@@ -83,11 +83,13 @@ fn dump() {
     println!("{:?}", skips.samples());
 }
 
+/// (file, index of the event in the file, [(field, expected JSON value)])
+type Case<'a> = (&'a str, usize, &'a [(&'a str, serde_json::Value)]);
+
 /// Fields of chosen records, checked by hand against the raw records.
 #[test]
 fn normalised_fields_checked_by_hand() {
-    // (file, index of the event in the file, [(field, expected JSON value)])
-    let cases: &[(&str, usize, &[(&str, serde_json::Value)])] = &[
+    let cases: &[Case] = &[
         // lookup-events: CloudTrailEvent parsed a second time; assumed role → role ARN.
         ("aws_cloudtrail/awscli-example-lookup-events.json", 0, &[
             ("time", "2016-01-26T21:42:12.000Z".into()),
