@@ -22,7 +22,11 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         })
         .collect();
     for p in &path_problems {
-        eprintln!("trailhound: {}: {}", p.file, p.error);
+        eprintln!(
+            "trailhound: {}: {}",
+            crate::report::sanitize::terminal(&p.file, 300),
+            p.error
+        );
     }
     if files.is_empty() {
         eprintln!("trailhound: no input files to read");
@@ -46,9 +50,6 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     for s in sinks {
         stats.merge(s);
     }
-    for p in report.problems() {
-        eprintln!("trailhound: {p}");
-    }
     let summary = Summary::new(&stats, &report, &path_problems);
     let elapsed = started.elapsed().as_secs_f64();
 
@@ -58,6 +59,12 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         OutputFormat::Jsonl
     });
+    // A table on the terminal lists unreadable files itself; anywhere else, say so on stderr.
+    if !(to_terminal && format == OutputFormat::Table) {
+        for p in report.problems() {
+            eprintln!("trailhound: {}", crate::report::sanitize::terminal(&p, 400));
+        }
+    }
     let text = match format {
         OutputFormat::Table => table::summary(&summary, elapsed, report.bytes_read),
         OutputFormat::Jsonl => {

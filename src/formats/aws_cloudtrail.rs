@@ -292,7 +292,17 @@ fn build_with(
     fallback_time: Option<i64>,
 ) -> Result<(), Skip> {
     let Some(time) = event_time(r, src).or(fallback_time) else {
-        return Err(Skip::time());
+        let present = [
+            ("eventTime", r.event_time),
+            ("@timestamp", r.at_timestamp),
+            ("time", r.envelope_time),
+        ]
+        .into_iter()
+        .find_map(|(f, v)| v.map(|v| (f, v.raw(src.bytes))));
+        return Err(match present {
+            Some((field, raw)) => Skip::bad_time(field, raw),
+            None => Skip::time(),
+        });
     };
     let is_insight = r.insight_name.is_some() || src.raw(r.event_type) == b"AwsCloudTrailInsight";
     let (name, source) = if is_insight {

@@ -104,7 +104,10 @@ pub fn parse_envelope(cur: &mut Cursor, ctx: &mut RecordCtx) -> JResult<Result<(
     })?;
     let src = Src::input(cur.b);
     let Some(time) = e.time.and_then(|t| parse_rfc3339(t.raw(src.bytes))) else {
-        return Ok(Err(Skip::time()));
+        return Ok(Err(Skip::time_from(
+            "time",
+            e.time.map(|t| t.raw(src.bytes)),
+        )));
     };
     let Some(op) = e.operation else {
         return Ok(Err(Skip::new(

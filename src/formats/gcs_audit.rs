@@ -195,7 +195,10 @@ fn split_resource(src: &[u8], r: RawStr) -> (Option<RawStr>, Option<RawStr>) {
 
 fn build(e: &Entry, src: Src, ctx: &mut RecordCtx) -> Result<(), Skip> {
     let Some(time) = e.timestamp.and_then(|t| parse_rfc3339(t.raw(src.bytes))) else {
-        return Err(Skip::time());
+        return Err(Skip::time_from(
+            "timestamp",
+            e.timestamp.map(|t| t.raw(src.bytes)),
+        ));
     };
     if !e.has_payload || e.method.is_none() {
         return Err(Skip::new(

@@ -218,9 +218,7 @@ pub fn parse_line(
     ev.request = get(b, h.uri);
     let _ = (h.method, h.host);
     if ev.error {
-        let at = b.arena_start();
-        b.arena_push_bytes(status.to_string().as_bytes());
-        ev.status = b.arena_finish(at);
+        ev.status = get(b, h.status);
     }
     let ip_raw = name(h.ip);
     ev.source_ip = parse_ip(ip_raw);

@@ -59,6 +59,23 @@ impl Skip {
         }
     }
 
+    /// A time field that is there but unusable: say which and what it held.
+    pub fn bad_time(field: &str, raw: &[u8]) -> Self {
+        let shown = String::from_utf8_lossy(&raw[..raw.len().min(60)]).into_owned();
+        Skip::new(
+            SkipReason::MissingOrInvalidTime,
+            format!("invalid time: {field} {shown:?} is not an RFC 3339 time with a zone"),
+        )
+    }
+
+    /// [`Skip::bad_time`] when `raw` is present, else [`Skip::time`].
+    pub fn time_from(field: &str, raw: Option<&[u8]>) -> Self {
+        match raw {
+            Some(r) => Skip::bad_time(field, r),
+            None => Skip::time(),
+        }
+    }
+
     pub fn time() -> Self {
         Skip::new(
             SkipReason::MissingOrInvalidTime,
