@@ -31,8 +31,9 @@ impl Provider {
 }
 
 /// Format ids as DESIGN.md gives them: the `by_format` keys and the module names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Format {
+    #[default]
     AwsCloudtrail,
     S3Access,
     GcsAudit,
@@ -249,6 +250,8 @@ pub struct AccessEvent {
     pub http_status: u16,
     /// True when the call failed (error code, non-2xx/3xx status, denied).
     pub error: bool,
+    /// A CloudTrail Insights record (CloudTrail's own anomaly notice), not an API call.
+    pub insight: bool,
     pub source_ip: Option<IpAddr>,
     pub bytes_out: Option<u64>,
     pub bytes_in: Option<u64>,

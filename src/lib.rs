@@ -5,7 +5,9 @@
 //! [`event::Batch`]es) → sinks ([`summary`], [`report`]).
 
 pub mod action;
+pub mod catalogue;
 pub mod cli;
+pub mod detect;
 pub mod event;
 pub mod formats;
 pub mod ingest;

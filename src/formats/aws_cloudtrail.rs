@@ -14,7 +14,7 @@
 //! CloudTrail Insights records become account-level events named after the insight's API.
 
 use crate::action;
-use crate::event::{AccessEvent, ActionClass, AuthMethod, Format, PrincipalType, Span};
+use crate::event::{AccessEvent, AuthMethod, Format, PrincipalType, Span};
 use crate::formats::{parse_ip, RecordCtx, Src};
 use crate::ingest::skip::{Skip, SkipReason};
 use crate::json::{unescape_into, Cursor, JResult, RawStr};
@@ -320,6 +320,7 @@ fn build_with(
     let mut ev = AccessEvent {
         time,
         format_index: Format::AwsCloudtrail.index() as u8,
+        insight: is_insight,
         read_only: r.read_only,
         bytes_in: r.bytes_in,
         bytes_out: r.bytes_out,
@@ -358,9 +359,6 @@ fn build_with(
     resolve_principal(r, src, &mut ev, b, is_insight);
     ev.auth = auth_method(r, src, &ev);
     ev.mfa = r.identity.mfa.or(r.mfa_used);
-    if ev.action_class == ActionClass::Other && is_insight {
-        ev.action_class = ActionClass::Other;
-    }
     ctx.push(ev);
     Ok(())
 }

@@ -1,0 +1,300 @@
+//! The compact event detectors work on, and the shared symbol table behind it.
+//!
+//! A [`Batch`] is turned into [`Access`] records on the worker thread that parsed it: every
+//! string becomes a [`Sym`] (a `u32` from one run-wide interner), so the batch's text can be
+//! dropped at once and the detection thread handles small fixed-size records. Workers keep a
+//! local cache in front of the shared, sharded interner, so the common case takes no lock.
+
+use std::hash::BuildHasher;
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use crate::event::{AccessEvent, ActionClass, AuthMethod, Batch, Format, PrincipalType};
+
+/// An interned string id; 0 is the empty string.
+pub type Sym = u32;
+
+const SHARDS: usize = 16;
+
+struct Shard {
+    table: hashbrown::HashTable<u32>,
+    strings: Vec<Box<str>>,
+}
+
+/// The run-wide interner: sharded by hash, bounded in bytes, seeded.
+pub struct Symbols {
+    shards: Vec<Mutex<Shard>>,
+    hasher: foldhash::fast::RandomState,
+    bytes: std::sync::atomic::AtomicUsize,
+    max_bytes: usize,
+}
+
+impl Default for Symbols {
+    fn default() -> Self {
+        Symbols::new(384 << 20)
+    }
+}
+
+impl Symbols {
+    pub fn new(max_bytes: usize) -> Self {
+        Symbols {
+            shards: (0..SHARDS)
+                .map(|_| {
+                    Mutex::new(Shard {
+                        table: hashbrown::HashTable::new(),
+                        strings: Vec::new(),
+                    })
+                })
+                .collect(),
+            hasher: foldhash::fast::RandomState::default(),
+            bytes: Default::default(),
+            max_bytes,
+        }
+    }
+
+    /// The id of `s` (0 for the empty string, or when the byte budget is spent).
+    pub fn intern(&self, s: &str) -> Sym {
+        if s.is_empty() {
+            return 0;
+        }
+        let h = self.hasher.hash_one(s);
+        let shard_no = (h as usize) % SHARDS;
+        let mut shard = self.shards[shard_no]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let shard = &mut *shard;
+        if let Some(&local) = shard.table.find(h, |&i| &*shard.strings[i as usize] == s) {
+            return Self::id(shard_no, local);
+        }
+        let used = self
+            .bytes
+            .fetch_add(s.len(), std::sync::atomic::Ordering::Relaxed);
+        if used + s.len() > self.max_bytes || shard.strings.len() >= (u32::MAX as usize >> 5) {
+            self.bytes
+                .fetch_sub(s.len(), std::sync::atomic::Ordering::Relaxed);
+            return 0;
+        }
+        let local = shard.strings.len() as u32;
+        shard.strings.push(s.into());
+        let (strings, hasher) = (&shard.strings, &self.hasher);
+        shard
+            .table
+            .insert_unique(h, local, |&i| hasher.hash_one(&*strings[i as usize]));
+        Self::id(shard_no, local)
+    }
+
+    fn id(shard: usize, local: u32) -> Sym {
+        // +1 keeps 0 free for "empty".
+        ((local << 4) | shard as u32) + 1
+    }
+
+    /// The text of a symbol (copied out: used for reports, not per event).
+    pub fn text(&self, sym: Sym) -> String {
+        if sym == 0 {
+            return String::new();
+        }
+        let raw = sym - 1;
+        let (shard, local) = ((raw & 15) as usize, (raw >> 4) as usize);
+        let shard = self.shards[shard].lock().unwrap_or_else(|e| e.into_inner());
+        shard
+            .strings
+            .get(local)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Looks a string up without adding it.
+    pub fn get(&self, s: &str) -> Option<Sym> {
+        if s.is_empty() {
+            return Some(0);
+        }
+        let h = self.hasher.hash_one(s);
+        let shard_no = (h as usize) % SHARDS;
+        let shard = self.shards[shard_no]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        shard
+            .table
+            .find(h, |&i| &*shard.strings[i as usize] == s)
+            .map(|&l| Self::id(shard_no, l))
+    }
+}
+
+/// A worker's lock-free front to [`Symbols`] for repeated strings.
+pub struct SymbolCache<'a> {
+    shared: &'a Symbols,
+    local: hashbrown::HashMap<Box<str>, Sym, foldhash::fast::RandomState>,
+}
+
+/// Local cache entries before it is cleared (bounds a worker's memory on high-cardinality keys).
+const LOCAL_CACHE_MAX: usize = 200_000;
+
+impl<'a> SymbolCache<'a> {
+    pub fn new(shared: &'a Symbols) -> Self {
+        SymbolCache {
+            shared,
+            local: Default::default(),
+        }
+    }
+
+    pub fn sym(&mut self, s: &str) -> Sym {
+        if s.is_empty() {
+            return 0;
+        }
+        if let Some(&id) = self.local.get(s) {
+            return id;
+        }
+        let id = self.shared.intern(s);
+        if self.local.len() >= LOCAL_CACHE_MAX {
+            self.local.clear();
+        }
+        self.local.insert(s.into(), id);
+        id
+    }
+
+    /// Interns without caching locally (for keys that rarely repeat, such as object keys).
+    pub fn sym_uncached(&mut self, s: &str) -> Sym {
+        self.shared.intern(s)
+    }
+}
+
+/// Flags packed into [`Access::flags`].
+pub mod flag {
+    pub const ERROR: u8 = 1;
+    pub const READ_ONLY: u8 = 2;
+    pub const MFA: u8 = 4;
+}
+
+/// One event in compact form.
+#[derive(Clone, Debug, Default)]
+pub struct Access {
+    pub time: i64,
+    pub bytes_out: u64,
+    pub bytes_in: u64,
+    /// Raw record reference: file index and byte offset in the decoded stream.
+    pub file: u32,
+    pub offset: u64,
+    pub source_ip: Option<IpAddr>,
+    pub principal: Sym,
+    pub principal_detail: Sym,
+    pub account: Sym,
+    pub region: Sym,
+    pub action: Sym,
+    pub event_source: Sym,
+    pub bucket: Sym,
+    pub object: Sym,
+    pub user_agent: Sym,
+    pub status: Sym,
+    pub credential: Sym,
+    /// The source address when it is not an IP (`s3.amazonaws.com`, `AWS Internal`).
+    pub source_host: Sym,
+    pub class: ActionClass,
+    pub format: Format,
+    pub principal_type: PrincipalType,
+    pub auth: AuthMethod,
+    pub http_status: u16,
+    pub flags: u8,
+    /// A single-event rule that matched this event (rare, so boxed).
+    pub hit: Option<Box<crate::detect::rules::RuleHit>>,
+}
+
+impl Access {
+    pub fn error(&self) -> bool {
+        self.flags & flag::ERROR != 0
+    }
+
+    pub fn provider(&self) -> crate::event::Provider {
+        self.format.provider()
+    }
+}
+
+/// Converts a batch's events, running the single-event rules on the way (they need the
+/// request detail, which only the batch text holds).
+pub fn compact_batch(
+    batch: &Batch,
+    syms: &mut SymbolCache,
+    rules: &crate::detect::rules::RuleSet,
+    out: &mut Vec<Access>,
+) {
+    out.reserve(batch.events.len());
+    for ev in &batch.events {
+        out.push(compact(ev, batch, syms, rules));
+    }
+}
+
+fn compact(
+    ev: &AccessEvent,
+    b: &Batch,
+    syms: &mut SymbolCache,
+    rules: &crate::detect::rules::RuleSet,
+) -> Access {
+    let mut flags = 0;
+    if ev.error {
+        flags |= flag::ERROR;
+    }
+    if ev.read_only == Some(true) {
+        flags |= flag::READ_ONLY;
+    }
+    if ev.mfa == Some(true) {
+        flags |= flag::MFA;
+    }
+    let object = if ev.object.is_empty() {
+        0
+    } else {
+        syms.sym_uncached(b.str(ev.object))
+    };
+    Access {
+        time: ev.time,
+        bytes_out: ev.bytes_out.unwrap_or(0),
+        bytes_in: ev.bytes_in.unwrap_or(0),
+        file: b.file,
+        offset: ev.raw.offset,
+        source_ip: ev.source_ip,
+        principal: syms.sym(b.str(ev.principal)),
+        principal_detail: syms.sym(b.str(ev.principal_detail)),
+        account: syms.sym(b.str(ev.account)),
+        region: syms.sym(b.str(ev.region)),
+        action: syms.sym(b.str(ev.action)),
+        event_source: syms.sym(b.str(ev.event_source)),
+        bucket: syms.sym(b.str(ev.bucket)),
+        object,
+        user_agent: syms.sym(b.str(ev.user_agent)),
+        status: syms.sym(b.str(ev.status)),
+        credential: syms.sym(b.str(ev.credential)),
+        source_host: syms.sym(b.str(ev.source_host)),
+        class: ev.action_class,
+        format: ev.format(),
+        principal_type: ev.principal_type,
+        auth: ev.auth,
+        http_status: ev.http_status,
+        flags,
+        hit: rules.check(ev, b).map(Box::new),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_round_trip_and_share() {
+        let s = Symbols::default();
+        let mut a = SymbolCache::new(&s);
+        let mut b = SymbolCache::new(&s);
+        let x = a.sym("arn:aws:iam::1:user/alice");
+        assert_eq!(b.sym("arn:aws:iam::1:user/alice"), x);
+        assert_ne!(a.sym("bob"), x);
+        assert_eq!(a.sym(""), 0);
+        assert_eq!(s.text(x), "arn:aws:iam::1:user/alice");
+        assert_eq!(s.get("bob"), Some(a.sym("bob")));
+        assert_eq!(s.get("carol"), None);
+    }
+
+    #[test]
+    fn symbols_are_bounded() {
+        let s = Symbols::new(8);
+        assert_ne!(s.intern("abcd"), 0);
+        assert_ne!(s.intern("efgh"), 0);
+        assert_eq!(s.intern("ijkl"), 0, "over budget");
+    }
+}

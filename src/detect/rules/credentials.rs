@@ -1,0 +1,76 @@
+//! Credentials that open storage without naming a person: Azure account keys and SAS,
+//! GCS HMAC keys.
+
+use super::{ends_with_ci, Input, RuleHit};
+use crate::event::Provider;
+
+pub const RULE_IDS: &[&str] = &[
+    "azure.storage.keys_listed",
+    "azure.storage.key_regenerated",
+    "gcp.gcs.hmac_key_created",
+];
+
+pub(super) fn check(i: &Input) -> Option<RuleHit> {
+    match i.provider() {
+        Provider::Azure => {
+            let op = i.action;
+            if [
+                "/listkeys/action",
+                "/listaccountsas/action",
+                "/listservicesas/action",
+            ]
+            .iter()
+            .any(|s| ends_with_ci(op, s))
+            {
+                Some(i.hit(
+                    "azure.storage.keys_listed",
+                    format!(
+                        "keys or SAS of storage account {} obtained ({})",
+                        i.bucket(),
+                        i.action
+                    ),
+                ))
+            } else if ends_with_ci(op, "/regeneratekey/action") {
+                Some(i.hit(
+                    "azure.storage.key_regenerated",
+                    format!("a key of storage account {} regenerated", i.bucket()),
+                ))
+            } else {
+                None
+            }
+        }
+        Provider::Gcp if i.action.ends_with("storage.hmacKeys.create") => Some(i.hit(
+            "gcp.gcs.hmac_key_created",
+            "HMAC key created for the S3-compatible XML API",
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::rule_of;
+
+    #[test]
+    fn azure_keys() {
+        let rec = |op: &str| {
+            format!(
+                r#"{{"time":"2024-03-01T02:00:00Z","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.STORAGE/STORAGEACCOUNTS/ACCT","operationName":"{op}","category":"Administrative","resultType":"Success"}}"#
+            )
+        };
+        assert_eq!(
+            rule_of(&rec("MICROSOFT.STORAGE/STORAGEACCOUNTS/LISTKEYS/ACTION")),
+            Some("azure.storage.keys_listed")
+        );
+        assert_eq!(
+            rule_of(&rec(
+                "Microsoft.Storage/storageAccounts/regenerateKey/action"
+            )),
+            Some("azure.storage.key_regenerated")
+        );
+        assert_eq!(
+            rule_of(&rec("Microsoft.Storage/storageAccounts/read")),
+            None
+        );
+    }
+}

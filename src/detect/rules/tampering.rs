@@ -1,0 +1,606 @@
+//! Tampering: logging switched off, encryption, versioning, retention and lifecycle weakened,
+//! buckets, keys and accounts deleted — on all three clouds.
+
+use serde_json::Value;
+
+use super::{
+    arn_account, ends_with_ci, find_ci, get_ci, one_or_many, parse_embedded, path, text, Input,
+    RuleHit,
+};
+use crate::event::Provider;
+
+pub const RULE_IDS: &[&str] = &[
+    "aws.s3.logging_disabled",
+    "aws.cloudtrail.stop_logging",
+    "aws.cloudtrail.trail_deleted",
+    "aws.cloudtrail.trail_updated",
+    "aws.cloudtrail.data_events_dropped",
+    "aws.s3.encryption_removed",
+    "aws.s3.versioning_suspended",
+    "aws.s3.lifecycle_expiration",
+    "aws.s3.bucket_deleted",
+    "aws.s3.bucket_policy_deleted",
+    "aws.s3.object_lock_changed",
+    "aws.kms.key_deletion_scheduled",
+    "aws.kms.key_policy_changed",
+    "aws.s3.ransomware_reencryption",
+    "aws.cloudtrail.insight",
+    "gcp.gcs.retention_removed",
+    "gcp.logging.audit_config_changed",
+    "gcp.gcs.bucket_deleted",
+    "gcp.gcs.cmek_changed",
+    "azure.storage.soft_delete_disabled",
+    "azure.storage.immutability_changed",
+    "azure.storage.diagnostics_deleted",
+    "azure.storage.account_deleted",
+    "azure.blob.cpk_reencryption",
+];
+
+pub(super) fn check(i: &Input) -> Option<RuleHit> {
+    match i.provider() {
+        Provider::Aws => aws(i),
+        Provider::Gcp => gcp(i),
+        Provider::Azure => azure(i),
+    }
+}
+
+fn aws(i: &Input) -> Option<RuleHit> {
+    if i.ev.insight {
+        return Some(i.hit(
+            "aws.cloudtrail.insight",
+            format!("CloudTrail Insights: unusual {} activity", i.action),
+        ));
+    }
+    let service = i.source.split('.').next().unwrap_or("");
+    match (service, i.action) {
+        ("s3", "PutBucketLogging") => {
+            let req = i.request()?;
+            let status = get_ci(req, "BucketLoggingStatus");
+            let enabled = status.and_then(|s| get_ci(s, "LoggingEnabled"));
+            match enabled {
+                None => Some(i.hit(
+                    "aws.s3.logging_disabled",
+                    format!(
+                        "server access logging switched off for bucket {}",
+                        i.bucket()
+                    ),
+                )),
+                Some(e) => {
+                    let target = text(get_ci(e, "TargetBucket")).unwrap_or("");
+                    let known = &i.cfg.known_log_buckets;
+                    (!known.is_empty() && !known.iter().any(|k| k == target)).then(|| {
+                        let mut h = i.hit(
+                            "aws.s3.logging_disabled",
+                            format!(
+                                "server access logs of {} redirected to bucket {target}",
+                                i.bucket()
+                            ),
+                        );
+                        h.evidence.push(("target_bucket", target.to_string()));
+                        h
+                    })
+                }
+            }
+        }
+        ("cloudtrail", "StopLogging") => Some(trail_hit(
+            i,
+            "aws.cloudtrail.stop_logging",
+            "logging stopped",
+        )),
+        ("cloudtrail", "DeleteTrail") => {
+            Some(trail_hit(i, "aws.cloudtrail.trail_deleted", "deleted"))
+        }
+        ("cloudtrail", "UpdateTrail") => {
+            Some(trail_hit(i, "aws.cloudtrail.trail_updated", "changed"))
+        }
+        ("cloudtrail", "PutEventSelectors" | "PutAdvancedEventSelectors") => event_selectors(i),
+        ("s3", "DeleteBucketEncryption") => Some(i.hit(
+            "aws.s3.encryption_removed",
+            format!("default encryption removed from bucket {}", i.bucket()),
+        )),
+        ("s3", "PutBucketEncryption") => {
+            let req = i.request()?;
+            let key = find_key(req, "KMSMasterKeyID")?;
+            let owner = arn_account(key)?;
+            (!i.is_known_account(owner)).then(|| {
+                let mut h = i.hit(
+                    "aws.s3.encryption_removed",
+                    format!(
+                        "bucket {} now encrypted with a KMS key of account {owner}",
+                        i.bucket()
+                    ),
+                );
+                h.evidence.push(("kms_key", key.to_string()));
+                h
+            })
+        }
+        ("s3", "PutBucketVersioning") => {
+            let cfg = get_ci(i.request()?, "VersioningConfiguration")?;
+            let status = text(get_ci(cfg, "Status")).unwrap_or("");
+            let mfa = text(get_ci(cfg, "MfaDelete")).unwrap_or("");
+            if status.eq_ignore_ascii_case("Suspended") {
+                Some(i.hit(
+                    "aws.s3.versioning_suspended",
+                    format!("versioning suspended on bucket {}", i.bucket()),
+                ))
+            } else if mfa.eq_ignore_ascii_case("Disabled") {
+                Some(i.hit(
+                    "aws.s3.versioning_suspended",
+                    format!("MFA delete disabled on bucket {}", i.bucket()),
+                ))
+            } else {
+                None
+            }
+        }
+        ("s3", "PutBucketLifecycle" | "PutBucketLifecycleConfiguration") => {
+            let cfg = get_ci(i.request()?, "LifecycleConfiguration")?;
+            let rules = get_ci(cfg, "Rule").or_else(|| get_ci(cfg, "Rules"))?;
+            let expiring = one_or_many(rules).into_iter().find(|r| {
+                let enabled =
+                    text(get_ci(r, "Status")).is_none_or(|s| s.eq_ignore_ascii_case("Enabled"));
+                enabled
+                    && (get_ci(r, "Expiration").is_some()
+                        || get_ci(r, "NoncurrentVersionExpiration").is_some())
+            })?;
+            let days = path(expiring, &["Expiration", "Days"])
+                .or_else(|| path(expiring, &["NoncurrentVersionExpiration", "NoncurrentDays"]))
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "?".into());
+            let mut h = i.hit(
+                "aws.s3.lifecycle_expiration",
+                format!(
+                    "lifecycle rule on bucket {} expires objects after {days} day(s)",
+                    i.bucket()
+                ),
+            );
+            h.evidence.push(("expiration_days", days));
+            Some(h)
+        }
+        ("s3", "DeleteBucket") => Some(i.hit(
+            "aws.s3.bucket_deleted",
+            format!("bucket {} deleted", i.bucket()),
+        )),
+        ("s3", "DeleteBucketPolicy") => Some(i.hit(
+            "aws.s3.bucket_policy_deleted",
+            format!("bucket policy of {} deleted", i.bucket()),
+        )),
+        ("s3", "PutObjectRetention" | "PutObjectLegalHold" | "PutObjectLockConfiguration") => {
+            let req = i.request()?;
+            let raw = req.to_string().to_ascii_lowercase();
+            let weakened = raw.contains("bypass-governance-retention")
+                || path(req, &["LegalHold", "Status"]).and_then(Value::as_str) == Some("OFF")
+                || path(req, &["ObjectLockConfiguration", "ObjectLockEnabled"])
+                    .and_then(Value::as_str)
+                    == Some("Disabled");
+            weakened.then(|| {
+                i.hit(
+                    "aws.s3.object_lock_changed",
+                    format!("object lock weakened on {}", i.bucket()),
+                )
+            })
+        }
+        ("s3", "CopyObject" | "PutObject" | "UploadPartCopy" | "CreateMultipartUpload") => {
+            let req = i.request()?;
+            if get_ci(req, "x-amz-server-side-encryption-customer-algorithm").is_some() {
+                return Some(i.hit(
+                    "aws.s3.ransomware_reencryption",
+                    format!(
+                        "object written with a customer-provided key (SSE-C) in {}",
+                        i.bucket()
+                    ),
+                ));
+            }
+            let key = text(get_ci(req, "x-amz-server-side-encryption-aws-kms-key-id"))
+                .or_else(|| text(get_ci(req, "SSEKMSKeyId")))?;
+            let owner = arn_account(key)?;
+            (!i.is_known_account(owner)).then(|| {
+                let mut h = i.hit(
+                    "aws.s3.ransomware_reencryption",
+                    format!(
+                        "object written with a KMS key of account {owner} in {}",
+                        i.bucket()
+                    ),
+                );
+                h.evidence.push(("kms_key", key.to_string()));
+                h
+            })
+        }
+        ("kms", "ScheduleKeyDeletion" | "DisableKey") => {
+            let key = i
+                .request()
+                .and_then(|r| text(get_ci(r, "keyId")))
+                .unwrap_or("?")
+                .to_string();
+            let mut h = i.hit(
+                "aws.kms.key_deletion_scheduled",
+                format!("{} on KMS key {key}", i.action),
+            );
+            h.resources.push(key);
+            Some(h)
+        }
+        ("kms", "PutKeyPolicy") => {
+            let key = i
+                .request()
+                .and_then(|r| text(get_ci(r, "keyId")))
+                .unwrap_or("?")
+                .to_string();
+            let mut h = i.hit(
+                "aws.kms.key_policy_changed",
+                format!("key policy of {key} replaced"),
+            );
+            h.resources.push(key);
+            Some(h)
+        }
+        _ => None,
+    }
+}
+
+fn trail_hit(i: &Input, rule: &'static str, what: &str) -> RuleHit {
+    let name = i
+        .request()
+        .and_then(|r| text(get_ci(r, "name")))
+        .unwrap_or("?")
+        .to_string();
+    let mut h = i.hit(rule, format!("CloudTrail trail {name} {what}"));
+    h.resources.push(name);
+    h
+}
+
+/// PutEventSelectors / PutAdvancedEventSelectors that stop logging management events or S3
+/// data events.
+fn event_selectors(i: &Input) -> Option<RuleHit> {
+    let req = i.request()?;
+    let trail = text(get_ci(req, "trailName")).unwrap_or("?").to_string();
+    let (mgmt, s3data) = if let Some(sel) = get_ci(req, "eventSelectors") {
+        let sels = one_or_many(sel);
+        let mgmt = sels
+            .iter()
+            .any(|s| get_ci(s, "includeManagementEvents").and_then(Value::as_bool) != Some(false));
+        let s3 = sels.iter().any(|s| {
+            get_ci(s, "dataResources").is_some_and(|d| {
+                one_or_many(d)
+                    .iter()
+                    .any(|r| text(get_ci(r, "type")) == Some("AWS::S3::Object"))
+            })
+        });
+        (mgmt, s3)
+    } else if let Some(sel) = get_ci(req, "advancedEventSelectors") {
+        let raw = sel.to_string();
+        (
+            raw.contains("\"Management\""),
+            raw.contains("AWS::S3::Object"),
+        )
+    } else {
+        return None;
+    };
+    let what = match (mgmt, s3data) {
+        (false, false) => "no management events and no S3 data events",
+        (false, true) => "no management events",
+        (true, false) => "no S3 data events",
+        (true, true) => return None,
+    };
+    let mut h = i.hit(
+        "aws.cloudtrail.data_events_dropped",
+        format!("event selectors of trail {trail} now log {what}"),
+    );
+    if mgmt && !s3data {
+        // Many trails never logged S3 data events; this is a change to look at, not an alarm.
+        h.severity = h.severity.lower();
+    }
+    h.resources.push(trail);
+    Some(h)
+}
+
+fn find_key<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    match v {
+        Value::Object(m) => m.iter().find_map(|(k, x)| {
+            if k.eq_ignore_ascii_case(key) {
+                x.as_str()
+            } else {
+                find_key(x, key)
+            }
+        }),
+        Value::Array(a) => a.iter().find_map(|x| find_key(x, key)),
+        _ => None,
+    }
+}
+
+fn gcp(i: &Input) -> Option<RuleHit> {
+    let m = i.action.strip_prefix("google.").unwrap_or(i.action);
+    match m {
+        "storage.buckets.delete" => Some(i.hit(
+            "gcp.gcs.bucket_deleted",
+            format!("bucket {} deleted", i.bucket()),
+        )),
+        "storage.buckets.update" | "storage.buckets.patch" => {
+            let req = i.request()?.to_string();
+            if req.contains("retentionPolicy")
+                && (req.contains("\"retentionPeriod\":null")
+                    || req.contains("\"retentionPolicy\":null")
+                    || req.contains("\"retentionPolicy\":{}"))
+            {
+                Some(i.hit(
+                    "gcp.gcs.retention_removed",
+                    format!("retention policy removed from bucket {}", i.bucket()),
+                ))
+            } else if req.contains("defaultKmsKeyName") || req.contains("\"encryption\"") {
+                Some(i.hit(
+                    "gcp.gcs.cmek_changed",
+                    format!("default encryption key of bucket {} changed", i.bucket()),
+                ))
+            } else {
+                None
+            }
+        }
+        _ if m.starts_with("google.logging.v2.ConfigServiceV2.")
+            && (m.ends_with("DeleteSink")
+                || m.ends_with("UpdateSink")
+                || m.ends_with("CreateExclusion")) =>
+        {
+            Some(i.hit(
+                "gcp.logging.audit_config_changed",
+                format!("log sink changed ({m})"),
+            ))
+        }
+        _ if m.ends_with("SetIamPolicy") && !m.starts_with("storage.") => {
+            let req = i.request()?.to_string();
+            req.contains("auditConfigs").then(|| {
+                i.hit(
+                    "gcp.logging.audit_config_changed",
+                    "Data Access audit configuration changed in an IAM policy",
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
+fn azure(i: &Input) -> Option<RuleHit> {
+    let op = i.action;
+    if ends_with_ci(op, "microsoft.insights/diagnosticsettings/delete") {
+        return Some(i.hit(
+            "azure.storage.diagnostics_deleted",
+            format!(
+                "diagnostic settings of storage account {} deleted",
+                i.bucket()
+            ),
+        ));
+    }
+    if op.eq_ignore_ascii_case("microsoft.storage/storageaccounts/delete") {
+        return Some(i.hit(
+            "azure.storage.account_deleted",
+            format!("storage account {} deleted", i.bucket()),
+        ));
+    }
+    if find_ci(op, "/immutabilitypolicies/delete").is_some()
+        || ends_with_ci(op, "/clearlegalhold/action")
+    {
+        return Some(i.hit(
+            "azure.storage.immutability_changed",
+            format!("immutability removed ({})", i.action),
+        ));
+    }
+    if ends_with_ci(op, "/blobservices/write") {
+        let props = i.request()?;
+        let body = get_ci(props, "requestbody").and_then(parse_embedded)?;
+        let p = get_ci(&body, "properties").unwrap_or(&body);
+        let soft =
+            path(p, &["deleteRetentionPolicy", "enabled"]).and_then(Value::as_bool) == Some(false);
+        let container_soft = path(p, &["containerDeleteRetentionPolicy", "enabled"])
+            .and_then(Value::as_bool)
+            == Some(false);
+        let versioning = get_ci(p, "isVersioningEnabled").and_then(Value::as_bool) == Some(false);
+        if soft || container_soft || versioning {
+            let what = [
+                (soft, "blob soft delete"),
+                (container_soft, "container soft delete"),
+                (versioning, "versioning"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, w)| *w)
+            .collect::<Vec<_>>()
+            .join(", ");
+            return Some(i.hit(
+                "azure.storage.soft_delete_disabled",
+                format!("{what} disabled on storage account {}", i.bucket()),
+            ));
+        }
+        return None;
+    }
+    if i.b
+        .str(i.ev.status)
+        .eq_ignore_ascii_case("BlobUsesCustomerSpecifiedEncryption")
+    {
+        return Some(i.hit(
+            "azure.blob.cpk_reencryption",
+            format!(
+                "blob {}/{} is encrypted with a customer-provided key",
+                i.bucket(),
+                i.object()
+            ),
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::{ct, rule_of};
+
+    #[test]
+    fn s3_logging() {
+        // Panther's test event: an empty BucketLoggingStatus switches logging off.
+        let off = ct(
+            "s3.amazonaws.com",
+            "PutBucketLogging",
+            r#"{"logging":"","bucketName":"critical-data-bucket","BucketLoggingStatus":{"xmlns":"http://s3.amazonaws.com/doc/2006-03-01/"}}"#,
+        );
+        assert_eq!(rule_of(&off), Some("aws.s3.logging_disabled"));
+        let on = ct(
+            "s3.amazonaws.com",
+            "PutBucketLogging",
+            r#"{"bucketName":"b","BucketLoggingStatus":{"LoggingEnabled":{"TargetBucket":"logs","TargetPrefix":"b/"}}}"#,
+        );
+        assert_eq!(rule_of(&on), None);
+    }
+
+    #[test]
+    fn cloudtrail_tampering() {
+        assert_eq!(
+            rule_of(&ct(
+                "cloudtrail.amazonaws.com",
+                "StopLogging",
+                r#"{"name":"t"}"#
+            )),
+            Some("aws.cloudtrail.stop_logging")
+        );
+        assert_eq!(
+            rule_of(&ct(
+                "cloudtrail.amazonaws.com",
+                "DeleteTrail",
+                r#"{"name":"t"}"#
+            )),
+            Some("aws.cloudtrail.trail_deleted")
+        );
+        assert_eq!(
+            rule_of(&ct(
+                "cloudtrail.amazonaws.com",
+                "StartLogging",
+                r#"{"name":"t"}"#
+            )),
+            None
+        );
+        let drop = ct(
+            "cloudtrail.amazonaws.com",
+            "PutEventSelectors",
+            r#"{"eventSelectors":[{"dataResources":[],"includeManagementEvents":false,"readWriteType":"All"}],"trailName":"t"}"#,
+        );
+        assert_eq!(rule_of(&drop), Some("aws.cloudtrail.data_events_dropped"));
+        let full = ct(
+            "cloudtrail.amazonaws.com",
+            "PutEventSelectors",
+            r#"{"eventSelectors":[{"dataResources":[{"type":"AWS::S3::Object","values":["arn:aws:s3"]}],"includeManagementEvents":true,"readWriteType":"All"}],"trailName":"t"}"#,
+        );
+        assert_eq!(rule_of(&full), None);
+    }
+
+    #[test]
+    fn versioning_lifecycle_encryption() {
+        let suspend = ct(
+            "s3.amazonaws.com",
+            "PutBucketVersioning",
+            r#"{"bucketName":"b","VersioningConfiguration":{"Status":"Suspended"}}"#,
+        );
+        assert_eq!(rule_of(&suspend), Some("aws.s3.versioning_suspended"));
+        let enable = ct(
+            "s3.amazonaws.com",
+            "PutBucketVersioning",
+            r#"{"bucketName":"b","VersioningConfiguration":{"Status":"Enabled","MfaDelete":"Enabled"}}"#,
+        );
+        assert_eq!(rule_of(&enable), None);
+        let expire = ct(
+            "s3.amazonaws.com",
+            "PutBucketLifecycle",
+            r#"{"bucketName":"b","LifecycleConfiguration":{"Rule":{"Expiration":{"Days":1},"Filter":{"Prefix":"*"},"ID":"nuke","Status":"Enabled"}}}"#,
+        );
+        assert_eq!(rule_of(&expire), Some("aws.s3.lifecycle_expiration"));
+        let transition = ct(
+            "s3.amazonaws.com",
+            "PutBucketLifecycleConfiguration",
+            r#"{"bucketName":"b","LifecycleConfiguration":{"Rule":[{"Transition":{"Days":30,"StorageClass":"GLACIER"},"Status":"Enabled"}]}}"#,
+        );
+        assert_eq!(rule_of(&transition), None);
+        assert_eq!(
+            rule_of(&ct(
+                "s3.amazonaws.com",
+                "DeleteBucketEncryption",
+                r#"{"bucketName":"b"}"#
+            )),
+            Some("aws.s3.encryption_removed")
+        );
+        let own_key = ct(
+            "s3.amazonaws.com",
+            "PutBucketEncryption",
+            r#"{"bucketName":"b","ServerSideEncryptionConfiguration":{"Rule":{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"arn:aws:kms:us-east-1:111122223333:key/k"}}}}"#,
+        );
+        assert_eq!(rule_of(&own_key), None);
+        let foreign_key = own_key.replace("111122223333:key", "999988887777:key");
+        assert_eq!(rule_of(&foreign_key), Some("aws.s3.encryption_removed"));
+    }
+
+    #[test]
+    fn ransomware_and_kms() {
+        let ssec = ct(
+            "s3.amazonaws.com",
+            "CopyObject",
+            r#"{"bucketName":"b","key":"k","x-amz-server-side-encryption-customer-algorithm":"AES256"}"#,
+        );
+        assert_eq!(rule_of(&ssec), Some("aws.s3.ransomware_reencryption"));
+        assert_eq!(
+            rule_of(&ct(
+                "s3.amazonaws.com",
+                "CopyObject",
+                r#"{"bucketName":"b","key":"k"}"#
+            )),
+            None
+        );
+        assert_eq!(
+            rule_of(&ct(
+                "kms.amazonaws.com",
+                "ScheduleKeyDeletion",
+                r#"{"keyId":"k","pendingWindowInDays":7}"#
+            )),
+            Some("aws.kms.key_deletion_scheduled")
+        );
+        assert_eq!(
+            rule_of(&ct("kms.amazonaws.com", "Decrypt", r#"{"keyId":"k"}"#)),
+            None
+        );
+    }
+
+    fn azure(op: &str, body: &str) -> String {
+        format!(
+            r#"{{"time":"2024-03-01T02:00:00Z","resourceId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct","operationName":"{op}","category":"Administrative","resultType":"Success","callerIpAddress":"203.0.113.9","identity":{{"claims":{{"http://schemas.microsoft.com/identity/claims/objectidentifier":"11111111-2222-3333-4444-555555555555"}}}},"properties":{{"requestbody":{body}}}}}"#
+        )
+    }
+
+    #[test]
+    fn azure_tampering() {
+        let off = azure(
+            "Microsoft.Storage/storageAccounts/blobServices/write",
+            r#""{\"properties\":{\"deleteRetentionPolicy\":{\"enabled\":false},\"isVersioningEnabled\":false}}""#,
+        );
+        assert_eq!(rule_of(&off), Some("azure.storage.soft_delete_disabled"));
+        let on = azure(
+            "Microsoft.Storage/storageAccounts/blobServices/write",
+            r#""{\"properties\":{\"deleteRetentionPolicy\":{\"enabled\":true,\"days\":7}}}""#,
+        );
+        assert_eq!(rule_of(&on), None);
+        assert_eq!(
+            rule_of(&azure(
+                "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE",
+                "null"
+            )),
+            Some("azure.storage.diagnostics_deleted")
+        );
+        assert_eq!(
+            rule_of(&azure("Microsoft.Storage/storageAccounts/delete", "null")),
+            Some("azure.storage.account_deleted")
+        );
+        assert_eq!(
+            rule_of(&azure("Microsoft.Storage/storageAccounts/read", "null")),
+            None
+        );
+    }
+
+    #[test]
+    fn gcp_bucket_delete() {
+        let rec = r#"{"protoPayload":{"authenticationInfo":{"principalEmail":"a@example.com"},"methodName":"storage.buckets.delete","resourceName":"projects/_/buckets/prod-backups","serviceName":"storage.googleapis.com","status":{}},"resource":{"type":"gcs_bucket","labels":{"bucket_name":"prod-backups","project_id":"p"}},"logName":"projects/p/logs/cloudaudit.googleapis.com%2Factivity","timestamp":"2024-03-01T02:00:00Z"}"#;
+        assert_eq!(rule_of(rec), Some("gcp.gcs.bucket_deleted"));
+        assert_eq!(
+            rule_of(&rec.replace("storage.buckets.delete", "storage.buckets.get")),
+            None
+        );
+    }
+}
