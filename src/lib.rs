@@ -5,13 +5,16 @@
 //! [`event::Batch`]es) → sinks ([`summary`], [`report`]).
 
 pub mod action;
+pub mod baseline;
 pub mod catalogue;
 pub mod cli;
+pub mod correlate;
 pub mod detect;
 pub mod event;
 pub mod formats;
 pub mod ingest;
 pub mod json;
+pub mod pipeline;
 pub mod report;
 pub mod summary;
 pub mod time;

@@ -135,6 +135,11 @@ pub struct Summary {
     pub file_errors: Vec<FileProblem>,
     pub time_range: Vec<String>,
     pub principals: u64,
+    /// Findings by severity (empty when detection did not run).
+    pub findings_by_severity: BTreeMap<&'static str, u64>,
+    pub incidents: u64,
+    /// Events that arrived after later ones had been judged (delivered very late).
+    pub late_events: u64,
     pub notes: Vec<String>,
 }
 
@@ -190,7 +195,25 @@ impl Summary {
                 Vec::new()
             },
             principals: stats.principals(),
+            findings_by_severity: BTreeMap::new(),
+            incidents: 0,
+            late_events: 0,
             notes,
         }
+    }
+}
+
+impl Summary {
+    /// Adds the detection figures of a scan.
+    pub fn with_detection(mut self, out: &crate::pipeline::ScanOutput) -> Self {
+        for f in &out.findings {
+            *self
+                .findings_by_severity
+                .entry(f.severity.as_str())
+                .or_default() += 1;
+        }
+        self.incidents = out.incidents.len() as u64;
+        self.late_events = out.late_events;
+        self
     }
 }

@@ -8,8 +8,17 @@ use anyhow::{Context, Result};
 use crate::cli::args::{OutputFormat, ScanArgs};
 use crate::cli::{progress, ExitCode};
 use crate::ingest::{self, IngestOptions};
-use crate::report::table;
-use crate::summary::{EventStats, FileProblem, Summary};
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(120)
+        .clamp(60, 240)
+}
+use crate::pipeline::{self, ScanConfig};
+use crate::report::{json, table};
+use crate::summary::{FileProblem, Summary};
 
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let started = Instant::now();
@@ -42,15 +51,12 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     if let Some(b) = bar.clone() {
         opts.progress = Some(Box::new(move |done, bytes| b.update(done, bytes)));
     }
-    let (sinks, report) = ingest::run(&files, &opts, EventStats::default);
+    let out = pipeline::scan(files, &opts, &ScanConfig::default());
     if let Some(b) = &bar {
         b.finish();
     }
-    let mut stats = EventStats::default();
-    for s in sinks {
-        stats.merge(s);
-    }
-    let summary = Summary::new(&stats, &report, &path_problems);
+    let (stats, report) = (&out.stats, &out.ingest);
+    let summary = Summary::new(stats, report, &path_problems).with_detection(&out);
     let elapsed = started.elapsed().as_secs_f64();
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -66,15 +72,15 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         }
     }
     let text = match format {
-        OutputFormat::Table => table::summary(&summary, elapsed, report.bytes_read),
-        OutputFormat::Jsonl => {
-            let mut s = serde_json::to_string(&summary)?;
-            s.push('\n');
+        OutputFormat::Table => {
+            let width = terminal_width();
+            let mut s = table::detections(&out, width);
+            s.push_str(&table::summary(&summary, elapsed, report.bytes_read));
             s
         }
+        OutputFormat::Jsonl => json::jsonl(&out, &summary)?,
         OutputFormat::Json => {
-            let doc = serde_json::json!({ "summary": summary });
-            let mut s = serde_json::to_string_pretty(&doc)?;
+            let mut s = serde_json::to_string_pretty(&json::document(&out, &summary))?;
             s.push('\n');
             s
         }

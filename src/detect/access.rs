@@ -156,6 +156,12 @@ impl<'a> SymbolCache<'a> {
     pub fn sym_uncached(&mut self, s: &str) -> Sym {
         self.shared.intern(s)
     }
+
+    /// A run-wide hash of an object key (same seed in every worker).
+    pub fn object_hash(&self, s: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.shared.hasher.hash_one(s) | 1
+    }
 }
 
 /// Flags packed into [`Access::flags`].
@@ -176,18 +182,23 @@ pub struct Access {
     pub offset: u64,
     pub source_ip: Option<IpAddr>,
     pub principal: Sym,
-    pub principal_detail: Sym,
     pub account: Sym,
-    pub region: Sym,
     pub action: Sym,
     pub event_source: Sym,
     pub bucket: Sym,
+    /// The object key, interned only where findings name single objects (writes, deletes,
+    /// configuration, rule hits); object reads carry just [`Access::object_hash`], so bulk
+    /// reads of millions of distinct keys cost no string table.
     pub object: Sym,
+    /// A hash of the object key (0 when none), for counting distinct objects.
+    pub object_hash: u64,
     pub user_agent: Sym,
+    /// Error code (interned only for failed calls).
     pub status: Sym,
+    /// Access key id, token hash (interned for calls other than object reads and lists).
     pub credential: Sym,
-    /// The source address when it is not an IP (`s3.amazonaws.com`, `AWS Internal`).
-    pub source_host: Sym,
+    /// [`crate::baseline::agent_family`] of the user agent (0 when none).
+    pub agent_family: u64,
     pub class: ActionClass,
     pub format: Format,
     pub principal_type: PrincipalType,
@@ -238,11 +249,31 @@ fn compact(
     if ev.mfa == Some(true) {
         flags |= flag::MFA;
     }
-    let object = if ev.object.is_empty() {
+    let ua = b.str(ev.user_agent);
+    let agent_family = if ua.is_empty() {
         0
     } else {
-        syms.sym_uncached(b.str(ev.object))
+        crate::baseline::agent_family(ua)
     };
+    let hit = rules.check(ev, b).map(Box::new);
+    let object_text = b.str(ev.object);
+    let object_hash = if object_text.is_empty() {
+        0
+    } else {
+        syms.object_hash(object_text)
+    };
+    // Single objects are named in findings about deletions and rule hits; reads, lists and
+    // writes are counted, not named, so millions of distinct keys cost no string table.
+    let object =
+        if !object_text.is_empty() && (ev.action_class == ActionClass::Delete || hit.is_some()) {
+            syms.sym_uncached(object_text)
+        } else {
+            0
+        };
+    let bulk = matches!(
+        ev.action_class,
+        ActionClass::Read | ActionClass::List | ActionClass::Write
+    ) && hit.is_none();
     Access {
         time: ev.time,
         bytes_out: ev.bytes_out.unwrap_or(0),
@@ -251,24 +282,31 @@ fn compact(
         offset: ev.raw.offset,
         source_ip: ev.source_ip,
         principal: syms.sym(b.str(ev.principal)),
-        principal_detail: syms.sym(b.str(ev.principal_detail)),
         account: syms.sym(b.str(ev.account)),
-        region: syms.sym(b.str(ev.region)),
         action: syms.sym(b.str(ev.action)),
         event_source: syms.sym(b.str(ev.event_source)),
         bucket: syms.sym(b.str(ev.bucket)),
         object,
-        user_agent: syms.sym(b.str(ev.user_agent)),
-        status: syms.sym(b.str(ev.status)),
-        credential: syms.sym(b.str(ev.credential)),
-        source_host: syms.sym(b.str(ev.source_host)),
+        object_hash,
+        user_agent: syms.sym(ua),
+        agent_family,
+        status: if ev.error {
+            syms.sym(b.str(ev.status))
+        } else {
+            0
+        },
+        credential: if bulk {
+            0
+        } else {
+            syms.sym(b.str(ev.credential))
+        },
         class: ev.action_class,
         format: ev.format(),
         principal_type: ev.principal_type,
         auth: ev.auth,
         http_status: ev.http_status,
         flags,
-        hit: rules.check(ev, b).map(Box::new),
+        hit,
     }
 }
 

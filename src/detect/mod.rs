@@ -1,5 +1,56 @@
 //! Detection: single-event rules (in `rules/`) and per-principal stateful detectors over the
 //! time-ordered stream of [`access::Access`] events, producing [`finding::Finding`]s.
+//!
+//! One file per detector family: [`volume`], [`timing`], [`novelty`], [`statistics`],
+//! [`errors`], and the single-event families under [`rules`].
 
 pub mod access;
+pub mod engine;
+pub mod errors;
+pub mod finding;
+pub mod merge;
+pub mod novelty;
 pub mod rules;
+pub mod statistics;
+pub mod timing;
+pub mod volume;
+
+/// Every rule id the stateful detectors can emit.
+pub const STATEFUL_RULE_IDS: &[&[&str]] = &[
+    volume::RULE_IDS,
+    timing::RULE_IDS,
+    novelty::RULE_IDS,
+    statistics::RULE_IDS,
+    errors::RULE_IDS,
+];
+
+/// Every rule id trailhound can emit.
+pub fn all_rule_ids() -> Vec<&'static str> {
+    STATEFUL_RULE_IDS
+        .iter()
+        .chain(rules::RULE_IDS.iter())
+        .flat_map(|f| f.iter().copied())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn catalogue_and_detectors_agree() {
+        let cat = crate::catalogue::Catalogue::get();
+        let ids = super::all_rule_ids();
+        for id in &ids {
+            assert!(
+                cat.rule(id).is_some(),
+                "{id} emitted but not in the catalogue"
+            );
+        }
+        for r in &cat.rules {
+            assert!(
+                ids.contains(&r.id.as_str()),
+                "{} in the catalogue but no detector emits it",
+                r.id
+            );
+        }
+    }
+}

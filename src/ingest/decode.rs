@@ -95,6 +95,23 @@ pub fn open_path(path: &Path, counter: &ByteCounter) -> io::Result<(Decoded, Com
     Ok(stream_for(magic, Box::new(reader)))
 }
 
+/// The first `max` decoded bytes of a file (decompressing only as much as needed).
+pub fn read_head(path: &Path, max: usize) -> io::Result<Vec<u8>> {
+    let mut file = File::open(path)?;
+    let mut magic = [0u8; 4];
+    let n = read_up_to(&mut file, &mut magic)?;
+    let magic = magic[..n].to_vec();
+    let reader = io::Cursor::new(magic.clone()).chain(file);
+    let (decoded, _) = stream_for(&magic, Box::new(reader));
+    let Decoded::Stream(r) = decoded else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(max);
+    // A damaged stream still gives the bytes before the damage.
+    let _ = r.take(max as u64).read_to_end(&mut out);
+    Ok(out)
+}
+
 /// Sets up decompression for standard input (or any stream).
 pub fn open_stream(
     mut reader: Box<dyn BufRead + Send>,

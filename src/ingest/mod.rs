@@ -27,6 +27,10 @@ pub use source::{expand_paths, InputFile};
 /// Receives the batches of one worker thread.
 pub trait BatchSink: Send {
     fn batch(&mut self, batch: Batch);
+    /// A worker starts reading a file (files are started in index order).
+    fn file_started(&mut self, _file: u32) {}
+    /// A worker finished a file: no more batches of it will come.
+    fn file_done(&mut self, _file: u32) {}
 }
 
 impl<F: FnMut(Batch) + Send> BatchSink for F {
@@ -154,7 +158,9 @@ pub fn run<S: BatchSink>(
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(file) = files.get(i) else { break };
+                        sink.file_started(i as u32);
                         let report = read_file(i as u32, file, &counter, &mut sink, &mut skips);
+                        sink.file_done(i as u32);
                         mine.push((i, report));
                         done.fetch_add(1, Ordering::Relaxed);
                     }
@@ -336,6 +342,29 @@ fn is_json_lines(head: &[u8], whole_file: bool) -> bool {
     !(whole_file && rest.iter().all(u8::is_ascii_whitespace))
 }
 
+/// The time of the earliest event in the first part of a file (about 64 KiB decoded), or
+/// `None` when it has none. Used to read files in time order; costs a partial decode.
+pub fn peek_start_time(file: &InputFile) -> Option<i64> {
+    let path = file.path.as_ref()?;
+    let head = decode::read_head(path, SNIFF_BYTES).ok()?;
+    let mut min = i64::MAX;
+    let mut skips = SkipLog::default();
+    let mut sink = |b: Batch| {
+        for e in &b.events {
+            min = min.min(e.time);
+        }
+    };
+    read_decoded(
+        0,
+        &file.display,
+        Decoded::Whole(head),
+        Compression::None,
+        &mut sink,
+        &mut skips,
+    );
+    (min != i64::MAX).then_some(min)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,3 +378,4 @@ mod tests {
         assert!(!is_json_lines(b"{\"Records\":[{\"a\":1}]}\n", true));
     }
 }
+

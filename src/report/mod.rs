@@ -1,4 +1,5 @@
 //! Sinks: how results reach people (table) and machines (JSON, JSON Lines).
 
+pub mod json;
 pub mod sanitize;
 pub mod table;

@@ -48,6 +48,102 @@ pub fn columns(rows: &[Vec<String>], out: &mut String) {
     }
 }
 
+/// Ranked incidents, then findings of medium or above, as a person reads them.
+pub fn detections(out: &crate::pipeline::ScanOutput, width: usize) -> String {
+    use crate::catalogue::Severity;
+    let mut s = String::new();
+    let t = |x: &str, n: usize| sanitize::terminal(x, n);
+    if out.incidents.is_empty() {
+        let _ = writeln!(s, "Incidents: none\n");
+    } else {
+        let _ = writeln!(s, "Incidents ({}), most severe first", out.incidents.len());
+        for (n, i) in out.incidents.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "\n  #{} {} (score {})  {}  {} .. {}",
+                n + 1,
+                i.severity.as_str().to_uppercase(),
+                i.score,
+                t(&i.principal, 90),
+                &i.first_seen[..16],
+                &i.last_seen[..16]
+            );
+            let _ = writeln!(
+                s,
+                "     tactics: {}   ATT&CK: {}",
+                i.tactics.join(" → "),
+                i.mitre.join(", ")
+            );
+            for line in wrap(&t(&i.narrative, 1200), width.saturating_sub(6).max(40)) {
+                let _ = writeln!(s, "     {line}");
+            }
+            let _ = writeln!(s, "     next steps:");
+            for step in i.next_steps.iter().take(4) {
+                let _ = writeln!(s, "       - {}", t(step, 220));
+            }
+        }
+        s.push('\n');
+    }
+    let shown: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Medium)
+        .collect();
+    let low = out.findings.len() - shown.len();
+    let _ = writeln!(
+        s,
+        "Findings of medium or above ({}; {low} low/info not shown)",
+        shown.len()
+    );
+    if !shown.is_empty() {
+        let mut rows = vec![vec![
+            "severity".to_string(),
+            "first seen".to_string(),
+            "rule".to_string(),
+            "principal".to_string(),
+            "title".to_string(),
+        ]];
+        let title_width = width.saturating_sub(100).max(30);
+        for f in shown.iter().take(200) {
+            rows.push(vec![
+                f.severity.as_str().to_string(),
+                f.first_seen[..16].to_string(),
+                f.rule.clone(),
+                t(&f.principal, 48),
+                t(&f.title, title_width),
+            ]);
+        }
+        columns(&rows, &mut s);
+        if shown.len() > 200 {
+            let _ = writeln!(
+                s,
+                "  … {} more (use --format json for all)",
+                shown.len() - 200
+            );
+        }
+    }
+    s.push('\n');
+    s
+}
+
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
 /// The run summary as a person reads it.
 pub fn summary(s: &Summary, elapsed_secs: f64, bytes_read: u64) -> String {
     let mut out = String::new();

@@ -1,0 +1,462 @@
+//! Per-principal baselines: what is normal for this identity — when, from where, with what,
+//! how much — learned online over a sliding history window.
+//!
+//! Each event is judged against the profile *before* it is absorbed. Statistics are robust
+//! (median and MAD over the same hour of the day, not mean and standard deviation), and
+//! activity that raised a finding of medium or above is held apart ("pending") until it
+//! recurs on [`PROMOTE_DAYS`] distinct days, so a patient attacker cannot teach the baseline
+//! that their behaviour is normal in one night.
+
+use std::collections::VecDeque;
+use std::net::IpAddr;
+
+use crate::detect::access::Sym;
+use crate::time::NANOS_PER_HOUR;
+
+pub const NANOS_PER_DAY: i64 = 24 * NANOS_PER_HOUR;
+
+/// Distinct days a flagged novelty must recur on before it counts as normal.
+pub const PROMOTE_DAYS: u8 = 3;
+
+/// Counters of one principal in one hour.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct HourStat {
+    pub requests: u32,
+    /// Object data reads (GetObject, storage.objects.get, GetBlob).
+    pub reads: u32,
+    pub lists: u32,
+    pub deletes: u32,
+    pub errors: u32,
+    pub denied: u32,
+    pub bytes_out: u64,
+}
+
+/// A closed hour kept in the history.
+#[derive(Clone, Copy, Debug)]
+pub struct HourRecord {
+    /// Hours since the epoch.
+    pub hour: i64,
+    pub stat: HourStat,
+    /// True when the hour raised a finding of medium or above: not used as normal.
+    pub suspect: bool,
+}
+
+/// Network key of an address: its /24 (IPv4) or /48 (IPv6).
+pub fn network_of(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(v4) => (u32::from(v4) & 0xffff_ff00) as u128,
+        IpAddr::V6(v6) => (u128::from(v6) & !((1u128 << 80) - 1)) | (1 << 127),
+    }
+}
+
+/// When something was seen, and on how many distinct days (for promotion).
+#[derive(Clone, Copy, Debug)]
+pub struct Seen {
+    pub first: i64,
+    pub last: i64,
+    pub days: u8,
+    /// Held apart because it came with a finding of medium or above.
+    pub pending: bool,
+}
+
+impl Seen {
+    fn new(t: i64, pending: bool) -> Self {
+        Seen {
+            first: t,
+            last: t,
+            days: 1,
+            pending,
+        }
+    }
+
+    fn touch(&mut self, t: i64) {
+        if t.div_euclid(NANOS_PER_DAY) != self.last.div_euclid(NANOS_PER_DAY) && self.days < u8::MAX
+        {
+            self.days += 1;
+        }
+        self.last = self.last.max(t);
+        if self.pending && self.days >= PROMOTE_DAYS {
+            self.pending = false;
+        }
+    }
+
+    /// Known as normal (not pending) and seen within the window.
+    pub fn known(&self, now: i64, window: i64) -> bool {
+        !self.pending && now - self.last <= window
+    }
+}
+
+type FastMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A set of things a principal has used, with when.
+#[derive(Debug)]
+pub struct SeenSet<K: std::hash::Hash + Eq> {
+    map: FastMap<K, Seen>,
+}
+
+impl<K: std::hash::Hash + Eq> Default for SeenSet<K> {
+    fn default() -> Self {
+        SeenSet {
+            map: FastMap::default(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Copy> SeenSet<K> {
+    pub fn get(&self, k: &K) -> Option<&Seen> {
+        self.map.get(k)
+    }
+
+    /// Records a use and says whether the key was known as normal before it (one hash
+    /// lookup: judge and absorb in one step).
+    pub fn observe(&mut self, k: K, t: i64, window: i64) -> bool {
+        match self.map.entry(k) {
+            hashbrown::hash_map::Entry::Occupied(mut e) => {
+                let known = e.get().known(t, window);
+                e.get_mut().touch(t);
+                known
+            }
+            hashbrown::hash_map::Entry::Vacant(e) => {
+                e.insert(Seen::new(t, false));
+                false
+            }
+        }
+    }
+
+    /// Holds a key apart from the baseline (it came with a finding of medium or above) until
+    /// it recurs on [`PROMOTE_DAYS`] distinct days.
+    pub fn hold(&mut self, k: &K) {
+        if let Some(s) = self.map.get_mut(k) {
+            s.pending = true;
+            s.days = 1;
+        }
+    }
+
+    /// Records a use; `flagged` keeps a new entry pending.
+    pub fn absorb(&mut self, k: K, t: i64, flagged: bool) {
+        match self.map.get_mut(&k) {
+            Some(s) => s.touch(t),
+            None => {
+                self.map.insert(k, Seen::new(t, flagged));
+            }
+        }
+    }
+
+    /// Forgets entries not seen within `window` of `now`.
+    pub fn prune(&mut self, now: i64, window: i64) {
+        self.map.retain(|_, s| now - s.last <= window);
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Entries known as normal within the window.
+    pub fn known_count(&self, now: i64, window: i64) -> usize {
+        self.map.values().filter(|s| s.known(now, window)).count()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &Seen)> {
+        self.map.iter()
+    }
+}
+
+/// What is normal for one principal.
+#[derive(Default, Debug)]
+pub struct Profile {
+    pub first_seen: i64,
+    pub last_seen: i64,
+    /// Closed hours with activity, oldest first, within the history window.
+    pub hours: VecDeque<HourRecord>,
+    /// For each hour of the day, on how many days of the window the principal was active
+    /// (clean hours only).
+    pub active_days_by_hour: [u16; 24],
+    /// Distinct active days in the window (clean ones).
+    pub active_days: VecDeque<i64>,
+    /// Daily bytes out of closed days (day number, bytes, suspect).
+    pub days: VecDeque<(i64, u64, bool)>,
+    pub ips: SeenSet<IpAddr>,
+    pub networks: SeenSet<u128>,
+    pub agents: SeenSet<u64>,
+    pub apis: SeenSet<Sym>,
+    pub buckets: SeenSet<Sym>,
+    pub sources: SeenSet<Sym>,
+    /// The open hour.
+    pub cur_hour: i64,
+    pub cur: HourStat,
+    /// Hashes of the distinct objects read in the open hour.
+    pub cur_objects: hashbrown::HashSet<u64, foldhash::fast::RandomState>,
+    /// The open hour raised a finding of medium or above.
+    pub cur_suspect: bool,
+    /// First and last event time of the open hour, and a raw record of it.
+    pub cur_first: i64,
+    pub cur_last: i64,
+    pub cur_sample: (u32, u64),
+    /// Per-hour limits computed once the open hour crossed a fixed threshold (reads, lists,
+    /// deletes, denied), and which volume detectors already fired in it (bit per kind).
+    pub cur_limits: [Option<f64>; 4],
+    pub cur_fired: u8,
+    /// The principal's latest event (who, which cloud, a raw record), for findings about
+    /// closed hours and days.
+    pub last_event: Option<crate::detect::access::Access>,
+    /// The open day and its bytes out.
+    pub cur_day: i64,
+    pub cur_day_bytes: u64,
+    pub cur_day_suspect: bool,
+}
+
+impl Profile {
+    pub fn new(t: i64) -> Self {
+        Profile {
+            first_seen: t,
+            last_seen: t,
+            cur_hour: t.div_euclid(NANOS_PER_HOUR),
+            cur_day: t.div_euclid(NANOS_PER_DAY),
+            ..Default::default()
+        }
+    }
+
+    /// Remembers who the principal is from an event, for findings about closed hours and
+    /// days (a few fields, not the whole event: this runs for every event).
+    pub fn last_event_update(&mut self, a: &crate::detect::access::Access) {
+        match &mut self.last_event {
+            Some(e) => {
+                if a.source_ip.is_some() {
+                    e.source_ip = a.source_ip;
+                }
+                e.bucket = if a.bucket != 0 { a.bucket } else { e.bucket };
+            }
+            None => {
+                self.last_event = Some(crate::detect::access::Access {
+                    time: a.time,
+                    principal: a.principal,
+                    principal_type: a.principal_type,
+                    format: a.format,
+                    account: a.account,
+                    source_ip: a.source_ip,
+                    bucket: a.bucket,
+                    file: a.file,
+                    offset: a.offset,
+                    ..Default::default()
+                });
+            }
+        }
+    }
+
+    /// The band of the open hour for a counter, computed once per hour.
+    pub fn hour_limit(&mut self, slot: usize, f: impl Fn(&HourStat) -> f64) -> f64 {
+        if let Some(v) = self.cur_limits[slot] {
+            return v;
+        }
+        let v = band_upper(&self.same_hour_values(self.cur_hour, f));
+        self.cur_limits[slot] = Some(v);
+        v
+    }
+
+    /// Days since the principal was first seen.
+    pub fn age_days(&self, now: i64) -> f64 {
+        (now - self.first_seen) as f64 / NANOS_PER_DAY as f64
+    }
+
+    /// Moves a closed hour into the history and forgets what left the window.
+    pub fn close_hour(&mut self, window: i64) {
+        if self.cur.requests > 0 {
+            let rec = HourRecord {
+                hour: self.cur_hour,
+                stat: self.cur,
+                suspect: self.cur_suspect,
+            };
+            if !rec.suspect {
+                let day = self.cur_hour.div_euclid(24);
+                self.active_days_by_hour[self.cur_hour.rem_euclid(24) as usize] += 1;
+                if self.active_days.back() != Some(&day) {
+                    self.active_days.push_back(day);
+                }
+            }
+            self.hours.push_back(rec);
+        }
+        self.cur = HourStat::default();
+        self.cur_objects.clear();
+        self.cur_suspect = false;
+        self.cur_limits = [None; 4];
+        self.cur_fired = 0;
+        let oldest = self.cur_hour - window / NANOS_PER_HOUR;
+        while self.hours.front().is_some_and(|h| h.hour < oldest) {
+            if let Some(h) = self.hours.pop_front() {
+                if !h.suspect {
+                    let slot = &mut self.active_days_by_hour[h.hour.rem_euclid(24) as usize];
+                    *slot = slot.saturating_sub(1);
+                }
+            }
+        }
+        let oldest_day = oldest.div_euclid(24);
+        while self.active_days.front().is_some_and(|&d| d < oldest_day) {
+            self.active_days.pop_front();
+        }
+    }
+
+    pub fn close_day(&mut self, window: i64) {
+        self.days
+            .push_back((self.cur_day, self.cur_day_bytes, self.cur_day_suspect));
+        self.cur_day_bytes = 0;
+        self.cur_day_suspect = false;
+        let oldest = self.cur_day - window / NANOS_PER_DAY;
+        while self.days.front().is_some_and(|d| d.0 < oldest) {
+            self.days.pop_front();
+        }
+    }
+
+    /// Values of `f` for the same hour of the day (and the hours either side, so a job that
+    /// drifts by an hour stays normal) on each clean day of the window; days without
+    /// activity at those hours count as 0.
+    pub fn same_hour_values(&self, hour: i64, f: impl Fn(&HourStat) -> f64) -> Vec<f64> {
+        let hod = hour.rem_euclid(24);
+        let days = self.active_days.len().max(1);
+        let mut per_day: FastMap<i64, f64> = Default::default();
+        for h in self.hours.iter().filter(|h| !h.suspect) {
+            let d = (h.hour.rem_euclid(24) - hod + 24) % 24;
+            if d <= 1 || d == 23 {
+                let e = per_day.entry(h.hour.div_euclid(24)).or_insert(0.0);
+                *e = e.max(f(&h.stat));
+            }
+        }
+        let mut v: Vec<f64> = per_day.into_values().collect();
+        v.resize(v.len().max(days), 0.0);
+        v
+    }
+
+    /// Daily bytes of clean closed days in the window (active days only).
+    pub fn daily_bytes(&self) -> Vec<f64> {
+        self.days
+            .iter()
+            .filter(|d| !d.2 && d.1 > 0)
+            .map(|d| d.1 as f64)
+            .collect()
+    }
+}
+
+/// Median and MAD (median absolute deviation) of a sample.
+pub fn median_mad(values: &[f64]) -> (f64, f64) {
+    if values.is_empty() {
+        return (0.0, 0.0);
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let med = quantile_sorted(&v, 0.5);
+    let mut dev: Vec<f64> = v.iter().map(|x| (x - med).abs()).collect();
+    dev.sort_by(f64::total_cmp);
+    (med, quantile_sorted(&dev, 0.5))
+}
+
+/// The q-quantile of a sample.
+pub fn quantile(values: &[f64], q: f64) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    quantile_sorted(&v, q)
+}
+
+fn quantile_sorted(v: &[f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+}
+
+/// The upper edge of "normal" for a sample of hourly or daily values: the largest of
+/// median + 6 MAD (1.4826-scaled), 1.5 × the 95th percentile and 2 × the median.
+/// For a principal that is usually idle at that hour, this is 0.
+pub fn band_upper(values: &[f64]) -> f64 {
+    let (med, mad) = median_mad(values);
+    let p95 = quantile(values, 0.95);
+    (med + 6.0 * 1.4826 * mad).max(1.5 * p95).max(2.0 * med)
+}
+
+/// The family of a user agent: its first product token without version
+/// (`aws-cli/2.15.0 Python/3.11` → `aws-cli`, `[Boto3/1.34 …]` → `boto3`), hashed with a
+/// fixed seed so upgrades do not look new.
+pub fn agent_family(ua: &str) -> u64 {
+    use std::hash::BuildHasher;
+    let t = ua.trim_start_matches(['[', '"', ' ']);
+    let end = t.find(['/', ' ', ';', '(', ']']).unwrap_or(t.len());
+    let fam = &t[..end.min(64)];
+    let mut buf = [0u8; 64];
+    let n = fam.len().min(64);
+    buf[..n].copy_from_slice(&fam.as_bytes()[..n]);
+    buf[..n].make_ascii_lowercase();
+    foldhash::quality::FixedState::with_seed(7).hash_one(&buf[..n])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn robust_stats() {
+        let (m, d) = median_mad(&[1.0, 2.0, 3.0, 4.0, 100.0]);
+        assert_eq!((m, d), (3.0, 1.0));
+        assert_eq!(quantile(&[0.0, 10.0], 0.5), 5.0);
+        // A nightly job reading ~5000 objects: 6000 is inside its band, 20000 is not.
+        let nightly: Vec<f64> = (0..30).map(|i| 5000.0 + (i % 7) as f64 * 40.0).collect();
+        let up = band_upper(&nightly);
+        assert!(up > 6000.0 && up < 20000.0, "{up}");
+        // Usually idle at that hour: anything is above.
+        assert_eq!(band_upper(&[0.0; 30]), 0.0);
+    }
+
+    #[test]
+    fn agent_families_ignore_versions() {
+        assert_eq!(
+            agent_family("aws-cli/2.15.0 Python/3.11"),
+            agent_family("aws-cli/2.16.1 Python/3.12")
+        );
+        assert_eq!(
+            agent_family("[Boto3/1.34.11 md/Botocore]"),
+            agent_family("Boto3/1.28 Python/3.9")
+        );
+        assert_ne!(agent_family("aws-cli/2.15.0"), agent_family("curl/8.0"));
+    }
+
+    #[test]
+    fn flagged_novelty_needs_recurrence() {
+        let mut s: SeenSet<u32> = SeenSet::default();
+        let day = NANOS_PER_DAY;
+        s.absorb(7, 0, true);
+        assert!(!s.get(&7).unwrap().known(0, 30 * day));
+        s.absorb(7, day + 1, true);
+        assert!(!s.get(&7).unwrap().known(day, 30 * day));
+        s.absorb(7, 2 * day + 1, true);
+        assert!(
+            s.get(&7).unwrap().known(2 * day, 30 * day),
+            "promoted after 3 distinct days"
+        );
+        s.prune(40 * day, 30 * day);
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn hours_roll_into_history() {
+        let mut p = Profile::new(0);
+        p.cur.requests = 10;
+        p.cur.reads = 9;
+        p.close_hour(30 * NANOS_PER_DAY);
+        assert_eq!(p.hours.len(), 1);
+        assert_eq!(p.active_days_by_hour[0], 1);
+        let v = p.same_hour_values(24, |s| s.reads as f64);
+        assert_eq!(v, vec![9.0]);
+        assert_eq!(
+            network_of("10.1.2.3".parse().unwrap()),
+            network_of("10.1.2.200".parse().unwrap())
+        );
+        assert_ne!(
+            network_of("10.1.2.3".parse().unwrap()),
+            network_of("10.1.3.3".parse().unwrap())
+        );
+    }
+}

@@ -1,0 +1,668 @@
+//! Correlation: findings of one principal close in time become one incident, whose ordered
+//! tactics tell the story and raise its severity; anonymous or public access is grouped by the
+//! resource instead, and joined to the change that made the resource public. Each incident gets
+//! a narrative, next steps and ready-to-run queries; each principal a risk score.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::catalogue::{Catalogue, Severity};
+use crate::detect::finding::Finding;
+use crate::time::{rfc3339, NANOS_PER_HOUR};
+
+/// Findings further apart than this start a new incident.
+const CHAIN_GAP: i64 = 12 * NANOS_PER_HOUR;
+/// Anonymous reads within this long after a resource was made public join that incident.
+const EXPOSURE_WINDOW: i64 = 72 * NANOS_PER_HOUR;
+
+const EXPOSURE_RULES: &[&str] = &[
+    "aws.s3.public_policy",
+    "aws.s3.public_acl",
+    "aws.s3.public_access_block_removed",
+    "gcp.gcs.public_iam_binding",
+    "azure.blob.public_container",
+];
+
+/// Settings for correlation.
+#[derive(Clone, Debug, Default)]
+pub struct CorrelateConfig {
+    /// Principal id → person, to join one human's identities across clouds.
+    pub identities: BTreeMap<String, String>,
+}
+
+/// Ready-to-run queries for the user's own log store.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Queries {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub athena_sql: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bigquery_sql: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kql: Option<String>,
+}
+
+/// An incident (DESIGN.md output contract).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Incident {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: String,
+    pub principal: String,
+    /// Every principal in the incident (several when identities are mapped, or for public
+    /// access).
+    pub principals: Vec<String>,
+    pub severity: Severity,
+    pub score: u32,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub tactics: Vec<String>,
+    pub mitre: Vec<String>,
+    pub findings: Vec<String>,
+    pub narrative: String,
+    pub next_steps: Vec<String>,
+    pub queries: Queries,
+}
+
+/// A principal's risk score.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PrincipalRisk {
+    pub principal: String,
+    pub score: u32,
+    pub findings: usize,
+    pub incidents: usize,
+    pub highest: Severity,
+}
+
+fn group_key(f: &Finding, cfg: &CorrelateConfig) -> String {
+    if f.principal == "anonymous" {
+        let bucket = f
+            .resources
+            .first()
+            .map(|r| r.split('/').next().unwrap_or(r))
+            .unwrap_or("");
+        return format!("anonymous:{bucket}");
+    }
+    match cfg.identities.get(&f.principal) {
+        Some(person) => format!("person:{person}"),
+        None => format!("principal:{}", f.principal),
+    }
+}
+
+/// Builds incidents and sets each finding's `incident`; incidents come back most severe first.
+pub fn correlate(findings: &mut [Finding], cfg: &CorrelateConfig) -> Vec<Incident> {
+    // Clusters of finding indexes: per group key, split where findings are far apart.
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        groups.entry(group_key(f, cfg)).or_default().push(i);
+    }
+    let mut clusters: Vec<Vec<usize>> = Vec::new();
+    for (_, mut idx) in groups {
+        idx.sort_by_key(|&i| findings[i].first_ns);
+        let mut cur: Vec<usize> = Vec::new();
+        let mut last = i64::MIN;
+        for i in idx {
+            if !cur.is_empty() && findings[i].first_ns - last > CHAIN_GAP {
+                clusters.push(std::mem::take(&mut cur));
+            }
+            last = last.max(findings[i].last_ns);
+            cur.push(i);
+        }
+        if !cur.is_empty() {
+            clusters.push(cur);
+        }
+    }
+    // Anonymous access to a resource joins the incident that made the resource public.
+    let mut absorbed = vec![false; clusters.len()];
+    for a in 0..clusters.len() {
+        let anon = clusters[a]
+            .iter()
+            .all(|&i| findings[i].principal == "anonymous");
+        if !anon {
+            continue;
+        }
+        let start = clusters[a]
+            .iter()
+            .map(|&i| findings[i].first_ns)
+            .min()
+            .unwrap_or(0);
+        let buckets: BTreeSet<String> = clusters[a]
+            .iter()
+            .flat_map(|&i| {
+                findings[i]
+                    .resources
+                    .iter()
+                    .map(|r| r.split('/').next().unwrap_or(r).to_string())
+            })
+            .collect();
+        let target = (0..clusters.len()).find(|&e| {
+            e != a
+                && !absorbed[e]
+                && clusters[e].iter().any(|&i| {
+                    let f = &findings[i];
+                    EXPOSURE_RULES.contains(&f.rule.as_str())
+                        && f.first_ns <= start
+                        && start - f.first_ns <= EXPOSURE_WINDOW
+                        && f.resources
+                            .iter()
+                            .any(|r| buckets.contains(r.split('/').next().unwrap_or(r)))
+                })
+        });
+        if let Some(e) = target {
+            let moved = std::mem::take(&mut clusters[a]);
+            clusters[e].extend(moved);
+            absorbed[a] = true;
+        }
+    }
+    let cat = Catalogue::get();
+    let mut incidents = Vec::new();
+    for (ci, cluster) in clusters.into_iter().enumerate() {
+        if absorbed[ci] || cluster.is_empty() {
+            continue;
+        }
+        let mut members: Vec<&Finding> = cluster.iter().map(|&i| &findings[i]).collect();
+        members.sort_by_key(|f| (f.first_ns, f.rule.clone()));
+        let max = members.iter().map(|f| f.severity).max().unwrap_or_default();
+        if max < Severity::Medium {
+            continue;
+        }
+        let incident = build(&members, max, cat);
+        for &i in &cluster {
+            findings[i].incident = Some(incident.id.clone());
+        }
+        incidents.push(incident);
+    }
+    incidents.sort_by(|a, b| {
+        (b.severity, b.score, &a.first_seen, &a.id).cmp(&(
+            a.severity,
+            a.score,
+            &b.first_seen,
+            &b.id,
+        ))
+    });
+    incidents
+}
+
+fn build(members: &[&Finding], max: Severity, cat: &Catalogue) -> Incident {
+    let first = members.iter().map(|f| f.first_ns).min().unwrap_or(0);
+    let last = members.iter().map(|f| f.last_ns).max().unwrap_or(0);
+    let principals: Vec<String> = members
+        .iter()
+        .map(|f| f.principal.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // The principal that did the most severe thing leads the story.
+    let lead = members
+        .iter()
+        .max_by_key(|f| {
+            (
+                f.severity,
+                f.principal != "anonymous",
+                std::cmp::Reverse(f.first_ns),
+            )
+        })
+        .map(|f| f.principal.clone())
+        .unwrap_or_default();
+    // Tactics in the order they happened, and whether that order follows the kill chain.
+    let mut tactics: Vec<String> = Vec::new();
+    for f in members {
+        if f.severity >= Severity::Low && !tactics.contains(&f.tactic) && !f.tactic.is_empty() {
+            tactics.push(f.tactic.clone());
+        }
+    }
+    let ranks: Vec<usize> = tactics.iter().map(|t| cat.tactic_rank(t)).collect();
+    let ordered = ranks.windows(2).filter(|w| w[0] <= w[1]).count();
+    let stages = tactics
+        .iter()
+        .filter(|t| {
+            matches!(
+                t.as_str(),
+                "defense-evasion"
+                    | "discovery"
+                    | "collection"
+                    | "exfiltration"
+                    | "impact"
+                    | "credential-access"
+                    | "persistence"
+            )
+        })
+        .count();
+    let has = |rule: &str| members.iter().any(|f| f.rule == rule);
+    let mut severity = max;
+    let mut reasons = Vec::new();
+    if stages >= 3 && max >= Severity::High {
+        severity = Severity::Critical;
+        reasons.push(format!("{stages} attack stages in one chain"));
+    }
+    if has("baseline.dormant_principal") && max >= Severity::Medium {
+        severity = severity.raise();
+        reasons.push("a dormant identity".to_string());
+    }
+    let novel_place = has("baseline.new_source_ip") || has("baseline.new_country");
+    let harmful = members.iter().any(|f| {
+        matches!(f.tactic.as_str(), "collection" | "exfiltration" | "impact")
+            && f.severity >= Severity::Medium
+    });
+    if novel_place && harmful {
+        severity = severity.raise();
+        reasons.push("from a place this identity never used".to_string());
+    }
+    let top = members.iter().map(|f| f.score).max().unwrap_or(0);
+    let score = (top
+        + 5 * stages.saturating_sub(1) as u32
+        + 2 * (members.len().min(10) as u32 - 1)
+        + 3 * ordered as u32)
+        .max(severity.base_score())
+        .min(100);
+    let mitre: Vec<String> = members
+        .iter()
+        .flat_map(|f| f.mitre.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let id = {
+        use std::hash::BuildHasher;
+        let h = foldhash::quality::FixedState::with_seed(0x494e_4349)
+            .hash_one((&lead, first.div_euclid(NANOS_PER_HOUR)));
+        format!("i-{h:016x}")
+    };
+    let provider = members.first().map(|f| f.provider).unwrap_or("aws");
+    Incident {
+        kind: "incident",
+        id,
+        principal: lead.clone(),
+        principals,
+        severity,
+        score,
+        first_seen: rfc3339(first),
+        last_seen: rfc3339(last),
+        tactics: tactics.clone(),
+        mitre,
+        findings: members.iter().map(|f| f.id.clone()).collect(),
+        narrative: narrative(members, &lead, &tactics, &reasons),
+        next_steps: next_steps(members, provider, &lead, cat),
+        queries: queries(members, &lead, first, last),
+    }
+}
+
+fn narrative(members: &[&Finding], lead: &str, tactics: &[String], reasons: &[String]) -> String {
+    let first = members.iter().map(|f| f.first_ns).min().unwrap_or(0);
+    let when = rfc3339(first);
+    let mut s = format!(
+        "Starting {} UTC on {}, {}",
+        &when[11..16],
+        &when[..10],
+        crate::report::sanitize::bounded(lead, 120)
+    );
+    let ips: BTreeSet<&String> = members.iter().flat_map(|f| f.source_ips.iter()).collect();
+    if !ips.is_empty() {
+        let list: Vec<&str> = ips.iter().take(3).map(|s| s.as_str()).collect();
+        s.push_str(&format!(" (from {})", list.join(", ")));
+    }
+    let steps: Vec<String> = members
+        .iter()
+        .filter(|f| f.severity >= Severity::Medium)
+        .take(6)
+        .map(|f| {
+            let t = rfc3339(f.first_ns);
+            format!(
+                "{} at {} [{}]",
+                crate::report::sanitize::bounded(&f.title, 160),
+                &t[11..16],
+                f.tactic
+            )
+        })
+        .collect();
+    if steps.is_empty() {
+        s.push_str(" was active in unusual ways.");
+    } else {
+        s.push_str(": ");
+        s.push_str(&steps.join("; then "));
+        s.push('.');
+    }
+    if tactics.len() > 1 {
+        s.push_str(&format!(
+            " The activity runs through {}.",
+            tactics.join(" → ")
+        ));
+    }
+    if !reasons.is_empty() {
+        s.push_str(&format!(" Severity raised for {}.", reasons.join(" and ")));
+    }
+    let more = members.len().saturating_sub(steps.len());
+    if more > 0 {
+        s.push_str(&format!(
+            " {more} related lower-severity finding(s) are attached."
+        ));
+    }
+    s
+}
+
+fn next_steps(members: &[&Finding], provider: &str, lead: &str, cat: &Catalogue) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let contain = match (provider, lead) {
+        (_, "anonymous") => "Block public access to the resource now (bucket policy / ACL / container access level), then find out who opened it.".to_string(),
+        ("aws", p) if p.contains(":role/") => format!("Revoke the role's active sessions (IAM console: Revoke active sessions, or attach an AWSRevokeOlderSessions deny policy) for {p}, and find who assumed it."),
+        ("aws", p) if p.contains(":user/") => {
+            let user = p.rsplit('/').next().unwrap_or(p);
+            format!("Deactivate the user's access keys: aws iam list-access-keys --user-name {user}, then aws iam update-access-key --user-name {user} --access-key-id KEY --status Inactive")
+        }
+        ("aws", p) if p.ends_with(":root") => "Secure the root user: rotate its password, check its MFA device, delete any root access keys.".to_string(),
+        ("gcp", p) if p.ends_with(".gserviceaccount.com") => format!("Disable the service account's keys: gcloud iam service-accounts keys list --iam-account {p}, then gcloud iam service-accounts keys disable KEY_ID --iam-account {p}"),
+        ("gcp", p) => format!("Revoke the user's sessions and OAuth tokens in the Google Admin console for {p}."),
+        ("azure", p) if p.contains(':') => "Rotate the storage account key the SAS or key use depends on (az storage account keys renew), or revoke user-delegation keys.".to_string(),
+        ("azure", p) => format!("Revoke the identity's sessions: az ad user revoke-sign-in-sessions --id {p} (or reset the service principal's credentials)."),
+        _ => "Contain the principal's credentials.".to_string(),
+    };
+    out.push(contain);
+    let mut seen = BTreeSet::new();
+    for f in members.iter().filter(|f| f.severity >= Severity::Medium) {
+        if !seen.insert(f.rule.clone()) {
+            continue;
+        }
+        if let Some(meta) = cat.rule(&f.rule) {
+            for s in &meta.next_steps {
+                let bucket = f
+                    .resources
+                    .first()
+                    .map(|r| r.split('/').next().unwrap_or(r))
+                    .unwrap_or("BUCKET");
+                let step = s.replace("BUCKET", bucket);
+                if !out.contains(&step) && out.len() < 10 {
+                    out.push(step);
+                }
+            }
+        }
+    }
+    out.push(
+        "Run the queries below against your own log store for the full picture of the window."
+            .to_string(),
+    );
+    out
+}
+
+fn sql_str(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn kql_str(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+fn queries(members: &[&Finding], lead: &str, first: i64, last: i64) -> Queries {
+    let start = rfc3339(first - NANOS_PER_HOUR);
+    let end = rfc3339(last + NANOS_PER_HOUR);
+    let providers: BTreeSet<&str> = members.iter().map(|f| f.provider).collect();
+    let p = lead;
+    let athena = providers.contains("aws").then(|| {
+        let who = if p == "anonymous" {
+            "useridentity.accountid = 'ANONYMOUS_PRINCIPAL'".to_string()
+        } else {
+            format!("(useridentity.arn = {0} OR useridentity.sessioncontext.sessionissuer.arn = {0})", sql_str(p))
+        };
+        format!(
+            "SELECT eventtime, eventsource, eventname, sourceipaddress, useragent, errorcode, json_extract_scalar(requestparameters, '$.bucketName') AS bucket, json_extract_scalar(requestparameters, '$.key') AS object_key FROM cloudtrail_logs WHERE {who} AND eventtime BETWEEN {} AND {} ORDER BY eventtime",
+            sql_str(&start[..19]),
+            sql_str(&end[..19])
+        )
+    });
+    let bigquery = providers.contains("gcp").then(|| {
+        let who = if p == "anonymous" {
+            "(protopayload_auditlog.authenticationInfo.principalEmail IS NULL OR protopayload_auditlog.authenticationInfo.principalEmail = '')".to_string()
+        } else {
+            format!("protopayload_auditlog.authenticationInfo.principalEmail = {}", sql_str(p))
+        };
+        format!(
+            "SELECT timestamp, protopayload_auditlog.methodName, protopayload_auditlog.resourceName, protopayload_auditlog.requestMetadata.callerIp, protopayload_auditlog.requestMetadata.callerSuppliedUserAgent, protopayload_auditlog.status.code FROM `PROJECT.DATASET.cloudaudit_googleapis_com_*` WHERE {who} AND timestamp BETWEEN TIMESTAMP({}) AND TIMESTAMP({}) ORDER BY timestamp",
+            sql_str(&start),
+            sql_str(&end)
+        )
+    });
+    let kql = providers.contains("azure").then(|| {
+        let who = if p == "anonymous" {
+            "AuthenticationType == 'Anonymous'".to_string()
+        } else if let Some((_, hash)) = p.split_once(':') {
+            format!("AuthenticationHash == {}", kql_str(hash))
+        } else {
+            format!("RequesterObjectId == {0} or RequesterUpn == {0}", kql_str(p))
+        };
+        format!(
+            "StorageBlobLogs | where TimeGenerated between (datetime({}) .. datetime({})) | where {who} | project TimeGenerated, AccountName, OperationName, StatusText, CallerIpAddress, UserAgentHeader, Uri | order by TimeGenerated asc",
+            &start[..19],
+            &end[..19]
+        )
+    });
+    Queries {
+        athena_sql: athena,
+        bigquery_sql: bigquery,
+        kql,
+    }
+}
+
+/// Risk per principal: its worst incident, plus a little for each further finding; most
+/// suspicious first.
+pub fn rank_principals(findings: &[Finding], incidents: &[Incident]) -> Vec<PrincipalRisk> {
+    let mut by: BTreeMap<&str, PrincipalRisk> = BTreeMap::new();
+    for f in findings {
+        let e = by.entry(&f.principal).or_insert_with(|| PrincipalRisk {
+            principal: f.principal.clone(),
+            score: 0,
+            findings: 0,
+            incidents: 0,
+            highest: Severity::Info,
+        });
+        e.findings += 1;
+        e.highest = e.highest.max(f.severity);
+        e.score = e.score.max(f.score) + (f.score / 20).min(3);
+    }
+    for i in incidents {
+        for p in &i.principals {
+            if let Some(e) = by.get_mut(p.as_str()) {
+                e.incidents += 1;
+                e.score = e.score.max(i.score);
+            }
+        }
+    }
+    let mut v: Vec<PrincipalRisk> = by
+        .into_values()
+        .map(|mut r| {
+            r.score = r.score.min(100);
+            r
+        })
+        .collect();
+    v.sort_by(|a, b| (b.score, b.highest, &a.principal).cmp(&(a.score, a.highest, &b.principal)));
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(rule: &str, principal: &str, minute: i64, sev: Severity, resource: &str) -> Finding {
+        let meta = Catalogue::get().rule(rule).unwrap();
+        let t = 1_700_000_000_000_000_000 + minute * 60_000_000_000;
+        Finding {
+            kind: "finding",
+            id: format!("f-{rule}-{minute}"),
+            rule: rule.into(),
+            title: meta.title.clone(),
+            severity: sev,
+            score: sev.base_score(),
+            provider: "aws",
+            principal: principal.into(),
+            first_seen: rfc3339(t),
+            last_seen: rfc3339(t),
+            mitre: meta.mitre.clone(),
+            source_ips: vec!["203.0.113.7".into()],
+            resources: if resource.is_empty() {
+                vec![]
+            } else {
+                vec![resource.into()]
+            },
+            event_count: 1,
+            evidence: Default::default(),
+            incident: None,
+            first_ns: t,
+            last_ns: t,
+            tactic: meta.tactic.clone(),
+        }
+    }
+
+    #[test]
+    fn the_seed_scenario_is_one_critical_incident() {
+        let p = "arn:aws:iam::111122223333:user/backup-maint";
+        let mut fs = vec![
+            f("baseline.dormant_principal", p, 0, Severity::High, ""),
+            f("aws.s3.logging_disabled", p, 1, Severity::High, "backups"),
+            f("aws.s3.enumeration", p, 3, Severity::High, "backups"),
+            f(
+                "aws.s3.bulk_download",
+                p,
+                10,
+                Severity::Critical,
+                "backups/db.dump",
+            ),
+            f(
+                "aws.s3.mass_delete",
+                p,
+                40,
+                Severity::Critical,
+                "backups/db.dump",
+            ),
+            // Someone else, the same night: a separate story.
+            f(
+                "baseline.after_hours_access",
+                "arn:aws:iam::111122223333:user/alice",
+                5,
+                Severity::Medium,
+                "",
+            ),
+        ];
+        let inc = correlate(&mut fs, &CorrelateConfig::default());
+        assert_eq!(inc.len(), 2);
+        let main = &inc[0];
+        assert_eq!(main.principal, p);
+        assert_eq!(main.severity, Severity::Critical);
+        assert_eq!(main.findings.len(), 5);
+        assert_eq!(
+            main.tactics,
+            [
+                "initial-access",
+                "defense-evasion",
+                "discovery",
+                "collection",
+                "impact"
+            ]
+        );
+        assert!(main.narrative.contains("backup-maint"));
+        assert!(main
+            .queries
+            .athena_sql
+            .as_ref()
+            .unwrap()
+            .contains("user/backup-maint"));
+        assert!(fs[..5]
+            .iter()
+            .all(|x| x.incident.as_deref() == Some(main.id.as_str())));
+        let ranked = rank_principals(&fs, &inc);
+        assert_eq!(ranked[0].principal, p);
+    }
+
+    #[test]
+    fn far_apart_and_low_only_do_not_join() {
+        let p = "arn:aws:iam::1:user/bob";
+        let mut fs = vec![
+            f("aws.s3.bucket_deleted", p, 0, Severity::High, "x"),
+            f("aws.s3.bucket_deleted", p, 60 * 48, Severity::High, "y"),
+            f(
+                "baseline.new_user_agent",
+                "arn:aws:iam::1:user/carol",
+                0,
+                Severity::Low,
+                "",
+            ),
+        ];
+        let inc = correlate(&mut fs, &CorrelateConfig::default());
+        assert_eq!(
+            inc.len(),
+            2,
+            "two days apart: two incidents; low only: none"
+        );
+        assert!(fs[2].incident.is_none());
+    }
+
+    #[test]
+    fn anonymous_reads_join_the_exposure() {
+        let p = "arn:aws:iam::1:user/dev";
+        let mut fs = vec![
+            f(
+                "aws.s3.public_policy",
+                p,
+                0,
+                Severity::Critical,
+                "shared-data",
+            ),
+            f(
+                "aws.s3.anonymous_read",
+                "anonymous",
+                30,
+                Severity::High,
+                "shared-data/report.pdf",
+            ),
+            f(
+                "aws.s3.anonymous_read",
+                "anonymous",
+                30,
+                Severity::High,
+                "other-bucket/x",
+            ),
+        ];
+        let inc = correlate(&mut fs, &CorrelateConfig::default());
+        assert_eq!(inc.len(), 2);
+        let exposure = inc.iter().find(|i| i.principal == p).unwrap();
+        assert_eq!(exposure.findings.len(), 2);
+        assert!(exposure.principals.contains(&"anonymous".to_string()));
+    }
+
+    #[test]
+    fn mapped_identities_are_one_story() {
+        let mut cfg = CorrelateConfig::default();
+        cfg.identities
+            .insert("arn:aws:iam::1:user/eve".into(), "eve".into());
+        cfg.identities
+            .insert("eve@example.com".into(), "eve".into());
+        let mut fs = vec![
+            f(
+                "aws.s3.bulk_download",
+                "arn:aws:iam::1:user/eve",
+                0,
+                Severity::Critical,
+                "a",
+            ),
+            f(
+                "gcp.gcs.bulk_download",
+                "eve@example.com",
+                20,
+                Severity::Critical,
+                "b",
+            ),
+        ];
+        let inc = correlate(&mut fs, &cfg);
+        assert_eq!(inc.len(), 1);
+        assert_eq!(inc[0].principals.len(), 2);
+    }
+
+    #[test]
+    fn queries_escape_quotes() {
+        let p = "arn:aws:iam::1:user/o'brien";
+        let mut fs = vec![f("aws.s3.bucket_deleted", p, 0, Severity::High, "b")];
+        let inc = correlate(&mut fs, &CorrelateConfig::default());
+        assert!(inc[0]
+            .queries
+            .athena_sql
+            .as_ref()
+            .unwrap()
+            .contains("o''brien"));
+    }
+}

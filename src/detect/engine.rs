@@ -1,0 +1,423 @@
+//! The detection engine: per-principal profiles, the stateful detectors, and findings.
+//!
+//! Events arrive in time order ([`crate::detect::merge`]). For each one: single-event rule
+//! hits become findings; then the principal's profile is rolled forward to the event's hour
+//! (closing hours and days runs the statistics detectors); the novelty and time-of-day
+//! detectors judge the event against the profile *as it was before it*; the volume and
+//! error detectors count it into the open hour; and only then is it absorbed — held apart
+//! if it raised a finding of medium or above.
+
+use hashbrown::HashMap;
+
+use crate::baseline::{Profile, NANOS_PER_DAY};
+use crate::catalogue::{Catalogue, Severity};
+use crate::detect::access::{Access, Sym, Symbols};
+use crate::detect::finding::{Finding, FindingAcc};
+use crate::detect::{errors, novelty, statistics, timing, volume};
+use crate::event::PrincipalType;
+use crate::time::NANOS_PER_HOUR;
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Settings of the stateful detectors (defaults from the catalogue; `trailhound.toml`
+/// overrides them).
+#[derive(Clone, Debug)]
+pub struct DetectConfig {
+    pub history_days: i64,
+    /// Novelty detectors stay quiet for a principal's first days.
+    pub novelty_min_days: f64,
+    pub business_start_hour: u32,
+    pub business_end_hour: u32,
+    /// Monday = 0 … Sunday = 6.
+    pub workdays: [bool; 7],
+    /// Offset of the business-hours time zone from UTC, in minutes.
+    pub tz_offset_minutes: i32,
+    /// Findings of the same rule and principal closer than this are one finding.
+    pub merge_gap: i64,
+    /// Per-rule severity overrides.
+    pub severity: std::collections::BTreeMap<String, Severity>,
+    /// Rules switched off.
+    pub disabled: std::collections::BTreeSet<String>,
+    /// Per-rule threshold overrides: (rule, key) → value.
+    pub thresholds: std::collections::BTreeMap<(String, String), f64>,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig {
+            history_days: 30,
+            novelty_min_days: 7.0,
+            business_start_hour: 8,
+            business_end_hour: 18,
+            workdays: [true, true, true, true, true, false, false],
+            tz_offset_minutes: 0,
+            merge_gap: NANOS_PER_HOUR,
+            severity: Default::default(),
+            disabled: Default::default(),
+            thresholds: Default::default(),
+        }
+    }
+}
+
+impl DetectConfig {
+    pub fn window(&self) -> i64 {
+        self.history_days * NANOS_PER_DAY
+    }
+
+    pub fn threshold(&self, rule: &str, key: &str, default: f64) -> f64 {
+        self.thresholds
+            .get(&(rule.to_string(), key.to_string()))
+            .copied()
+            .unwrap_or_else(|| Catalogue::get().threshold(rule, key, default))
+    }
+
+    /// Local hour of day and weekday (Monday = 0) in the business time zone.
+    pub fn local_hour_weekday(&self, t: i64) -> (u32, usize) {
+        let local = t + self.tz_offset_minutes as i64 * 60 * 1_000_000_000;
+        let hour = local.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as u32;
+        // 1970-01-01 was a Thursday (weekday 3).
+        let weekday = (local.div_euclid(NANOS_PER_DAY) + 3).rem_euclid(7) as usize;
+        (hour, weekday)
+    }
+
+    pub fn in_business_hours(&self, t: i64) -> bool {
+        let (h, wd) = self.local_hour_weekday(t);
+        self.workdays[wd] && h >= self.business_start_hour && h < self.business_end_hour
+    }
+}
+
+/// Symbols the detectors compare against, interned once.
+pub(crate) struct Names {
+    /// Object-metadata reads that do not move data (HeadObject, GetBlobProperties…).
+    pub metadata_reads: Vec<Sym>,
+    /// Error codes that mean "not allowed".
+    pub denied: Vec<Sym>,
+}
+
+/// Everything a detector reads but does not change.
+pub(crate) struct Ctx<'a> {
+    pub syms: &'a Symbols,
+    pub cfg: &'a DetectConfig,
+    pub names: Names,
+    /// Time of the first event of the run (warm-up for "never seen before").
+    pub data_start: i64,
+    /// Thresholds in force: catalogue defaults with the configuration's overrides.
+    thresholds: FastMap<(&'static str, &'static str), f64>,
+}
+
+impl Ctx<'_> {
+    /// A threshold in force (`default` when neither catalogue nor configuration sets it).
+    pub fn threshold(&self, rule: &'static str, key: &'static str, default: f64) -> f64 {
+        self.thresholds
+            .get(&(rule, key))
+            .copied()
+            .unwrap_or(default)
+    }
+}
+
+/// Catalogue thresholds with the configuration's overrides applied.
+fn thresholds_in_force(cfg: &DetectConfig) -> FastMap<(&'static str, &'static str), f64> {
+    let mut t = FastMap::default();
+    for r in &Catalogue::get().rules {
+        for (k, v) in &r.threshold {
+            let v = cfg
+                .thresholds
+                .get(&(r.id.clone(), k.clone()))
+                .copied()
+                .unwrap_or(*v);
+            t.insert((r.id.as_str(), k.as_str()), v);
+        }
+    }
+    t
+}
+
+/// Where detectors put findings.
+#[derive(Default)]
+pub(crate) struct Emitter {
+    pub findings: Vec<FindingAcc>,
+    open: FastMap<(&'static str, Sym), usize>,
+}
+
+impl Emitter {
+    /// Opens the finding of `rule` for the event's principal (or extends the open one within
+    /// the merge gap) and counts the event in. `fill` sets title details, severity and
+    /// evidence, and runs only when the finding is new; `update` runs on every event (keep it
+    /// cheap). Returns the finding's severity.
+    pub fn emit(
+        &mut self,
+        ctx: &Ctx,
+        rule: &'static str,
+        a: &Access,
+        title: impl FnOnce() -> String,
+        fill: impl FnOnce(&mut FindingAcc),
+    ) -> Severity {
+        self.emit_with(ctx, rule, a, title, fill, |_| {})
+    }
+
+    pub fn emit_with(
+        &mut self,
+        ctx: &Ctx,
+        rule: &'static str,
+        a: &Access,
+        title: impl FnOnce() -> String,
+        fill: impl FnOnce(&mut FindingAcc),
+        update: impl FnOnce(&mut FindingAcc),
+    ) -> Severity {
+        let key = (rule, a.principal);
+        if let Some(&i) = self.open.get(&key) {
+            let f = &mut self.findings[i];
+            // Novelty and time-of-day findings are daily digests per principal; the others
+            // follow the behaviour while it lasts.
+            let gap = if rule.starts_with("baseline.new_")
+                || rule == "baseline.first_time_api"
+                || rule == "baseline.after_hours_access"
+            {
+                ctx.cfg.merge_gap.max(crate::baseline::NANOS_PER_DAY)
+            } else {
+                ctx.cfg.merge_gap
+            };
+            if a.time - f.last_seen <= gap {
+                f.add(a);
+                update(f);
+                return f.severity;
+            }
+        }
+        if ctx.cfg.disabled.contains(rule) {
+            return Severity::Info;
+        }
+        let sev = ctx
+            .cfg
+            .severity
+            .get(rule)
+            .copied()
+            .or_else(|| Catalogue::get().rule(rule).map(|r| r.severity))
+            .unwrap_or(Severity::Medium);
+        let mut f = FindingAcc::new(rule, sev, title(), a);
+        f.add(a);
+        fill(&mut f);
+        update(&mut f);
+        if let Some(&s) = ctx.cfg.severity.get(rule) {
+            f.severity = s;
+        }
+        f.score = f.score.max(f.severity.base_score());
+        let sev = f.severity;
+        self.findings.push(f);
+        self.open.insert(key, self.findings.len() - 1);
+        sev
+    }
+}
+
+/// The stateful detection engine.
+pub struct Engine<'a> {
+    ctx: Ctx<'a>,
+    profiles: FastMap<Sym, Profile>,
+    out: Emitter,
+    last_time: i64,
+    /// Events that arrived older than one already judged.
+    pub late_events: u64,
+    pub events: u64,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(syms: &'a Symbols, cfg: &'a DetectConfig) -> Self {
+        let metadata_reads = [
+            "HeadObject",
+            "GetObjectAttributes",
+            "GetBlobProperties",
+            "GetBlobMetadata",
+            "GetFileProperties",
+            "GetBlobTags",
+        ]
+        .iter()
+        .map(|n| syms.intern(n))
+        .collect();
+        let denied = [
+            "AccessDenied",
+            "AccessDeniedException",
+            "Client.UnauthorizedOperation",
+            "UnauthorizedOperation",
+            "VpceAccessDenied",
+            "PERMISSION_DENIED",
+            "AuthorizationPermissionMismatch",
+            "AuthorizationFailure",
+            "AuthenticationFailed",
+            "InsufficientAccountPermissions",
+            "Forbidden",
+        ]
+        .iter()
+        .map(|n| syms.intern(n))
+        .collect();
+        Engine {
+            ctx: Ctx {
+                syms,
+                cfg,
+                names: Names {
+                    metadata_reads,
+                    denied,
+                },
+                data_start: i64::MAX,
+                thresholds: thresholds_in_force(cfg),
+            },
+            profiles: Default::default(),
+            out: Emitter::default(),
+            last_time: i64::MIN,
+            late_events: 0,
+            events: 0,
+        }
+    }
+
+    /// Judges one event, then absorbs it.
+    pub fn process(&mut self, a: &Access) {
+        self.events += 1;
+        if a.time < self.last_time {
+            self.late_events += 1;
+        }
+        self.last_time = self.last_time.max(a.time);
+        if self.ctx.data_start == i64::MAX {
+            self.ctx.data_start = a.time;
+        }
+        let ctx = &self.ctx;
+        let out = &mut self.out;
+        let mut flagged = false;
+        if let Some(hit) = &a.hit {
+            let sev = out.emit_with(
+                ctx,
+                hit.rule,
+                a,
+                || hit.detail.clone(),
+                |_| {},
+                |f| {
+                    if f.severity < hit.severity && !ctx.cfg.severity.contains_key(hit.rule) {
+                        f.severity = hit.severity;
+                        f.score = f.score.max(hit.severity.base_score());
+                    }
+                    for (k, v) in &hit.evidence {
+                        if f.evidence.len() < 24 && !f.evidence.contains_key(*k) {
+                            f.set(k, v.as_str());
+                        }
+                    }
+                    for r in &hit.resources {
+                        if f.resources.len() < 20 {
+                            f.resources.insert(r.clone());
+                        }
+                    }
+                    let details = f
+                        .evidence
+                        .entry("details")
+                        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+                    if let Some(arr) = details.as_array_mut() {
+                        if arr.len() < 10
+                            && !arr.iter().any(|d| d.as_str() == Some(hit.detail.as_str()))
+                        {
+                            arr.push(hit.detail.clone().into());
+                        }
+                    }
+                },
+            );
+            flagged |= sev >= Severity::Medium;
+        }
+        let profile = match self.profiles.entry(a.principal) {
+            hashbrown::hash_map::Entry::Occupied(e) => e.into_mut(),
+            hashbrown::hash_map::Entry::Vacant(e) => {
+                let p = e.insert(Profile::new(a.time));
+                novelty::new_principal(p, out, ctx, a);
+                p
+            }
+        };
+        // Roll the profile to the event's hour and day: closing them runs the detectors that
+        // judge whole hours and days.
+        let hour = a.time.div_euclid(NANOS_PER_HOUR);
+        if hour > profile.cur_hour {
+            statistics::close_hour(profile, out, ctx);
+            errors::close_hour(profile, out, ctx);
+            profile.close_hour(ctx.cfg.window());
+            let day = a.time.div_euclid(NANOS_PER_DAY);
+            if day > profile.cur_day {
+                statistics::close_day(profile, out, ctx);
+                profile.close_day(ctx.cfg.window());
+                profile.cur_day = day;
+                prune(profile, a.time, ctx.cfg.window());
+            }
+            profile.cur_hour = hour;
+        }
+        let mut new_keys = novelty::NewKeys::default();
+        if a.principal_type != PrincipalType::Anonymous {
+            let (f, keys) = novelty::judge(profile, out, ctx, a);
+            flagged |= f;
+            new_keys = keys;
+            flagged |= timing::judge(profile, out, ctx, a);
+        }
+        flagged |= volume::count(profile, out, ctx, a);
+        flagged |= errors::count(profile, out, ctx, a);
+        if flagged {
+            profile.cur_suspect = true;
+            profile.cur_day_suspect = true;
+            novelty::hold(profile, a, new_keys);
+        }
+        profile.last_seen = profile.last_seen.max(a.time);
+    }
+
+    /// Closes every open hour and day and returns the findings, resolved.
+    pub fn finish(mut self, files: &[String]) -> Vec<Finding> {
+        let ctx = &self.ctx;
+        let out = &mut self.out;
+        let mut principals: Vec<Sym> = self.profiles.keys().copied().collect();
+        principals.sort_unstable();
+        for p in principals {
+            if let Some(profile) = self.profiles.get_mut(&p) {
+                statistics::close_hour(profile, out, ctx);
+                errors::close_hour(profile, out, ctx);
+                profile.close_hour(ctx.cfg.window());
+                statistics::close_day(profile, out, ctx);
+            }
+        }
+        let mut findings: Vec<Finding> = std::mem::take(&mut self.out.findings)
+            .into_iter()
+            .map(|f| f.finish(self.ctx.syms, files))
+            .collect();
+        findings.sort_by(|a, b| {
+            (a.first_ns, &a.principal, &a.rule).cmp(&(b.first_ns, &b.principal, &b.rule))
+        });
+        findings
+    }
+
+    pub fn principals(&self) -> usize {
+        self.profiles.len()
+    }
+
+    /// The profile of a principal (for `investigate` and tests).
+    pub fn profile(&self, principal: Sym) -> Option<&Profile> {
+        self.profiles.get(&principal)
+    }
+}
+
+/// Forgets novelty entries that left the history window (once a day per principal).
+fn prune(p: &mut Profile, now: i64, window: i64) {
+    p.ips.prune(now, window);
+    p.networks.prune(now, window);
+    p.agents.prune(now, window);
+    p.apis.prune(now, window);
+    p.buckets.prune(now, window);
+    p.sources.prune(now, window);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn business_hours_in_a_time_zone() {
+        let mut cfg = DetectConfig::default();
+        // 2024-03-04 is a Monday.
+        let monday_9 = crate::time::parse_rfc3339(b"2024-03-04T09:00:00Z").unwrap();
+        assert!(cfg.in_business_hours(monday_9));
+        assert!(!cfg.in_business_hours(monday_9 + 10 * NANOS_PER_HOUR));
+        assert!(
+            !cfg.in_business_hours(monday_9 + 5 * NANOS_PER_DAY),
+            "Saturday"
+        );
+        cfg.tz_offset_minutes = -5 * 60;
+        assert!(!cfg.in_business_hours(monday_9), "04:00 in UTC-5");
+        assert!(cfg.in_business_hours(monday_9 + 5 * NANOS_PER_HOUR));
+    }
+}

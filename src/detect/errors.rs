@@ -1,0 +1,124 @@
+//! Errors: bursts of access-denied and jumps in the error rate — probing for what stolen
+//! credentials can reach.
+
+use crate::baseline::Profile;
+use crate::catalogue::Severity;
+use crate::detect::access::Access;
+use crate::detect::engine::{Ctx, Emitter};
+
+pub const RULE_IDS: &[&str] = &["baseline.access_denied_burst", "baseline.error_rate_jump"];
+
+const DENIED: usize = 3;
+
+pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -> bool {
+    p.last_event_update(a);
+    if !a.error() {
+        return false;
+    }
+    p.cur.errors += 1;
+    if !(a.http_status == 403 || ctx.names.denied.contains(&a.status)) {
+        return false;
+    }
+    p.cur.denied += 1;
+    let bit = 1u8 << DENIED;
+    let n = p.cur.denied as f64;
+    if p.cur_fired & bit != 0 {
+        out.emit_with(
+            ctx,
+            "baseline.access_denied_burst",
+            a,
+            String::new,
+            |_| {},
+            |f| f.peak = f.peak.max(n),
+        );
+        return true;
+    }
+    let threshold = ctx.threshold("baseline.access_denied_burst", "per_hour", 20.0);
+    if n <= threshold {
+        return false;
+    }
+    let has_baseline = p.age_days(a.time) >= ctx.cfg.novelty_min_days;
+    let upper = if has_baseline {
+        p.hour_limit(DENIED, |s| s.denied as f64)
+    } else {
+        0.0
+    };
+    if n <= upper {
+        return false;
+    }
+    p.cur_fired |= bit;
+    let status = ctx.syms.text(a.status);
+    let sev = out.emit(
+        ctx,
+        "baseline.access_denied_burst",
+        a,
+        || format!("{} denied requests in one hour ({status})", n as u64),
+        |f| {
+            f.set("observed_denied_per_hour", n);
+            f.set("threshold", threshold);
+            f.set("baseline_upper_band", upper.round());
+        },
+    );
+    sev >= Severity::Medium
+}
+
+/// A closed hour where most requests failed, for a principal whose errors are normally rare.
+pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
+    let Some(who) = p.last_event.clone() else {
+        return;
+    };
+    let req = p.cur.requests as f64;
+    let min = ctx.threshold("baseline.error_rate_jump", "min_requests", 30.0);
+    let rate_limit = ctx.threshold("baseline.error_rate_jump", "rate", 0.5);
+    if req < min
+        || p.age_days(p.cur_first) < ctx.cfg.novelty_min_days
+        || p.cur_fired & (1 << DENIED) != 0
+    {
+        return;
+    }
+    let rate = p.cur.errors as f64 / req;
+    if rate <= rate_limit {
+        return;
+    }
+    let (hist_err, hist_req) = p
+        .hours
+        .iter()
+        .filter(|h| !h.suspect)
+        .fold((0u64, 0u64), |(e, r), h| {
+            (e + h.stat.errors as u64, r + h.stat.requests as u64)
+        });
+    let usual = if hist_req > 0 {
+        hist_err as f64 / hist_req as f64
+    } else {
+        0.0
+    };
+    if usual >= 0.1 {
+        return;
+    }
+    let a = Access {
+        time: p.cur_first,
+        file: p.cur_sample.0,
+        offset: p.cur_sample.1,
+        ..who
+    };
+    let end = p.cur_last;
+    out.emit(
+        ctx,
+        "baseline.error_rate_jump",
+        &a,
+        || {
+            format!(
+                "{:.0} % of {} requests failed in one hour; usually {:.1} %",
+                rate * 100.0,
+                req as u64,
+                usual * 100.0
+            )
+        },
+        |f| {
+            f.last_seen = end;
+            f.event_count = p.cur.requests as u64;
+            f.set("error_rate", (rate * 1000.0).round() / 1000.0);
+            f.set("baseline_error_rate", (usual * 1000.0).round() / 1000.0);
+        },
+    );
+}

@@ -1,0 +1,182 @@
+//! Findings: what a detector reports, aggregated while the behaviour lasts, and written as the
+//! output contract's `{"type":"finding",…}` object.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::catalogue::{Catalogue, Severity};
+use crate::detect::access::{Access, Sym, Symbols};
+use crate::event::Provider;
+use crate::time::rfc3339;
+
+/// Bounds on what a finding keeps (attackers choose object keys and agents).
+const MAX_IPS: usize = 20;
+const MAX_RESOURCES: usize = 20;
+const MAX_SAMPLES: usize = 5;
+
+/// A finding while it is open: the same rule and principal within the merge gap extend it.
+#[derive(Debug, Clone)]
+pub struct FindingAcc {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub score: u32,
+    pub title: String,
+    pub provider: Provider,
+    pub principal: Sym,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub event_count: u64,
+    pub source_ips: BTreeSet<IpAddr>,
+    /// (bucket, object) symbols, resolved when the finding is written.
+    pub resource_syms: BTreeSet<(Sym, Sym)>,
+    /// Resources given as text (rule hits: trails, keys, destination buckets).
+    pub resources: BTreeSet<String>,
+    /// The largest per-hour (or per-day) figure seen while the finding was open.
+    pub peak: f64,
+    /// (file index, offset) of sample raw records.
+    pub samples: Vec<(u32, u64)>,
+    pub evidence: Map<String, Value>,
+}
+
+impl FindingAcc {
+    pub fn new(rule: &'static str, severity: Severity, title: String, a: &Access) -> Self {
+        FindingAcc {
+            rule,
+            severity,
+            score: severity.base_score(),
+            title,
+            provider: a.provider(),
+            principal: a.principal,
+            first_seen: a.time,
+            last_seen: a.time,
+            event_count: 0,
+            source_ips: BTreeSet::new(),
+            resource_syms: BTreeSet::new(),
+            resources: BTreeSet::new(),
+            peak: 0.0,
+            samples: Vec::new(),
+            evidence: Map::new(),
+        }
+    }
+
+    /// Counts an event into the finding (cheap: it runs for every event of a finding).
+    pub fn add(&mut self, a: &Access) {
+        self.event_count += 1;
+        self.first_seen = self.first_seen.min(a.time);
+        self.last_seen = self.last_seen.max(a.time);
+        if let Some(ip) = a.source_ip {
+            if self.source_ips.len() < MAX_IPS {
+                self.source_ips.insert(ip);
+            }
+        }
+        if self.resource_syms.len() < MAX_RESOURCES && a.bucket != 0 {
+            self.resource_syms.insert((a.bucket, a.object));
+        }
+        if self.samples.len() < MAX_SAMPLES {
+            self.samples.push((a.file, a.offset));
+        }
+    }
+
+    pub fn set(&mut self, key: &str, v: impl Into<Value>) {
+        self.evidence.insert(key.to_string(), v.into());
+    }
+}
+
+/// A finding as it is written (DESIGN.md output contract).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: String,
+    pub rule: String,
+    pub title: String,
+    pub severity: Severity,
+    pub score: u32,
+    pub provider: &'static str,
+    pub principal: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub mitre: Vec<String>,
+    pub source_ips: Vec<String>,
+    pub resources: Vec<String>,
+    pub event_count: u64,
+    pub evidence: Map<String, Value>,
+    pub incident: Option<String>,
+    #[serde(skip)]
+    pub first_ns: i64,
+    #[serde(skip)]
+    pub last_ns: i64,
+    #[serde(skip)]
+    pub tactic: String,
+}
+
+impl FindingAcc {
+    /// Resolves symbols and file names into the written form.
+    pub fn finish(self, syms: &Symbols, files: &[String]) -> Finding {
+        let cat = Catalogue::get();
+        let meta = cat.rule(self.rule);
+        let principal = syms.text(self.principal);
+        let mut evidence = self.evidence;
+        if self.peak > 0.0 {
+            evidence.entry("observed_peak").or_insert(self.peak.into());
+        }
+        let mut resources = self.resources;
+        for (b, o) in &self.resource_syms {
+            if resources.len() >= MAX_RESOURCES {
+                break;
+            }
+            let bucket = syms.text(*b);
+            resources.insert(if *o != 0 {
+                crate::report::sanitize::bounded(&format!("{bucket}/{}", syms.text(*o)), 300)
+            } else {
+                bucket
+            });
+        }
+        let samples: Vec<Value> = self
+            .samples
+            .iter()
+            .map(|(f, o)| {
+                serde_json::json!({
+                    "file": files.get(*f as usize).cloned().unwrap_or_default(),
+                    "offset": o,
+                })
+            })
+            .collect();
+        evidence.insert("raw_records".into(), Value::Array(samples));
+        let id = finding_id(self.rule, &principal, self.first_seen);
+        Finding {
+            kind: "finding",
+            id,
+            rule: self.rule.to_string(),
+            title: self.title,
+            severity: self.severity,
+            score: self.score.min(100),
+            provider: self.provider.as_str(),
+            principal,
+            first_seen: rfc3339(self.first_seen),
+            last_seen: rfc3339(self.last_seen),
+            mitre: meta.map(|m| m.mitre.clone()).unwrap_or_default(),
+            source_ips: self.source_ips.iter().map(|i| i.to_string()).collect(),
+            resources: resources.into_iter().collect(),
+            event_count: self.event_count,
+            evidence,
+            incident: None,
+            first_ns: self.first_seen,
+            last_ns: self.last_seen,
+            tactic: meta.map(|m| m.tactic.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// A stable id: the same rule, principal and first hour give the same id in every run, so a
+/// SIEM can deduplicate and split runs agree with one run.
+pub fn finding_id(rule: &str, principal: &str, first_seen: i64) -> String {
+    use std::hash::BuildHasher;
+    let hour = first_seen.div_euclid(crate::time::NANOS_PER_HOUR);
+    let h = foldhash::quality::FixedState::with_seed(0x5452_4149_4c48_4f55)
+        .hash_one((rule, principal, hour));
+    format!("f-{h:016x}")
+}

@@ -1,0 +1,204 @@
+//! Novelty: a new source network, user agent, API, bucket; a dormant principal back; a
+//! principal never seen before. Judged against the profile before the event is absorbed, and
+//! only once the principal has a baseline (its first days are quiet).
+
+use crate::baseline::{network_of, Profile, NANOS_PER_DAY};
+use crate::catalogue::Severity;
+use crate::detect::access::Access;
+use crate::detect::engine::{Ctx, Emitter};
+use crate::event::PrincipalType;
+
+pub const RULE_IDS: &[&str] = &[
+    "baseline.new_principal",
+    "baseline.dormant_principal",
+    "baseline.new_source_ip",
+    "baseline.new_user_agent",
+    "baseline.first_time_api",
+    "baseline.new_bucket",
+];
+
+/// Principals that use this many networks or more roam (mobile staff, CI runners): a new one
+/// is low.
+const ROAMING_NETWORKS: usize = 8;
+
+fn judged(a: &Access) -> bool {
+    !matches!(
+        a.principal_type,
+        PrincipalType::Service | PrincipalType::Account | PrincipalType::Anonymous
+    )
+}
+
+/// The first event of a principal (after the run's first days, when everything is new).
+pub(crate) fn new_principal(_p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) {
+    if !judged(a)
+        || a.time - ctx.data_start < (ctx.cfg.novelty_min_days * NANOS_PER_DAY as f64) as i64
+    {
+        return;
+    }
+    out.emit(
+        ctx,
+        "baseline.new_principal",
+        a,
+        || "first activity of a principal not seen before".to_string(),
+        |_| {},
+    );
+}
+
+/// Keys an event added to the profile that were not known as normal before it: held apart
+/// if the event turns out to be part of a finding of medium or above.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct NewKeys {
+    ip: bool,
+    agent: bool,
+    api: bool,
+    bucket: bool,
+    source: bool,
+}
+
+/// Judges the event against the profile and absorbs it in the same step. Returns whether a
+/// finding of medium or above was raised, and which keys were new.
+pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -> (bool, NewKeys) {
+    let now = a.time;
+    let window = ctx.cfg.window();
+    let mut new = NewKeys::default();
+    if !judged(a) {
+        return (false, new);
+    }
+    let mut flagged = false;
+    let dormant_days = ctx.threshold("baseline.dormant_principal", "dormant_days", 30.0);
+    let idle = (now - p.last_seen) as f64 / NANOS_PER_DAY as f64;
+    if p.last_seen < now && idle >= dormant_days {
+        let last = p.last_seen;
+        let sev = out.emit(
+            ctx,
+            "baseline.dormant_principal",
+            a,
+            || format!("dormant for {idle:.0} days, active again"),
+            |f| {
+                f.set("idle_days", idle.round());
+                f.set("last_seen_before", crate::time::rfc3339(last));
+            },
+        );
+        flagged |= sev >= Severity::Medium;
+    }
+    let baseline = p.age_days(now) >= ctx.cfg.novelty_min_days;
+    // Observe first (one lookup per set), report after.
+    let ip_known = a.source_ip.map(|ip| p.ips.observe(ip, now, window));
+    let net_known = a
+        .source_ip
+        .map(|ip| p.networks.observe(network_of(ip), now, window));
+    let agent_known = (a.agent_family != 0).then(|| p.agents.observe(a.agent_family, now, window));
+    let api_known = (a.action != 0).then(|| p.apis.observe(a.action, now, window));
+    let bucket_known = (a.bucket != 0).then(|| p.buckets.observe(a.bucket, now, window));
+    let source_known =
+        (a.event_source != 0).then(|| p.sources.observe(a.event_source, now, window));
+    new.ip = ip_known == Some(false) || net_known == Some(false);
+    new.agent = agent_known == Some(false);
+    new.api = api_known == Some(false);
+    new.bucket = bucket_known == Some(false);
+    new.source = source_known == Some(false);
+    if !baseline {
+        return (flagged, new);
+    }
+    if let (Some(ip), Some(false), Some(false)) = (a.source_ip, ip_known, net_known) {
+        let networks = p.networks.known_count(now, window);
+        let roaming = networks >= ROAMING_NETWORKS;
+        // A new network alone is how a traveller looks; a new network with a new client is
+        // how a stolen key looks.
+        let with_new_client = new.agent;
+        let sev = out.emit(
+            ctx,
+            "baseline.new_source_ip",
+            a,
+            || {
+                if with_new_client {
+                    format!("request from {ip} with a new client, both unseen for this principal in {} days", ctx.cfg.history_days)
+                } else {
+                    format!("request from {ip}, a network this principal has not used in {} days", ctx.cfg.history_days)
+                }
+            },
+            |f| {
+                f.severity = if with_new_client && !roaming { Severity::Medium } else { Severity::Low };
+                f.score = f.severity.base_score();
+                f.set("known_networks", networks as u64);
+                f.set("known_addresses", p.ips.known_count(now, window) as u64);
+                f.set("roaming_principal", roaming);
+                f.set("new_client", with_new_client);
+                let mut features = vec!["network (/24, /48) not used in the history window".to_string()];
+                if with_new_client {
+                    features.push("user agent family not used in the history window".into());
+                }
+                f.set("features", features);
+            },
+        );
+        flagged |= sev >= Severity::Medium;
+    }
+    if agent_known == Some(false) {
+        let ua = ctx.syms.text(a.user_agent);
+        out.emit(
+            ctx,
+            "baseline.new_user_agent",
+            a,
+            || {
+                format!(
+                    "new user agent: {}",
+                    crate::report::sanitize::bounded(&ua, 120)
+                )
+            },
+            |f| f.set("user_agent", crate::report::sanitize::bounded(&ua, 200)),
+        );
+    }
+    if api_known == Some(false) {
+        let api = ctx.syms.text(a.action);
+        out.emit_with(
+            ctx,
+            "baseline.first_time_api",
+            a,
+            || format!("first call of {api} by this principal"),
+            |_| {},
+            |f| {
+                let apis = f
+                    .evidence
+                    .entry("apis")
+                    .or_insert_with(|| serde_json::json!([]));
+                if let Some(v) = apis.as_array_mut() {
+                    if v.len() < 20 && !v.iter().any(|x| x.as_str() == Some(api.as_str())) {
+                        v.push(api.clone().into());
+                    }
+                }
+            },
+        );
+    }
+    if bucket_known == Some(false) {
+        let bucket = ctx.syms.text(a.bucket);
+        out.emit(
+            ctx,
+            "baseline.new_bucket",
+            a,
+            || format!("first access to bucket {bucket} by this principal"),
+            |_| {},
+        );
+    }
+    (flagged, new)
+}
+
+/// Holds the event's new keys apart from the baseline when it was part of a finding of
+/// medium or above.
+pub(crate) fn hold(p: &mut Profile, a: &Access, new: NewKeys) {
+    if let Some(ip) = a.source_ip.filter(|_| new.ip) {
+        p.ips.hold(&ip);
+        p.networks.hold(&network_of(ip));
+    }
+    if new.agent {
+        p.agents.hold(&a.agent_family);
+    }
+    if new.api {
+        p.apis.hold(&a.action);
+    }
+    if new.bucket {
+        p.buckets.hold(&a.bucket);
+    }
+    if new.source {
+        p.sources.hold(&a.event_source);
+    }
+}

@@ -1,0 +1,179 @@
+//! Statistics: whole hours and days against the principal's robust baseline. Catches what
+//! stays under every fixed threshold — slow exfiltration at a few times the usual daily bytes,
+//! spread evenly — and hours far outside the principal's own seasonal band.
+
+use crate::baseline::{band_upper, median_mad, quantile, Profile};
+use crate::detect::access::Access;
+use crate::detect::engine::{Ctx, Emitter};
+use crate::report::table::thousands;
+use crate::time::NANOS_PER_HOUR;
+
+pub const RULE_IDS: &[&str] = &[
+    "baseline.hourly_volume_anomaly",
+    "baseline.bytes_out_spike",
+    "baseline.daily_bytes_anomaly",
+];
+
+/// Days of daily history needed before days are judged.
+const MIN_DAYS: usize = 7;
+
+/// A stand-in event for findings about a closed hour or day.
+fn at(p: &Profile, principal_of: &Access) -> Access {
+    Access {
+        time: p.cur_first,
+        file: p.cur_sample.0,
+        offset: p.cur_sample.1,
+        ..principal_of.clone()
+    }
+}
+
+/// Judges the open hour as it closes.
+pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
+    let Some(who) = p.last_event.clone() else {
+        return;
+    };
+    if p.cur.requests == 0 || p.age_days(p.cur_first) < ctx.cfg.novelty_min_days {
+        return;
+    }
+    let hour = p.cur_hour;
+    let a = at(p, &who);
+    let end = p.cur_last;
+    // Requests far above both this hour's band and the principal's busiest usual hours.
+    let min = ctx.threshold("baseline.hourly_volume_anomaly", "min_requests", 50.0);
+    if p.cur_fired == 0 && p.cur.requests as f64 > min {
+        let same = p.same_hour_values(hour, |s| s.requests as f64);
+        let all: Vec<f64> = p
+            .hours
+            .iter()
+            .filter(|h| !h.suspect)
+            .map(|h| h.stat.requests as f64)
+            .collect();
+        let upper = band_upper(&same).max(1.5 * quantile(&all, 0.99)).max(min);
+        let n = p.cur.requests as f64;
+        if n > upper {
+            let (med, _) = median_mad(&same);
+            out.emit(
+                ctx,
+                "baseline.hourly_volume_anomaly",
+                &a,
+                || {
+                    format!(
+                        "{} requests in one hour; usual at this hour: {}",
+                        thousands(n as u64),
+                        thousands(med.round() as u64)
+                    )
+                },
+                |f| {
+                    f.event_count = p.cur.requests as u64;
+                    f.last_seen = end;
+                    f.set("observed_per_hour", n);
+                    f.set("baseline_median_same_hour", med.round());
+                    f.set("baseline_upper_band", upper.round());
+                },
+            );
+            p.cur_suspect = true;
+        }
+    }
+    // Bytes out far above the hour's band.
+    let bytes = p.cur.bytes_out as f64;
+    let min_bytes = ctx.threshold(
+        "baseline.bytes_out_spike",
+        "min_bytes",
+        1024.0 * 1024.0 * 1024.0,
+    );
+    if bytes > min_bytes {
+        let same = p.same_hour_values(hour, |s| s.bytes_out as f64);
+        let (med, _) = median_mad(&same);
+        let factor = ctx.threshold("baseline.bytes_out_spike", "factor", 10.0);
+        let upper = band_upper(&same).max(factor * med).max(min_bytes);
+        if bytes > upper {
+            out.emit(
+                ctx,
+                "baseline.bytes_out_spike",
+                &a,
+                || {
+                    format!(
+                        "{} read in one hour; usual at this hour: {}",
+                        human_bytes(bytes),
+                        human_bytes(med)
+                    )
+                },
+                |f| {
+                    f.last_seen = end;
+                    f.set("observed_bytes", bytes);
+                    f.set("baseline_median_same_hour", med.round());
+                    f.set("hour", crate::time::rfc3339(hour * NANOS_PER_HOUR));
+                },
+            );
+            p.cur_suspect = true;
+            p.cur_day_suspect = true;
+        }
+    }
+}
+
+/// Judges the open day as it closes: slow exfiltration.
+pub(crate) fn close_day(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
+    let Some(who) = p.last_event.clone() else {
+        return;
+    };
+    let days = p.daily_bytes();
+    let today = p.cur_day_bytes as f64;
+    if days.len() < MIN_DAYS || today == 0.0 {
+        return;
+    }
+    let (med, _) = median_mad(&days);
+    let factor = ctx.threshold("baseline.daily_bytes_anomaly", "factor", 3.0);
+    let min_bytes = ctx.threshold(
+        "baseline.daily_bytes_anomaly",
+        "min_bytes",
+        256.0 * 1024.0 * 1024.0,
+    );
+    let upper = band_upper(&days).max(factor * med).max(min_bytes);
+    if today > upper {
+        let a = Access {
+            time: p.cur_day * crate::baseline::NANOS_PER_DAY,
+            ..who
+        };
+        let day = crate::time::rfc3339(a.time);
+        out.emit(
+            ctx,
+            "baseline.daily_bytes_anomaly",
+            &a,
+            || {
+                format!(
+                    "{} read in one day; daily median for this principal: {}",
+                    human_bytes(today),
+                    human_bytes(med)
+                )
+            },
+            |f| {
+                f.last_seen = p.last_seen.max(a.time);
+                f.set("observed_bytes_day", today);
+                f.set("baseline_median_day", med.round());
+                f.set("baseline_upper_band", upper.round());
+                f.set(
+                    "ratio_to_median",
+                    if med > 0.0 {
+                        (today / med * 10.0).round() / 10.0
+                    } else {
+                        0.0
+                    },
+                );
+                f.set("day", day[..10].to_string());
+            },
+        );
+        p.cur_day_suspect = true;
+    }
+}
+
+/// `1.2 GB`, `340.0 MB`.
+pub fn human_bytes(b: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = b;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    format!("{v:.1} {}", UNITS[u])
+}

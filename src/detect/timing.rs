@@ -1,0 +1,90 @@
+//! Time: access outside business hours, quiet when the principal's own history shows the hour
+//! is normal for it (a night-shift ETL role, staff in another time zone).
+
+use crate::baseline::Profile;
+use crate::catalogue::Severity;
+use crate::detect::access::Access;
+use crate::detect::engine::{Ctx, Emitter};
+use crate::event::PrincipalType;
+use crate::time::NANOS_PER_HOUR;
+
+pub const RULE_IDS: &[&str] = &["baseline.after_hours_access"];
+
+/// Days a principal must have been active at an hour of the day for that hour to be normal.
+const NORMAL_HOUR_DAYS: u16 = 3;
+/// Active days that make a routine.
+const MIN_ROUTINE_DAYS: usize = 5;
+
+/// The principal has a baseline and is regularly active at this hour of the day (or the hours
+/// either side).
+pub(crate) fn hour_is_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
+    if p.age_days(t) < ctx.cfg.novelty_min_days {
+        return false;
+    }
+    if ctx.cfg.in_business_hours(t) {
+        return true;
+    }
+    let hod = t.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as usize;
+    let around = [(hod + 23) % 24, hod, (hod + 1) % 24];
+    around
+        .iter()
+        .any(|&h| p.active_days_by_hour[h] >= NORMAL_HOUR_DAYS)
+}
+
+pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -> bool {
+    if ctx.cfg.in_business_hours(a.time)
+        || matches!(
+            a.principal_type,
+            PrincipalType::Service | PrincipalType::Account
+        )
+    {
+        return false;
+    }
+    let has_baseline = p.age_days(a.time) >= ctx.cfg.novelty_min_days;
+    if has_baseline && hour_is_normal(p, ctx, a.time) {
+        return false;
+    }
+    // Medium when the principal has a settled routine (active on several days) and never
+    // worked at this hour of the day (or the hours either side) in the window; a principal
+    // with irregular hours, or one seen at this hour once or twice, is low.
+    let hod = a.time.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as usize;
+    let seen_at_hour: u16 = [(hod + 23) % 24, hod, (hod + 1) % 24]
+        .iter()
+        .map(|&h| p.active_days_by_hour[h])
+        .sum();
+    let settled = has_baseline && p.active_days.len() >= MIN_ROUTINE_DAYS && seen_at_hour == 0;
+    let (local_hour, weekday) = ctx.cfg.local_hour_weekday(a.time);
+    let when = format!(
+        "{} {:02}:{:02}",
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][weekday],
+        local_hour,
+        a.time.div_euclid(60_000_000_000).rem_euclid(60)
+    );
+    let sev = out.emit(
+        ctx,
+        "baseline.after_hours_access",
+        a,
+        || {
+            if has_baseline {
+                format!("activity at {when}, outside business hours and at an hour this principal is not normally active")
+            } else {
+                format!("activity at {when}, outside business hours (principal without a baseline yet)")
+            }
+        },
+        |f| {
+            if !settled {
+                // Without a settled routine, an odd hour says little on its own: low until
+                // something else joins it in an incident.
+                f.severity = f.severity.min(Severity::Low);
+                f.score = f.severity.base_score();
+            }
+            f.set("active_days_in_window", p.active_days.len() as u64);
+            f.set("local_time", when.clone());
+            f.set("business_hours", format!("{:02}:00-{:02}:00", ctx.cfg.business_start_hour, ctx.cfg.business_end_hour));
+            f.set("has_baseline", has_baseline);
+            let active: Vec<u16> = p.active_days_by_hour.to_vec();
+            f.set("active_days_by_hour_utc", active);
+        },
+    );
+    sev >= Severity::Medium
+}

@@ -1,0 +1,199 @@
+//! Volume: bulk download, enumeration, mass deletion — per principal per hour, on every cloud.
+//!
+//! The fixed thresholds of the catalogue apply as they stand to a principal without a
+//! baseline. Once it has one, they fire only when the hour is also above the principal's own
+//! band for that hour of the day ([`crate::baseline::band_upper`]): the nightly ETL job that
+//! reads thousands of objects at 02:00 stays quiet, the same volume at a new hour does not.
+
+use crate::baseline::{HourStat, Profile};
+use crate::catalogue::Severity;
+use crate::detect::access::Access;
+use crate::detect::engine::{Ctx, Emitter};
+use crate::detect::timing;
+use crate::event::{ActionClass, Provider};
+use crate::report::table::thousands;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    Reads = 0,
+    Lists = 1,
+    Deletes = 2,
+}
+
+/// Rule ids by kind and provider.
+pub(crate) fn rule(kind: Kind, provider: Provider) -> &'static str {
+    match (kind, provider) {
+        (Kind::Reads, Provider::Aws) => "aws.s3.bulk_download",
+        (Kind::Reads, Provider::Gcp) => "gcp.gcs.bulk_download",
+        (Kind::Reads, Provider::Azure) => "azure.blob.bulk_download",
+        (Kind::Lists, Provider::Aws) => "aws.s3.enumeration",
+        (Kind::Lists, Provider::Gcp) => "gcp.gcs.enumeration",
+        (Kind::Lists, Provider::Azure) => "azure.blob.enumeration",
+        (Kind::Deletes, Provider::Aws) => "aws.s3.mass_delete",
+        (Kind::Deletes, Provider::Gcp) => "gcp.gcs.mass_delete",
+        (Kind::Deletes, Provider::Azure) => "azure.blob.mass_delete",
+    }
+}
+
+pub const RULE_IDS: &[&str] = &[
+    "aws.s3.bulk_download",
+    "gcp.gcs.bulk_download",
+    "azure.blob.bulk_download",
+    "aws.s3.enumeration",
+    "gcp.gcs.enumeration",
+    "azure.blob.enumeration",
+    "aws.s3.mass_delete",
+    "gcp.gcs.mass_delete",
+    "azure.blob.mass_delete",
+    "baseline.after_hours_bulk",
+];
+
+fn field(kind: Kind) -> fn(&HourStat) -> f64 {
+    match kind {
+        Kind::Reads => |s| s.reads as f64,
+        Kind::Lists => |s| s.lists as f64,
+        Kind::Deletes => |s| s.deletes as f64,
+    }
+}
+
+fn verb(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Reads => "object reads",
+        Kind::Lists => "list calls",
+        Kind::Deletes => "deletions",
+    }
+}
+
+/// Counts the event into the open hour; fires when a threshold and the band are crossed.
+/// Returns true when the event belongs to a finding of medium or above.
+pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -> bool {
+    if p.cur.requests == 0 {
+        p.cur_first = a.time;
+        p.cur_sample = (a.file, a.offset);
+    }
+    p.cur.requests += 1;
+    p.cur_last = a.time;
+    p.cur.bytes_out += a.bytes_out;
+    p.cur_day_bytes += a.bytes_out;
+    if a.error() {
+        return false;
+    }
+    let kind = match a.class {
+        ActionClass::Read if !ctx.names.metadata_reads.contains(&a.action) => {
+            p.cur.reads += 1;
+            if a.object_hash != 0 && p.cur_objects.len() < 100_000 {
+                p.cur_objects.insert(a.object_hash);
+            }
+            Kind::Reads
+        }
+        ActionClass::List => {
+            p.cur.lists += 1;
+            Kind::Lists
+        }
+        ActionClass::Delete => {
+            p.cur.deletes += 1;
+            Kind::Deletes
+        }
+        _ => return false,
+    };
+    let rule = rule(kind, a.provider());
+    let bit = 1u8 << kind as u8;
+    let count = field(kind)(&p.cur);
+    if p.cur_fired & bit != 0 {
+        // Already firing this hour: the event is part of it.
+        out.emit_with(
+            ctx,
+            rule,
+            a,
+            String::new,
+            |_| {},
+            |f| f.peak = f.peak.max(count),
+        );
+        return true;
+    }
+    let threshold = ctx.threshold(rule, "per_hour", 100.0);
+    if count <= threshold {
+        return false;
+    }
+    let has_baseline = p.age_days(a.time) >= ctx.cfg.novelty_min_days;
+    let upper = if has_baseline {
+        p.hour_limit(kind as usize, field(kind))
+    } else {
+        0.0
+    };
+    if count <= upper {
+        return false;
+    }
+    p.cur_fired |= bit;
+    let usual = if has_baseline {
+        crate::baseline::quantile(&p.same_hour_values(p.cur_hour, field(kind)), 0.99)
+    } else {
+        0.0
+    };
+    let hour = p.cur_hour;
+    let objects = p.cur_objects.len();
+    let sev = out.emit(
+        ctx,
+        rule,
+        a,
+        || {
+            if has_baseline {
+                format!(
+                    "{} {} in one hour; 30-day p99 for this principal at this hour: {}",
+                    thousands(count as u64),
+                    verb(kind),
+                    thousands(usual.round() as u64)
+                )
+            } else {
+                format!(
+                    "{} {} in one hour (over the {} threshold; no baseline yet)",
+                    thousands(count as u64),
+                    verb(kind),
+                    thousands(threshold as u64)
+                )
+            }
+        },
+        |f| {
+            f.set("observed_per_hour", count);
+            f.set("threshold", threshold);
+            f.set("baseline_p99_same_hour", usual.round());
+            f.set("baseline_upper_band", upper.round());
+            f.set("has_baseline", has_baseline);
+            if kind == Kind::Reads {
+                f.set("distinct_objects", objects as u64);
+            }
+            let mut features = vec![format!("above the fixed threshold ({threshold})")];
+            if has_baseline {
+                features.push(format!(
+                    "above the principal's own band for this hour ({})",
+                    upper.round()
+                ));
+            }
+            f.set("features", features);
+            f.set(
+                "hour",
+                crate::time::rfc3339(hour * crate::time::NANOS_PER_HOUR),
+            );
+        },
+    );
+    // The same volume at an hour that is not normal for the principal is worse.
+    if !timing::hour_is_normal(p, ctx, a.time) {
+        out.emit(
+            ctx,
+            "baseline.after_hours_bulk",
+            a,
+            || {
+                format!(
+                    "{} {} outside business hours, at an hour unusual for this principal",
+                    thousands(count as u64),
+                    verb(kind)
+                )
+            },
+            |f| {
+                f.set("observed_per_hour", count);
+                f.set("related_rule", rule);
+            },
+        );
+    }
+    sev >= Severity::Medium
+}

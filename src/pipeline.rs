@@ -1,0 +1,198 @@
+//! The main job, end to end: ingest (parallel) → compact events and single-event rules (on the
+//! workers) → time-ordered merge → stateful detectors (one thread) → correlation.
+
+use std::sync::Mutex;
+
+use crossbeam_channel::{bounded, Receiver, Sender};
+
+use crate::correlate::{self, CorrelateConfig, Incident, PrincipalRisk};
+use crate::detect::access::{compact_batch, Access, SymbolCache, Symbols};
+use crate::detect::engine::{DetectConfig, Engine};
+use crate::detect::finding::Finding;
+use crate::detect::merge::Merger;
+use crate::detect::rules::{RuleSet, RulesConfig};
+use crate::event::Batch;
+use crate::ingest::{self, BatchSink, IngestOptions, IngestReport, InputFile};
+use crate::summary::EventStats;
+use crate::time::NANOS_PER_HOUR;
+
+/// How late an event may arrive relative to its file's delivery time and still be judged in
+/// order (CloudTrail: ~15 minutes; S3 access logs are best effort).
+pub const REORDER_SLACK: i64 = NANOS_PER_HOUR;
+
+/// Everything a scan produces.
+pub struct ScanOutput {
+    pub findings: Vec<Finding>,
+    pub incidents: Vec<Incident>,
+    pub risks: Vec<PrincipalRisk>,
+    pub stats: EventStats,
+    pub ingest: IngestReport,
+    /// File names by index (the order files were read in).
+    pub files: Vec<InputFile>,
+    pub late_events: u64,
+    pub max_buffered: usize,
+}
+
+/// Settings of a scan.
+#[derive(Default)]
+pub struct ScanConfig {
+    pub rules: RulesConfig,
+    pub detect: DetectConfig,
+    pub correlate: CorrelateConfig,
+}
+
+enum Msg {
+    Start(u32),
+    Events(Vec<Access>),
+    Done(u32),
+}
+
+struct DetectSink<'a> {
+    syms: SymbolCache<'a>,
+    rules: &'a RuleSet,
+    tx: Sender<Msg>,
+    stats: EventStats,
+}
+
+impl BatchSink for DetectSink<'_> {
+    fn batch(&mut self, batch: Batch) {
+        self.stats.add_batch(&batch);
+        let mut out = Vec::new();
+        compact_batch(&batch, &mut self.syms, self.rules, &mut out);
+        drop(batch);
+        let _ = self.tx.send(Msg::Events(out));
+    }
+
+    fn file_started(&mut self, file: u32) {
+        let _ = self.tx.send(Msg::Start(file));
+    }
+
+    fn file_done(&mut self, file: u32) {
+        let _ = self.tx.send(Msg::Done(file));
+    }
+}
+
+/// Start times of files: the first events' time (a partial decode of each file, in
+/// parallel), else the delivery time in the file's name, else unknown (`i64::MIN`).
+pub fn start_times(files: &[InputFile], threads: usize) -> Vec<i64> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let out = Mutex::new(vec![i64::MIN; files.len()]);
+    std::thread::scope(|s| {
+        for _ in 0..threads.clamp(1, files.len().max(1)) {
+            s.spawn(|| {
+                let mut mine = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(f) = files.get(i) else { break };
+                    let t = ingest::peek_start_time(f)
+                        .or_else(|| f.time_hint())
+                        .unwrap_or(i64::MIN);
+                    mine.push((i, t));
+                }
+                let mut o = out.lock().unwrap_or_else(|e| e.into_inner());
+                for (i, t) in mine {
+                    o[i] = t;
+                }
+            });
+        }
+    });
+    out.into_inner().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Orders inputs by start time, so events reach the detectors nearly sorted.
+pub fn order_files(files: Vec<InputFile>, threads: usize) -> (Vec<InputFile>, Vec<i64>) {
+    let starts = start_times(&files, threads);
+    let mut both: Vec<(i64, InputFile)> = starts.into_iter().zip(files).collect();
+    both.sort_by(|a, b| (a.0, &a.1.display).cmp(&(b.0, &b.1.display)));
+    both.into_iter().map(|(t, f)| (f, t)).unzip()
+}
+
+/// Runs the whole scan.
+pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> ScanOutput {
+    let t0 = std::time::Instant::now();
+    let (files, hints) = order_files(files, opts.threads);
+    if std::env::var_os("TRAILHOUND_TIMING").is_some() {
+        eprintln!("timing: order_files {:?}", t0.elapsed());
+    }
+    let names: Vec<String> = files.iter().map(|f| f.display.clone()).collect();
+    let syms = Symbols::default();
+    let rules = RuleSet::new(cfg.rules.clone());
+    let (tx, rx): (Sender<Msg>, Receiver<Msg>) = bounded(64);
+    let engine_out = Mutex::new(None);
+    let (stats, ingest) = std::thread::scope(|s| {
+        let syms = &syms;
+        let engine_out = &engine_out;
+        let detect_cfg = &cfg.detect;
+        let names = &names;
+        s.spawn(move || {
+            let mut engine = Engine::new(syms, detect_cfg);
+            let mut merger = Merger::new(hints, REORDER_SLACK);
+            for msg in rx {
+                match msg {
+                    Msg::Start(f) => merger.file_started(f),
+                    Msg::Events(v) => {
+                        for a in v {
+                            merger.push(a);
+                        }
+                        merger.release(|a| engine.process(a));
+                    }
+                    Msg::Done(f) => {
+                        merger.file_done(f);
+                        merger.release(|a| engine.process(a));
+                    }
+                }
+            }
+            if std::env::var_os("TRAILHOUND_TIMING").is_some() {
+                eprintln!(
+                    "timing: input done at {:?}, buffered max {}",
+                    t0.elapsed(),
+                    merger.max_buffered
+                );
+            }
+            merger.drain(|a| engine.process(a));
+            if std::env::var_os("TRAILHOUND_TIMING").is_some() {
+                eprintln!("timing: drained at {:?}", t0.elapsed());
+            }
+            let late = engine.late_events;
+            let findings = engine.finish(names);
+            *engine_out.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((findings, late, merger.max_buffered));
+        });
+        let result = ingest::run(&files, opts, || DetectSink {
+            syms: SymbolCache::new(syms),
+            rules: &rules,
+            tx: tx.clone(),
+            stats: EventStats::default(),
+        });
+        drop(tx);
+        // Taking the stats drops each sink's sender, which ends the detection thread's loop.
+        let (sinks, report) = result;
+        let mut stats = EventStats::default();
+        for sink in sinks {
+            stats.merge(sink.stats);
+        }
+        (stats, report)
+    });
+    let (mut findings, late_events, max_buffered) = engine_out
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_default();
+    if std::env::var_os("TRAILHOUND_TIMING").is_some() {
+        eprintln!("timing: engine finished at {:?}", t0.elapsed());
+    }
+    let incidents = correlate::correlate(&mut findings, &cfg.correlate);
+    if std::env::var_os("TRAILHOUND_TIMING").is_some() {
+        eprintln!("timing: correlated at {:?}", t0.elapsed());
+    }
+    let risks = correlate::rank_principals(&findings, &incidents);
+    ScanOutput {
+        findings,
+        incidents,
+        risks,
+        stats,
+        ingest,
+        files,
+        late_events,
+        max_buffered,
+    }
+}
