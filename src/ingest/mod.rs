@@ -378,4 +378,3 @@ mod tests {
         assert!(!is_json_lines(b"{\"Records\":[{\"a\":1}]}\n", true));
     }
 }
-
