@@ -168,7 +168,7 @@ mod tests {
             assert!(r
                 .id
                 .chars()
-                .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_'));
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'));
             assert!(
                 !r.mitre.is_empty() && r.mitre.iter().all(|m| m.starts_with('T')),
                 "{}",
