@@ -12,12 +12,7 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn summary_of(out: &Output) -> serde_json::Value {
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text
-        .lines()
-        .find(|l| l.contains("\"type\":\"summary\""))
-        .unwrap_or_else(|| panic!("no summary line in {text}"));
-    serde_json::from_str(line).unwrap()
+    crate::common::summary_line(&out.stdout)
 }
 
 #[test]

@@ -32,3 +32,13 @@ pub fn read(path: &Path) -> (FileReport, Vec<OwnedEvent>, SkipLog) {
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_trailhound"))
 }
+
+/// The `{"type":"summary"}` object of JSON Lines output.
+pub fn summary_line(stdout: &[u8]) -> serde_json::Value {
+    let text = String::from_utf8_lossy(stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("{\"type\":\"summary\""))
+        .unwrap_or_else(|| panic!("no summary line in output: {}", &text[..text.len().min(2000)]));
+    serde_json::from_str(line).unwrap()
+}
