@@ -6,8 +6,10 @@
 
 pub mod action;
 pub mod cli;
+pub mod eval;
 pub mod event;
 pub mod formats;
+pub mod generate;
 pub mod ingest;
 pub mod json;
 pub mod report;
