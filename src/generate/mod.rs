@@ -308,6 +308,8 @@ impl World {
 /// Collects written files and counts.
 pub struct Sink {
     root: PathBuf,
+    /// Directories already created (thousands of files share a few hundred directories).
+    dirs: std::collections::BTreeSet<PathBuf>,
     pub report: Report,
 }
 
@@ -315,6 +317,7 @@ impl Sink {
     pub fn new(root: &Path) -> Self {
         Sink {
             root: root.to_path_buf(),
+            dirs: Default::default(),
             report: Report::default(),
         }
     }
@@ -329,8 +332,11 @@ impl Sink {
     ) -> Result<()> {
         let path = self.root.join(rel);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+            if !self.dirs.contains(dir) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                self.dirs.insert(dir.to_path_buf());
+            }
         }
         std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
         self.report.files += 1;

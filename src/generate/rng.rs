@@ -93,15 +93,37 @@ impl Rng {
         } else {
             b"0123456789abcdef"
         };
-        (0..n)
-            .map(|_| digits[self.below(16) as usize] as char)
-            .collect()
+        let mut s = String::with_capacity(n);
+        let mut bits = 0u64;
+        for i in 0..n {
+            // One draw gives 16 digits.
+            if i % 16 == 0 {
+                bits = self.next_u64();
+            }
+            s.push(digits[(bits & 15) as usize] as char);
+            bits >>= 4;
+        }
+        s
     }
 
+    /// `n` characters from `alphabet` (at most 256 symbols).
     pub fn from_alphabet(&mut self, n: usize, alphabet: &[u8]) -> String {
-        (0..n)
-            .map(|_| alphabet[self.below(alphabet.len() as u64) as usize] as char)
-            .collect()
+        let len = alphabet.len() as u64;
+        let mut s = String::with_capacity(n);
+        let mut bits = 0u64;
+        let mut left = 0;
+        for _ in 0..n {
+            // Multiply-shift on 16-bit slices: four symbols per draw, bias below 2^-8.
+            if left == 0 {
+                bits = self.next_u64();
+                left = 4;
+            }
+            let idx = ((bits & 0xffff) * len) >> 16;
+            s.push(alphabet[idx as usize] as char);
+            bits >>= 16;
+            left -= 1;
+        }
+        s
     }
 
     pub fn alnum(&mut self, n: usize) -> String {

@@ -929,3 +929,117 @@ fn azure_keys(w: &mut World, rng: &mut Rng, d: u32) -> Vec<Label> {
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::text::DAY;
+    use crate::generate::Options;
+
+    fn woven() -> (World, Vec<Label>) {
+        let rng = Rng::new(1);
+        let mut w = world::build(&Options::default(), &rng);
+        let labels = weave(&mut w, &rng);
+        (w, labels)
+    }
+
+    fn t(s: &str) -> i64 {
+        crate::time::parse_rfc3339(s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn labels_are_in_the_last_week_with_catalogue_techniques() {
+        let (w, labels) = woven();
+        let catalogue = [
+            "T1530",
+            "T1619",
+            "T1485",
+            "T1490",
+            "T1562.008",
+            "T1537",
+            "T1078.004",
+            "T1098",
+            "T1580",
+        ];
+        let mut ids = std::collections::BTreeSet::new();
+        for l in &labels {
+            assert!(ids.insert(l.id.clone()), "{}", l.id);
+            assert!(
+                t(&l.start) >= w.end() - 7 * DAY && t(&l.end) < w.end(),
+                "{}",
+                l.id
+            );
+            assert!(t(&l.start) <= t(&l.end));
+            assert!(
+                l.mitre.iter().all(|m| catalogue.contains(&m.as_str())),
+                "{}",
+                l.id
+            );
+            assert!(!l.expected_rules.is_empty());
+        }
+        assert_eq!(labels.len(), 14);
+    }
+
+    #[test]
+    fn slow_exfiltration_stays_under_fixed_thresholds_at_three_times_the_bytes() {
+        let (w, labels) = woven();
+        let l = labels.iter().find(|l| l.id.starts_with("b-")).unwrap();
+        let who = AwsWho::Id(w.aws_id("reporting-svc"));
+        let mut hours: std::collections::BTreeMap<i64, u32> = Default::default();
+        let mut bytes = vec![0u64; w.days as usize];
+        for e in w.aws.iter().filter(|e| e.who == who) {
+            *hours.entry(e.t / HOUR).or_default() += 1;
+            bytes[((e.t - w.start) / DAY) as usize] += e.bytes_out;
+        }
+        assert!(
+            hours.values().all(|n| *n <= 20),
+            "never near 100 GetObject/h"
+        );
+        let first = ((t(&l.start) - w.start) / DAY) as usize;
+        let mut before: Vec<u64> = bytes[..first].to_vec();
+        before.sort_unstable();
+        let usual = before[before.len() / 2] as f64;
+        for (d, b) in bytes.iter().enumerate().skip(first) {
+            let ratio = *b as f64 / usual;
+            assert!(
+                (2.4..3.6).contains(&ratio),
+                "day {d}: {ratio:.2}x the usual bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn dormant_user_is_silent_until_the_attack() {
+        let (w, labels) = woven();
+        let l = labels.iter().find(|l| l.id.starts_with("a-")).unwrap();
+        let who = AwsWho::Id(w.aws_id("backup-maint"));
+        let start = t(&l.start);
+        let quiet = w
+            .aws
+            .iter()
+            .filter(|e| e.who == who && e.t < start)
+            .all(|e| e.t < w.start + 3 * DAY);
+        assert!(quiet);
+        assert_eq!(
+            crate::generate::text::iso(start, 0)[11..16].to_string(),
+            "02:45"
+        );
+        // Server access logging of the bucket stops with the PutBucketLogging call.
+        let b = w.bucket("acme-backups") as usize;
+        assert!(w.buckets[b].access_log_until <= start + NS);
+    }
+
+    #[test]
+    fn azure_principals_are_the_ids_the_parsers_build() {
+        let (_, labels) = woven();
+        let g = labels.iter().find(|l| l.id.starts_with("g-")).unwrap();
+        assert!(
+            g.principal.starts_with("acmeprodblobs:key1(")
+                && g.principal.contains("),SasSignature(")
+        );
+        let l2 = labels.iter().find(|l| l.id.starts_with("l2-")).unwrap();
+        assert!(l2.principal.starts_with("acmeprodblobs:key1(") && !l2.principal.contains("Sas"));
+        let e2 = labels.iter().find(|l| l.id.starts_with("e2-")).unwrap();
+        assert_eq!(e2.principal, "anonymous");
+    }
+}

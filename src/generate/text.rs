@@ -99,9 +99,36 @@ pub fn rfc850(t: i64) -> String {
     )
 }
 
+/// Bytes a JSON string cannot hold as they are: `"`, `\\` and control characters.
+const ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// Appends `s` as a JSON string literal.
 pub fn json_str(out: &mut String, s: &str) {
     out.push('"');
+    // Almost every value needs no escape: copy it whole. A table and a plain loop, because
+    // iterator adapters are slow in the debug builds `generate` is mostly run from.
+    let mut plain = true;
+    for &b in s.as_bytes() {
+        if ESCAPE[b as usize] {
+            plain = false;
+            break;
+        }
+    }
+    if plain {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -135,8 +162,10 @@ impl<'a> Obj<'a> {
             self.out.push(',');
         }
         self.first = false;
-        json_str(self.out, k);
-        self.out.push(':');
+        // Keys are the writers' own literals and never need escaping.
+        self.out.push('"');
+        self.out.push_str(k);
+        self.out.push_str("\":");
     }
 
     pub fn str(&mut self, k: &str, v: &str) -> &mut Self {

@@ -667,7 +667,7 @@ fn automation_aws(w: &mut World, root: &Rng) {
                     0,
                 ));
             }
-            let n = scaled(w, rng.around(1500.0, 0.15) as f64, 10);
+            let n = scaled(w, rng.around(1100.0, 0.15) as f64, 10);
             for i in 0..n {
                 t += rng.range(200, 2600) as i64 * 1_000_000;
                 evs.push(s3(
@@ -1231,7 +1231,7 @@ fn gcs_world(w: &mut World, root: &Rng) {
                 String::new(),
             ));
         }
-        for _ in 0..scaled(w, rng.around(1000.0, 0.15) as f64, 5) {
+        for _ in 0..scaled(w, rng.around(700.0, 0.15) as f64, 5) {
             t += rng.range(300, 3000) as i64 * 1_000_000;
             evs.push(gcs(
                 t,
@@ -1537,7 +1537,7 @@ fn azure_world(w: &mut World, root: &Rng) {
     for d in 0..w.days {
         let ip = v4(20, 42, 73, rng.range(1, 250) as u8);
         let mut t = day(w, d) + 2 * HOUR + rng.below(900) as i64 * NS;
-        for _ in 0..scaled(w, rng.around(800.0, 0.15) as f64, 3) {
+        for _ in 0..scaled(w, rng.around(600.0, 0.15) as f64, 3) {
             t += rng.range(500, 3500) as i64 * 1_000_000;
             let op = if rng.chance(0.6) {
                 "PutBlob"
@@ -1726,4 +1726,135 @@ fn azure_world(w: &mut World, root: &Rng) {
             r#"{"properties":{"minimumTlsVersion":"TLS1_2","allowBlobPublicAccess":true}}"#.into(),
         ),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::*;
+
+    fn benign() -> World {
+        build(&Options::default(), &Rng::new(1))
+    }
+
+    /// Principal name → count per clock hour of events whose API name passes `f`.
+    fn per_hour(w: &World, f: impl Fn(&str) -> bool) -> BTreeMap<(String, i64), u32> {
+        let mut m = BTreeMap::new();
+        for e in &w.aws {
+            if let (AwsWho::Id(i), true) = (e.who, f(e.name)) {
+                *m.entry((w.aws_ids[i as usize].principal(), e.t / HOUR))
+                    .or_default() += 1;
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn fixed_thresholds_fire_on_benign_traffic() {
+        let w = benign();
+        let over = |m: BTreeMap<(String, i64), u32>, limit| -> BTreeSet<String> {
+            m.into_iter()
+                .filter(|(_, n)| *n > limit)
+                .map(|((p, _), _)| p)
+                .collect()
+        };
+        let bulk = over(per_hour(&w, |n| n == "GetObject"), 100);
+        assert!(
+            bulk.iter().any(|p| p.ends_with("role/etl-nightly"))
+                && bulk.iter().any(|p| p.ends_with("role/analyst")),
+            ">100 GetObject/h: {bulk:?}"
+        );
+        let lists = over(per_hour(&w, |n| n.starts_with("List")), 20);
+        assert!(
+            lists.iter().any(|p| p.ends_with("role/github-deploy")),
+            ">20 List*/h: {lists:?}"
+        );
+        // Outside 08:00–18:00 UTC: Tokyo staff, the night jobs.
+        let mut after_hours = BTreeSet::new();
+        for e in &w.aws {
+            let h = (e.t.rem_euclid(DAY) / HOUR) as u32;
+            if let (AwsWho::Id(i), false) = (e.who, (8..18).contains(&h)) {
+                after_hours.insert(w.aws_ids[i as usize].name.clone());
+            }
+        }
+        for who in ["erin", "frank", "etl-nightly", "backup-agent"] {
+            assert!(after_hours.contains(who), "{who} works outside 08–18 UTC");
+        }
+        // A new source IP after the first week, for people and for CI runners.
+        let mut first: BTreeMap<(String, String), i64> = BTreeMap::new();
+        for e in &w.aws {
+            if let (AwsWho::Id(i), Addr::Ip(ip)) = (e.who, e.src) {
+                let k = (w.aws_ids[i as usize].name.clone(), ip.to_string());
+                let t = first.entry(k).or_insert(e.t);
+                *t = (*t).min(e.t);
+            }
+        }
+        let late: BTreeSet<&str> = first
+            .iter()
+            .filter(|(_, t)| **t > w.start + 7 * DAY)
+            .map(|((who, _), _)| who.as_str())
+            .collect();
+        assert!(
+            late.contains("gina") && late.contains("github-deploy"),
+            "{late:?}"
+        );
+        // IPv6 callers and a shared NAT address.
+        assert!(w
+            .aws
+            .iter()
+            .any(|e| matches!(e.src, Addr::Ip(IpAddr::V6(_)))));
+        let nat: BTreeSet<u16> = w
+            .aws
+            .iter()
+            .filter(|e| e.src == Addr::Ip(ny_nat()))
+            .filter_map(|e| match e.who {
+                AwsWho::Id(i) => Some(i),
+                AwsWho::Anonymous => None,
+            })
+            .collect();
+        assert!(nat.len() >= 4, "the New York NAT is shared");
+    }
+
+    #[test]
+    fn weekends_are_quiet_and_new_principals_start_late() {
+        let w = benign();
+        let alice = w.aws_id("alice");
+        let days: Vec<u32> = w
+            .aws
+            .iter()
+            .filter(|e| e.who == AwsWho::Id(alice))
+            .map(|e| ((e.t - w.start - 5 * HOUR) / DAY) as u32)
+            .collect();
+        let weekend = days.iter().filter(|d| weekday(**d) >= 5).count();
+        assert!(weekend * 20 < days.len(), "{weekend} of {}", days.len());
+        let kate = w.aws_id("kate");
+        let first = w
+            .aws
+            .iter()
+            .filter(|e| e.who == AwsWho::Id(kate))
+            .map(|e| e.t)
+            .min()
+            .unwrap();
+        assert!(first >= w.end() - 7 * DAY);
+    }
+
+    #[test]
+    fn scale_multiplies_benign_volume() {
+        let small = build(
+            &Options {
+                scale: 0.5,
+                ..Options::default()
+            },
+            &Rng::new(1),
+        );
+        let full = benign();
+        let (a, b) = (small.aws.len() as f64, full.aws.len() as f64);
+        assert!(a > 0.4 * b && a < 0.6 * b, "{a} vs {b}");
+        let total = full.aws.len() + full.gcs.len() + full.az.len() + full.az_act.len();
+        assert!(
+            (150_000..=300_000).contains(&total),
+            "{total} events at scale 1"
+        );
+    }
 }
