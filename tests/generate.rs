@@ -427,3 +427,85 @@ fn refuses_a_non_empty_directory_and_too_few_days() {
     };
     assert!(generate(&opts).is_err());
 }
+
+/// One finding per label, built from the label itself: what a perfect detector would say.
+fn perfect_findings(labels: &[trailhound::generate::Label]) -> Vec<String> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            serde_json::json!({
+                "type": "finding", "id": format!("f{i}"), "rule": l.expected_rules[0],
+                "title": "t", "severity": "critical", "score": 90, "provider": l.provider,
+                "principal": l.principal, "first_seen": l.start, "last_seen": l.end,
+                "mitre": [l.mitre[0]], "source_ips": [], "resources": [], "event_count": 1,
+                "evidence": {}, "incident": "i1"
+            })
+            .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn eval_cli_scores_findings_and_fails_below_min_recall() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let report = small(&dir.path().join("world"), 5);
+    let labels = dir.path().join("world/labels.json");
+    let mut lines = perfect_findings(&report.labels);
+    lines.push(r#"{"type":"summary","events":1}"#.to_string());
+    let all = dir.path().join("all.jsonl");
+    std::fs::write(&all, lines.join("\n")).unwrap();
+    let out = Command::new(crate::common::bin())
+        .args(["eval", "--labels"])
+        .arg(&labels)
+        .arg(&all)
+        .args(["--min-recall", "1", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["recall"], 1.0);
+    assert_eq!(v["precision"], 1.0);
+    assert_eq!(v["false_positives"], 0);
+
+    // Drop one finding, add a false alarm about someone else.
+    let mut lines = perfect_findings(&report.labels);
+    let missed = report.labels[0].id.clone();
+    lines.remove(0);
+    lines.push(
+        serde_json::json!({"type":"finding","id":"fp","rule":"baseline.off_hours","severity":"high",
+            "principal":"arn:aws:iam::111122223333:role/etl-nightly","first_seen":report.labels[1].start,
+            "last_seen":report.labels[1].end,"mitre":["T1078.004"]})
+        .to_string(),
+    );
+    let some = dir.path().join("some.jsonl");
+    std::fs::write(&some, lines.join("\n")).unwrap();
+    let out = Command::new(crate::common::bin())
+        .args(["eval", "--labels"])
+        .arg(&labels)
+        .arg(&some)
+        .args(["--min-recall", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let table = String::from_utf8(out.stdout).unwrap();
+    let row = table.lines().find(|l| l.starts_with(&missed)).unwrap();
+    assert!(row.contains("NO"), "{table}");
+    assert!(table.contains("baseline.off_hours"), "{table}");
+    let broken = dir.path().join("broken.jsonl");
+    std::fs::write(&broken, "not json\n").unwrap();
+    let out = Command::new(crate::common::bin())
+        .args(["eval", "--labels"])
+        .arg(&labels)
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
+}

@@ -1557,6 +1557,24 @@ fn azure_world(w: &mut World, root: &Rng) {
                 rng.size(2_000_000.0, 0.6),
             ));
         }
+        // Retention: telemetry older than 30 days is deleted after the load.
+        for _ in 0..scaled(w, 25.0, 1) {
+            t += jitter(&mut rng, 2);
+            let old = az_blob_name(&mut rng, d.saturating_sub(30));
+            let port = rng.range(1024, 65535) as u16;
+            evs.push(az(
+                t,
+                prod,
+                AZ_APP,
+                ip,
+                port,
+                UA_AZ_PY,
+                "DeleteBlob",
+                "telemetry",
+                old,
+                0,
+            ));
+        }
     }
     // Partner integration with a SAS: weekday reads of the exports container, NY hours.
     let mut rng = root.fork("az-partner");
