@@ -61,6 +61,7 @@ fn subresource(name: &str) -> &'static str {
         "PutBucketReplication" => "replication",
         "DeleteBucketEncryption" => "encryption",
         "PutPublicAccessBlock" | "DeletePublicAccessBlock" => "publicAccessBlock",
+        "DeleteObjects" => "delete",
         _ => "",
     }
 }
@@ -196,6 +197,12 @@ pub fn record(out: &mut String, w: &World, e: &AwsEv, rng: &mut Rng) {
                     p.str("encoding-type", "url").str("prefix", "");
                 } else if !e.key.is_empty() {
                     p.str("key", &e.key);
+                    if e.name == "CopyObject" {
+                        p.str(
+                            "x-amz-copy-source",
+                            &format!("{}/archive/{}", b.name, e.key),
+                        );
+                    }
                 } else if !subresource(e.name).is_empty() {
                     p.str(subresource(e.name), "");
                 }

@@ -535,8 +535,10 @@ fn office_aws(w: &mut World, root: &Rng) {
                         "GetObject"
                     } else if r < 0.85 {
                         "HeadObject"
-                    } else {
+                    } else if r < 0.97 {
                         "PutObject"
+                    } else {
+                        "CopyObject"
                     };
                     let mut e = s3(
                         w,
@@ -741,6 +743,21 @@ fn automation_aws(w: &mut World, root: &Rng) {
                     "DeleteObject",
                     b,
                     key_for(&mut rng, "acme-backups", d.saturating_sub(30)),
+                    0,
+                ));
+            }
+            // The weekly purge removes a whole expired prefix in one batch call.
+            if weekday(d) == 6 {
+                t += jitter(&mut rng, 3);
+                evs.push(s3(
+                    w,
+                    t,
+                    AwsWho::Id(who),
+                    src,
+                    UA_GO,
+                    "DeleteObjects",
+                    b,
+                    String::new(),
                     0,
                 ));
             }
@@ -1121,6 +1138,28 @@ fn automation_aws(w: &mut World, root: &Rng) {
             Addr::Ip(berlin_nat()),
             UA_CONSOLE,
             "PutBucketPolicy",
+            Some(b),
+            Some(req),
+        ));
+        let req = obj_string(|o| {
+            o.str("bucketName", "acme-shared-docs")
+                .str("Host", "acme-shared-docs.s3.eu-west-1.amazonaws.com")
+                .obj("PublicAccessBlockConfiguration", |c| {
+                    c.str("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/")
+                        .bool("RestrictPublicBuckets", true)
+                        .bool("BlockPublicPolicy", true)
+                        .bool("BlockPublicAcls", true)
+                        .bool("IgnorePublicAcls", true);
+                })
+                .str("publicAccessBlock", "");
+        });
+        w.aws.push(mgmt(
+            w,
+            t + 3 * MINUTE,
+            who,
+            Addr::Ip(berlin_nat()),
+            UA_CONSOLE,
+            "PutPublicAccessBlock",
             Some(b),
             Some(req),
         ));
@@ -1732,6 +1771,16 @@ fn azure_world(w: &mut World, root: &Rng) {
         op: "MICROSOFT.STORAGE/STORAGEACCOUNTS/BLOBSERVICES/CONTAINERS/WRITE",
         sub: "/blobServices/default/containers/archive".into(),
         body: Some(r#"{"properties":{"publicAccess":"None"}}"#.into()),
+    });
+    // Key rotation of the unused key2 (key1 stays in use by the legacy app).
+    w.az_act.push(AzActEv {
+        t: day(w, 15) + 14 * HOUR + 35 * MINUTE,
+        acct: prod,
+        who: AZ_OLIVIA,
+        ip: berlin_nat(),
+        op: "MICROSOFT.STORAGE/STORAGEACCOUNTS/REGENERATEKEY/ACTION",
+        sub: String::new(),
+        body: Some(r#"{"keyName":"key2"}"#.into()),
     });
     w.az_act.push(AzActEv {
         t: day(w, 15) + 14 * HOUR + 41 * MINUTE,
