@@ -437,6 +437,18 @@ fn refuses_a_non_empty_directory_and_too_few_days() {
         ..Options::default()
     };
     assert!(generate(&opts).is_err());
+    for scale in [0.0, -1.0, 21.0, f64::NAN] {
+        let opts = Options {
+            out: dir.path().join("new"),
+            scale,
+            ..Options::default()
+        };
+        assert!(generate(&opts).is_err(), "{scale}");
+    }
+    assert!(
+        !dir.path().join("new").exists(),
+        "nothing written on a refused run"
+    );
 }
 
 /// One finding per label, built from the label itself: what a perfect detector would say.

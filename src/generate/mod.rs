@@ -54,6 +54,9 @@ impl Default for Options {
     }
 }
 
+/// The largest `--scale`.
+pub const MAX_SCALE: f64 = 20.0;
+
 /// The fewest days a world can have: attacks need a week of history before them.
 pub const MIN_DAYS: u32 = 14;
 
@@ -362,8 +365,9 @@ pub fn generate(opts: &Options) -> Result<Report> {
     if opts.days < MIN_DAYS {
         bail!("--days must be at least {MIN_DAYS}: the attacks need a week of history before them");
     }
-    if !(opts.scale > 0.0 && opts.scale <= 100.0) {
-        bail!("--scale must be above 0 and at most 100");
+    // The world is built in memory before it is written: scale 20 is ~3.7M events (~1 GB).
+    if !(opts.scale > 0.0 && opts.scale <= MAX_SCALE) {
+        bail!("--scale must be above 0 and at most {MAX_SCALE}");
     }
     if opts.out.exists()
         && std::fs::read_dir(&opts.out)
