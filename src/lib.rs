@@ -2,7 +2,10 @@
 //!
 //! Pipeline: [`ingest`] (sources, decompression, format detection, framing) → [`formats`]
 //! (one module per log format) → [`event::AccessEvent`] (the normalised event, in
-//! [`event::Batch`]es) → sinks ([`summary`], [`report`]).
+//! [`event::Batch`]es) → [`detect`] (single-event rules, per-principal baselines and
+//! detectors over the time-ordered stream) → [`correlate`] (incidents) → sinks ([`summary`],
+//! [`report`]). [`pipeline`] runs it end to end; [`generate`] and [`eval`] make and score
+//! labelled test worlds.
 
 pub mod action;
 pub mod baseline;
@@ -10,8 +13,10 @@ pub mod catalogue;
 pub mod cli;
 pub mod correlate;
 pub mod detect;
+pub mod eval;
 pub mod event;
 pub mod formats;
+pub mod generate;
 pub mod ingest;
 pub mod json;
 pub mod pipeline;

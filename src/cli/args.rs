@@ -25,6 +25,61 @@ pub enum Command {
     /// Azure Activity logs and Azure Storage Analytics logs. The format of each file is
     /// detected from its content; gzip and zstd are decompressed transparently.
     Scan(ScanArgs),
+
+    /// Write a realistic multi-cloud world of audit logs with known attacks.
+    ///
+    /// Writes CloudTrail log files, S3 server access logs, GCS audit logs, Azure
+    /// StorageBlobLogs, Activity and Storage Analytics logs in the layouts the clouds use,
+    /// and `labels.json`, the ground truth of the attacks. The same arguments give
+    /// byte-identical output.
+    Generate(GenerateArgs),
+
+    /// Score findings (JSON Lines from `scan`) against `labels.json`.
+    Eval(EvalArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Directory to write into (created; must be new or empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Days of history; the attacks happen in the last week.
+    #[arg(long, default_value_t = 35, value_name = "N")]
+    pub days: u32,
+
+    /// Seed of the random world.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub seed: u64,
+
+    /// Multiplies the benign volume (1 ≈ 150k–300k events).
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub scale: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Ground truth written by `generate`.
+    #[arg(long, value_name = "FILE")]
+    pub labels: PathBuf,
+
+    /// Findings as JSON Lines (`scan --format jsonl`); `-` reads standard input.
+    #[arg(value_name = "FINDINGS")]
+    pub findings: String,
+
+    /// Exit with status 1 when recall is below R.
+    #[arg(long, value_name = "R")]
+    pub min_recall: Option<f64>,
+
+    /// Output format [default: table].
+    #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+    pub format: EvalFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvalFormat {
+    Table,
+    Json,
 }
 
 #[derive(Args, Debug)]

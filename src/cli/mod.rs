@@ -1,6 +1,8 @@
 //! The command line: flags → library calls → exit code.
 
 pub mod args;
+pub mod eval;
+pub mod generate;
 pub mod progress;
 pub mod scan;
 
@@ -27,6 +29,8 @@ pub fn main() -> i32 {
     };
     let result = match &cli.command {
         args::Command::Scan(a) => scan::run(a),
+        args::Command::Generate(a) => generate::run(a),
+        args::Command::Eval(a) => eval::run(a),
     };
     match result {
         Ok(code) => code as i32,
