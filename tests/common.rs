@@ -39,6 +39,11 @@ pub fn summary_line(stdout: &[u8]) -> serde_json::Value {
     let line = text
         .lines()
         .find(|l| l.starts_with("{\"type\":\"summary\""))
-        .unwrap_or_else(|| panic!("no summary line in output: {}", &text[..text.len().min(2000)]));
+        .unwrap_or_else(|| {
+            panic!(
+                "no summary line in output: {}",
+                &text[..text.len().min(2000)]
+            )
+        });
     serde_json::from_str(line).unwrap()
 }

@@ -60,6 +60,16 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// First seen at `t`, not pending.
+    pub fn first(t: i64) -> Self {
+        Seen::new(t, false)
+    }
+
+    /// Records another sighting.
+    pub fn note(&mut self, t: i64) {
+        self.touch(t);
+    }
+
     fn new(t: i64, pending: bool) -> Self {
         Seen {
             first: t,
@@ -175,6 +185,10 @@ pub struct Profile {
     /// For each hour of the day, on how many days of the window the principal was active
     /// (clean hours only).
     pub active_days_by_hour: [u16; 24],
+    /// For each hour of the day, on how many days of the window the principal was active in
+    /// an hour that raised a finding of medium or above. Such hours become normal once they
+    /// recur on [`PROMOTE_DAYS`] days: a nightly job is learned, a one-night raid is not.
+    pub suspect_days_by_hour: [u16; 24],
     /// Distinct active days in the window (clean ones).
     pub active_days: VecDeque<i64>,
     /// Daily bytes out of closed days (day number, bytes, suspect).
@@ -270,9 +284,12 @@ impl Profile {
                 stat: self.cur,
                 suspect: self.cur_suspect,
             };
-            if !rec.suspect {
+            let hod = self.cur_hour.rem_euclid(24) as usize;
+            if rec.suspect {
+                self.suspect_days_by_hour[hod] += 1;
+            } else {
                 let day = self.cur_hour.div_euclid(24);
-                self.active_days_by_hour[self.cur_hour.rem_euclid(24) as usize] += 1;
+                self.active_days_by_hour[hod] += 1;
                 if self.active_days.back() != Some(&day) {
                     self.active_days.push_back(day);
                 }
@@ -287,10 +304,13 @@ impl Profile {
         let oldest = self.cur_hour - window / NANOS_PER_HOUR;
         while self.hours.front().is_some_and(|h| h.hour < oldest) {
             if let Some(h) = self.hours.pop_front() {
-                if !h.suspect {
-                    let slot = &mut self.active_days_by_hour[h.hour.rem_euclid(24) as usize];
-                    *slot = slot.saturating_sub(1);
-                }
+                let counts = if h.suspect {
+                    &mut self.suspect_days_by_hour
+                } else {
+                    &mut self.active_days_by_hour
+                };
+                let slot = &mut counts[h.hour.rem_euclid(24) as usize];
+                *slot = slot.saturating_sub(1);
             }
         }
         let oldest_day = oldest.div_euclid(24);
@@ -316,8 +336,9 @@ impl Profile {
     pub fn same_hour_values(&self, hour: i64, f: impl Fn(&HourStat) -> f64) -> Vec<f64> {
         let hod = hour.rem_euclid(24);
         let days = self.active_days.len().max(1);
+        let promoted = self.recurring_suspect(hod as usize);
         let mut per_day: FastMap<i64, f64> = Default::default();
-        for h in self.hours.iter().filter(|h| !h.suspect) {
+        for h in self.hours.iter().filter(|h| !h.suspect || promoted) {
             let d = (h.hour.rem_euclid(24) - hod + 24) % 24;
             if d <= 1 || d == 23 {
                 let e = per_day.entry(h.hour.div_euclid(24)).or_insert(0.0);
@@ -327,6 +348,48 @@ impl Profile {
         let mut v: Vec<f64> = per_day.into_values().collect();
         v.resize(v.len().max(days), 0.0);
         v
+    }
+
+    /// Hours that raised findings at this hour of the day (or either side) on enough days to
+    /// count as the principal's routine.
+    pub fn recurring_suspect(&self, hod: usize) -> bool {
+        let around = [(hod + 23) % 24, hod, (hod + 1) % 24];
+        around
+            .iter()
+            .map(|&h| self.suspect_days_by_hour[h])
+            .max()
+            .unwrap_or(0)
+            >= PROMOTE_DAYS as u16
+    }
+
+    /// Days the principal was active at this hour of the day (or either side), counting
+    /// flagged hours once they recur.
+    pub fn days_active_around(&self, hod: usize) -> u16 {
+        let promoted = self.recurring_suspect(hod);
+        [(hod + 23) % 24, hod, (hod + 1) % 24]
+            .iter()
+            .map(|&h| {
+                self.active_days_by_hour[h]
+                    + if promoted {
+                        self.suspect_days_by_hour[h]
+                    } else {
+                        0
+                    }
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The 99th percentile of a counter over every active hour of the window (flagged hours
+    /// count when they recur at their hour of the day).
+    pub fn any_hour_p99(&self, f: impl Fn(&HourStat) -> f64) -> f64 {
+        let v: Vec<f64> = self
+            .hours
+            .iter()
+            .filter(|h| !h.suspect || self.recurring_suspect(h.hour.rem_euclid(24) as usize))
+            .map(|h| f(&h.stat))
+            .collect();
+        quantile(&v, 0.99)
     }
 
     /// Daily bytes of clean closed days in the window (active days only).

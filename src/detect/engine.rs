@@ -135,7 +135,9 @@ fn thresholds_in_force(cfg: &DetectConfig) -> FastMap<(&'static str, &'static st
 #[derive(Default)]
 pub(crate) struct Emitter {
     pub findings: Vec<FindingAcc>,
-    open: FastMap<(&'static str, Sym), usize>,
+    /// Open findings by (rule, principal, scope); the scope is the bucket for anonymous
+    /// access (each public resource is its own story), else 0.
+    open: FastMap<(&'static str, Sym, Sym), usize>,
 }
 
 impl Emitter {
@@ -163,7 +165,12 @@ impl Emitter {
         fill: impl FnOnce(&mut FindingAcc),
         update: impl FnOnce(&mut FindingAcc),
     ) -> Severity {
-        let key = (rule, a.principal);
+        let scope = if a.principal_type == PrincipalType::Anonymous {
+            a.bucket
+        } else {
+            0
+        };
+        let key = (rule, a.principal, scope);
         if let Some(&i) = self.open.get(&key) {
             let f = &mut self.findings[i];
             // Novelty and time-of-day findings are daily digests per principal; the others
@@ -212,6 +219,8 @@ pub struct Engine<'a> {
     ctx: Ctx<'a>,
     profiles: FastMap<Sym, Profile>,
     out: Emitter,
+    /// Buckets read anonymously, and since when.
+    public_buckets: FastMap<Sym, crate::baseline::Seen>,
     last_time: i64,
     /// Events that arrived older than one already judged.
     pub late_events: u64,
@@ -260,6 +269,7 @@ impl<'a> Engine<'a> {
             },
             profiles: Default::default(),
             out: Emitter::default(),
+            public_buckets: Default::default(),
             last_time: i64::MIN,
             late_events: 0,
             events: 0,
@@ -279,43 +289,6 @@ impl<'a> Engine<'a> {
         let ctx = &self.ctx;
         let out = &mut self.out;
         let mut flagged = false;
-        if let Some(hit) = &a.hit {
-            let sev = out.emit_with(
-                ctx,
-                hit.rule,
-                a,
-                || hit.detail.clone(),
-                |_| {},
-                |f| {
-                    if f.severity < hit.severity && !ctx.cfg.severity.contains_key(hit.rule) {
-                        f.severity = hit.severity;
-                        f.score = f.score.max(hit.severity.base_score());
-                    }
-                    for (k, v) in &hit.evidence {
-                        if f.evidence.len() < 24 && !f.evidence.contains_key(*k) {
-                            f.set(k, v.as_str());
-                        }
-                    }
-                    for r in &hit.resources {
-                        if f.resources.len() < 20 {
-                            f.resources.insert(r.clone());
-                        }
-                    }
-                    let details = f
-                        .evidence
-                        .entry("details")
-                        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
-                    if let Some(arr) = details.as_array_mut() {
-                        if arr.len() < 10
-                            && !arr.iter().any(|d| d.as_str() == Some(hit.detail.as_str()))
-                        {
-                            arr.push(hit.detail.clone().into());
-                        }
-                    }
-                },
-            );
-            flagged |= sev >= Severity::Medium;
-        }
         let profile = match self.profiles.entry(a.principal) {
             hashbrown::hash_map::Entry::Occupied(e) => e.into_mut(),
             hashbrown::hash_map::Entry::Vacant(e) => {
@@ -324,6 +297,9 @@ impl<'a> Engine<'a> {
                 p
             }
         };
+        if let Some(hit) = &a.hit {
+            flagged |= rule_hit(hit, profile, &mut self.public_buckets, out, ctx, a);
+        }
         // Roll the profile to the event's hour and day: closing them runs the detectors that
         // judge whole hours and days.
         let hour = a.time.div_euclid(NANOS_PER_HOUR);
@@ -347,7 +323,7 @@ impl<'a> Engine<'a> {
             new_keys = keys;
             flagged |= timing::judge(profile, out, ctx, a);
         }
-        flagged |= volume::count(profile, out, ctx, a);
+        flagged |= volume::count(profile, out, ctx, a, new_keys.ip);
         flagged |= errors::count(profile, out, ctx, a);
         if flagged {
             profile.cur_suspect = true;
@@ -389,6 +365,91 @@ impl<'a> Engine<'a> {
     pub fn profile(&self, principal: Sym) -> Option<&Profile> {
         self.profiles.get(&principal)
     }
+}
+
+/// Single-event rule hits become findings, weighed against history where it matters: an
+/// anonymous read of a bucket that has been read anonymously for a week (a public website)
+/// is its normal, and key listing by an administrator who does it routinely is low.
+fn rule_hit(
+    hit: &crate::detect::rules::RuleHit,
+    profile: &Profile,
+    public_buckets: &mut FastMap<Sym, crate::baseline::Seen>,
+    out: &mut Emitter,
+    ctx: &Ctx,
+    a: &Access,
+) -> bool {
+    let mut severity = hit.severity;
+    let mut note: Option<&'static str> = None;
+    let window = ctx.cfg.window();
+    if hit.rule == "aws.s3.anonymous_read" || hit.rule == "azure.blob.anonymous_read" {
+        let warmup =
+            a.time - ctx.data_start < (ctx.cfg.novelty_min_days * NANOS_PER_DAY as f64) as i64;
+        let seen = public_buckets
+            .entry(a.bucket)
+            .or_insert_with(|| crate::baseline::Seen::first(a.time));
+        seen.note(a.time);
+        let established = a.time - seen.first
+            >= (ctx.cfg.novelty_min_days * NANOS_PER_DAY as f64) as i64
+            && seen.days >= crate::baseline::PROMOTE_DAYS;
+        if established || (warmup && seen.first < ctx.data_start + NANOS_PER_DAY) {
+            // A bucket read anonymously for long is public on purpose; its reads are normal.
+            return false;
+        }
+    }
+    if matches!(
+        hit.rule,
+        "azure.storage.keys_listed"
+            | "azure.storage.key_regenerated"
+            | "gcp.gcs.hmac_key_created"
+            | "aws.kms.key_policy_changed"
+    ) && profile
+        .apis
+        .get(&a.action)
+        .is_some_and(|s| s.known(a.time, window) && s.days >= 2)
+    {
+        severity = severity.min(Severity::Low);
+        note = Some(
+            "routine for this principal: it made this call on other days in the history window",
+        );
+    }
+    let sev = out.emit_with(
+        ctx,
+        hit.rule,
+        a,
+        || hit.detail.clone(),
+        |_| {},
+        |f| {
+            if !ctx.cfg.severity.contains_key(hit.rule)
+                && (f.event_count <= 1 || f.severity < severity)
+            {
+                f.severity = severity;
+                f.score = severity.base_score();
+            }
+            for (k, v) in &hit.evidence {
+                if f.evidence.len() < 24 && !f.evidence.contains_key(*k) {
+                    f.set(k, v.as_str());
+                }
+            }
+            for r in &hit.resources {
+                if f.resources.len() < 20 {
+                    f.resources.insert(r.clone());
+                }
+            }
+            if let Some(n) = note {
+                f.set("history", n);
+            }
+            let details = f
+                .evidence
+                .entry("details")
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+            if let Some(arr) = details.as_array_mut() {
+                if arr.len() < 10 && !arr.iter().any(|d| d.as_str() == Some(hit.detail.as_str())) {
+                    arr.push(hit.detail.clone().into());
+                }
+            }
+        },
+    );
+    sev >= Severity::Medium
 }
 
 /// Forgets novelty entries that left the history window (once a day per principal).

@@ -54,6 +54,10 @@ pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
         a,
         || format!("{} denied requests in one hour ({status})", n as u64),
         |f| {
+            if crate::detect::timing::learning(p, ctx, a.time) {
+                f.severity = Severity::Low;
+                f.score = f.severity.base_score();
+            }
             f.set("observed_denied_per_hour", n);
             f.set("threshold", threshold);
             f.set("baseline_upper_band", upper.round());

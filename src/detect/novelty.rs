@@ -48,11 +48,11 @@ pub(crate) fn new_principal(_p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &
 /// if the event turns out to be part of a finding of medium or above.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct NewKeys {
-    ip: bool,
-    agent: bool,
-    api: bool,
-    bucket: bool,
-    source: bool,
+    pub ip: bool,
+    pub agent: bool,
+    pub api: bool,
+    pub bucket: bool,
+    pub source: bool,
 }
 
 /// Judges the event against the profile and absorbs it in the same step. Returns whether a

@@ -15,6 +15,14 @@ const NORMAL_HOUR_DAYS: u16 = 3;
 /// Active days that make a routine.
 const MIN_ROUTINE_DAYS: usize = 5;
 
+/// The principal was present when the data began and is still within its first days: its
+/// history is unknown, not empty. Fixed thresholds report it as low ("learning") rather than
+/// treating it like a principal created yesterday.
+pub(crate) fn learning(p: &Profile, ctx: &Ctx, t: i64) -> bool {
+    let min = (ctx.cfg.novelty_min_days * crate::baseline::NANOS_PER_DAY as f64) as i64;
+    p.first_seen < ctx.data_start.saturating_add(min) && t - p.first_seen < min
+}
+
 /// The principal has a baseline and is regularly active at this hour of the day (or the hours
 /// either side).
 pub(crate) fn hour_is_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
@@ -48,11 +56,11 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     // worked at this hour of the day (or the hours either side) in the window; a principal
     // with irregular hours, or one seen at this hour once or twice, is low.
     let hod = a.time.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as usize;
-    let seen_at_hour: u16 = [(hod + 23) % 24, hod, (hod + 1) % 24]
-        .iter()
-        .map(|&h| p.active_days_by_hour[h])
-        .sum();
-    let settled = has_baseline && p.active_days.len() >= MIN_ROUTINE_DAYS && seen_at_hour == 0;
+    let seen_at_hour = p.days_active_around(hod);
+    let settled = has_baseline
+        && p.active_days.len() >= MIN_ROUTINE_DAYS
+        && seen_at_hour == 0
+        && !learning(p, ctx, a.time);
     let (local_hour, weekday) = ctx.cfg.local_hour_weekday(a.time);
     let when = format!(
         "{} {:02}:{:02}",

@@ -66,7 +66,13 @@ fn verb(kind: Kind) -> &'static str {
 
 /// Counts the event into the open hour; fires when a threshold and the band are crossed.
 /// Returns true when the event belongs to a finding of medium or above.
-pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -> bool {
+pub(crate) fn count(
+    p: &mut Profile,
+    out: &mut Emitter,
+    ctx: &Ctx,
+    a: &Access,
+    new_place: bool,
+) -> bool {
     if p.cur.requests == 0 {
         p.cur_first = a.time;
         p.cur_sample = (a.file, a.offset);
@@ -116,14 +122,25 @@ pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
         return false;
     }
     let has_baseline = p.age_days(a.time) >= ctx.cfg.novelty_min_days;
+    // With a baseline: above the band of this hour of the day, and — at an hour the principal
+    // keeps and from a place it knows — also above the busiest hours it has had (an analyst's
+    // occasional big read, a deploy burst). At a new hour or from a new network, the same
+    // volume is not excused.
+    let usual_context = has_baseline && !new_place && timing::hour_is_normal(p, ctx, a.time);
     let upper = if has_baseline {
-        p.hour_limit(kind as usize, field(kind))
+        let band = p.hour_limit(kind as usize, field(kind));
+        if usual_context {
+            band.max(1.5 * p.any_hour_p99(field(kind)))
+        } else {
+            band
+        }
     } else {
         0.0
     };
     if count <= upper {
         return false;
     }
+    let learning = timing::learning(p, ctx, a.time);
     p.cur_fired |= bit;
     let usual = if has_baseline {
         crate::baseline::quantile(&p.same_hour_values(p.cur_hour, field(kind)), 0.99)
@@ -154,6 +171,11 @@ pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
             }
         },
         |f| {
+            if learning {
+                f.severity = Severity::Low;
+                f.score = f.severity.base_score();
+                f.set("learning_period", true);
+            }
             f.set("observed_per_hour", count);
             f.set("threshold", threshold);
             f.set("baseline_p99_same_hour", usual.round());
@@ -177,7 +199,7 @@ pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
         },
     );
     // The same volume at an hour that is not normal for the principal is worse.
-    if !timing::hour_is_normal(p, ctx, a.time) {
+    if !learning && !timing::hour_is_normal(p, ctx, a.time) && !ctx.cfg.in_business_hours(a.time) {
         out.emit(
             ctx,
             "baseline.after_hours_bulk",
