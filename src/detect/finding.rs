@@ -36,6 +36,8 @@ pub struct FindingAcc {
     pub resources: BTreeSet<String>,
     /// The largest per-hour (or per-day) figure seen while the finding was open.
     pub peak: f64,
+    /// Detector-specific feature bits gathered while the finding was open.
+    pub features: u32,
     /// (file index, offset) of sample raw records.
     pub samples: Vec<(u32, u64)>,
     pub evidence: Map<String, Value>,
@@ -57,6 +59,7 @@ impl FindingAcc {
             resource_syms: BTreeSet::new(),
             resources: BTreeSet::new(),
             peak: 0.0,
+            features: 0,
             samples: Vec::new(),
             evidence: Map::new(),
         }

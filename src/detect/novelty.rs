@@ -17,6 +17,26 @@ pub const RULE_IDS: &[&str] = &[
     "baseline.new_bucket",
 ];
 
+const PLACE_NEW_NETWORK: u32 = 1;
+const PLACE_ODD_HOUR: u32 = 2;
+const PLACE_NEW_CLIENT: u32 = 4;
+const PLACE_NEW_API: u32 = 8;
+const PLACE_DATA: u32 = 16;
+
+fn place_features(bits: u32) -> Vec<&'static str> {
+    [
+        (PLACE_NEW_NETWORK, "network (/24, /48) not used in the history window"),
+        (PLACE_ODD_HOUR, "outside business hours, at an hour the principal never works"),
+        (PLACE_NEW_CLIENT, "user agent family not used in the history window"),
+        (PLACE_NEW_API, "APIs the principal never called"),
+        (PLACE_DATA, "object data read or deleted from the new network"),
+    ]
+    .iter()
+    .filter(|(b, _)| bits & b != 0)
+    .map(|(_, s)| *s)
+    .collect()
+}
+
 /// Principals that use this many networks or more roam (mobile staff, CI runners): a new one
 /// is low.
 const ROAMING_NETWORKS: usize = 8;
@@ -100,35 +120,53 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     if !baseline {
         return (flagged, new);
     }
-    if let (Some(ip), Some(false), Some(false)) = (a.source_ip, ip_known, net_known) {
+    // A request from a network the principal has not used. On its own that is how a
+    // traveller looks (low); each further sign of someone else at the keyboard raises it: an
+    // hour the principal never works, a client it never used, APIs it never called, data
+    // taken from the new place.
+    let from_pending_place = a.source_ip.is_some_and(|ip| {
+        p.networks.get(&network_of(ip)).is_some_and(|s| s.pending)
+    });
+    if let Some(ip) = a.source_ip.filter(|_| (ip_known == Some(false) && net_known == Some(false)) || from_pending_place) {
         let networks = p.networks.known_count(now, window);
         let roaming = networks >= ROAMING_NETWORKS;
-        // A new network alone is how a traveller looks; a new network with a new client is
-        // how a stolen key looks.
-        let with_new_client = new.agent;
-        let sev = out.emit(
+        let mut features = PLACE_NEW_NETWORK;
+        if !ctx.cfg.in_business_hours(now) && !crate::detect::timing::hour_is_normal(p, ctx, now) {
+            features |= PLACE_ODD_HOUR;
+        }
+        if new.agent {
+            features |= PLACE_NEW_CLIENT;
+        }
+        if new.api {
+            features |= PLACE_NEW_API;
+        }
+        if matches!(a.class, crate::event::ActionClass::Read | crate::event::ActionClass::Delete) {
+            features |= PLACE_DATA;
+        }
+        let sev = out.emit_with(
             ctx,
             "baseline.new_source_ip",
             a,
-            || {
-                if with_new_client {
-                    format!("request from {ip} with a new client, both unseen for this principal in {} days", ctx.cfg.history_days)
-                } else {
-                    format!("request from {ip}, a network this principal has not used in {} days", ctx.cfg.history_days)
-                }
-            },
+            || format!("request from {ip}, a network this principal has not used in {} days", ctx.cfg.history_days),
             |f| {
-                f.severity = if with_new_client && !roaming { Severity::Medium } else { Severity::Low };
-                f.score = f.severity.base_score();
                 f.set("known_networks", networks as u64);
                 f.set("known_addresses", p.ips.known_count(now, window) as u64);
                 f.set("roaming_principal", roaming);
-                f.set("new_client", with_new_client);
-                let mut features = vec!["network (/24, /48) not used in the history window".to_string()];
-                if with_new_client {
-                    features.push("user agent family not used in the history window".into());
+            },
+            |f| {
+                f.features |= features;
+                let signs = f.features.count_ones();
+                let sev = match signs {
+                    0 | 1 => Severity::Low,
+                    2 => Severity::Medium,
+                    _ => Severity::High,
+                };
+                let sev = if roaming { sev.min(Severity::Medium).lower() } else { sev };
+                if sev > f.severity || f.event_count <= 1 {
+                    f.severity = sev;
+                    f.score = sev.base_score() + 3 * signs;
+                    f.evidence.insert("features".into(), place_features(f.features).into());
                 }
-                f.set("features", features);
             },
         );
         flagged |= sev >= Severity::Medium;
