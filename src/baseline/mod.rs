@@ -189,6 +189,9 @@ pub struct Profile {
     /// an hour that raised a finding of medium or above. Such hours become normal once they
     /// recur on [`PROMOTE_DAYS`] days: a nightly job is learned, a one-night raid is not.
     pub suspect_days_by_hour: [u16; 24],
+    /// Distinct days in the window with flagged hours (big reads, bursts): three or more
+    /// make them a habit of the principal.
+    pub suspect_days: VecDeque<i64>,
     /// Distinct active days in the window (clean ones).
     pub active_days: VecDeque<i64>,
     /// Daily bytes out of closed days (day number, bytes, suspect).
@@ -287,6 +290,10 @@ impl Profile {
             let hod = self.cur_hour.rem_euclid(24) as usize;
             if rec.suspect {
                 self.suspect_days_by_hour[hod] += 1;
+                let day = self.cur_hour.div_euclid(24);
+                if self.suspect_days.back() != Some(&day) {
+                    self.suspect_days.push_back(day);
+                }
             } else {
                 let day = self.cur_hour.div_euclid(24);
                 self.active_days_by_hour[hod] += 1;
@@ -316,6 +323,9 @@ impl Profile {
         let oldest_day = oldest.div_euclid(24);
         while self.active_days.front().is_some_and(|&d| d < oldest_day) {
             self.active_days.pop_front();
+        }
+        while self.suspect_days.front().is_some_and(|&d| d < oldest_day) {
+            self.suspect_days.pop_front();
         }
     }
 
@@ -380,23 +390,40 @@ impl Profile {
             .unwrap_or(0)
     }
 
+    /// Flagged hours on enough distinct days to be a habit of the principal (an analyst's
+    /// weekly big reads).
+    pub fn habitual_bursts(&self) -> bool {
+        self.suspect_days.len() >= PROMOTE_DAYS as usize
+    }
+
     /// The 99th percentile of a counter over every active hour of the window (flagged hours
-    /// count when they recur at their hour of the day).
+    /// count when they recur at their hour of the day, or are a habit).
     pub fn any_hour_p99(&self, f: impl Fn(&HourStat) -> f64) -> f64 {
+        let habit = self.habitual_bursts();
         let v: Vec<f64> = self
             .hours
             .iter()
-            .filter(|h| !h.suspect || self.recurring_suspect(h.hour.rem_euclid(24) as usize))
+            .filter(|h| !h.suspect || habit || self.recurring_suspect(h.hour.rem_euclid(24) as usize))
             .map(|h| f(&h.stat))
             .collect();
         quantile(&v, 0.99)
     }
 
-    /// Daily bytes of clean closed days in the window (active days only).
+    /// Hours of the day at which the principal was active in the window. Many (12 or more)
+    /// mean it keeps no schedule, so the hour of the day tells little about it.
+    pub fn active_hours_of_day(&self) -> usize {
+        (0..24)
+            .filter(|&h| self.active_days_by_hour[h] + self.suspect_days_by_hour[h] > 0)
+            .count()
+    }
+
+    /// Daily bytes of closed days in the window (active days only; flagged days count once
+    /// they are a habit).
     pub fn daily_bytes(&self) -> Vec<f64> {
+        let habit = self.days.iter().filter(|d| d.2).count() >= PROMOTE_DAYS as usize;
         self.days
             .iter()
-            .filter(|d| !d.2 && d.1 > 0)
+            .filter(|d| (!d.2 || habit) && d.1 > 0)
             .map(|d| d.1 as f64)
             .collect()
     }

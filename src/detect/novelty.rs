@@ -157,8 +157,8 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
                 f.features |= features;
                 let signs = f.features.count_ones();
                 let sev = match signs {
-                    0 | 1 => Severity::Low,
-                    2 => Severity::Medium,
+                    0..=2 => Severity::Low,
+                    3 => Severity::Medium,
                     _ => Severity::High,
                 };
                 let sev = if roaming { sev.min(Severity::Medium).lower() } else { sev };

@@ -2,7 +2,7 @@
 //! stays under every fixed threshold — slow exfiltration at a few times the usual daily bytes,
 //! spread evenly — and hours far outside the principal's own seasonal band.
 
-use crate::baseline::{band_upper, median_mad, quantile, Profile};
+use crate::baseline::{band_upper, median_mad, Profile};
 use crate::detect::access::Access;
 use crate::detect::engine::{Ctx, Emitter};
 use crate::report::table::thousands;
@@ -42,13 +42,7 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
     let min = ctx.threshold("baseline.hourly_volume_anomaly", "min_requests", 50.0);
     if p.cur_fired == 0 && p.cur.requests as f64 > min {
         let same = p.same_hour_values(hour, |s| s.requests as f64);
-        let all: Vec<f64> = p
-            .hours
-            .iter()
-            .filter(|h| !h.suspect)
-            .map(|h| h.stat.requests as f64)
-            .collect();
-        let upper = band_upper(&same).max(1.5 * quantile(&all, 0.99)).max(min);
+        let upper = band_upper(&same).max(1.5 * p.any_hour_p99(|s| s.requests as f64)).max(min);
         let n = p.cur.requests as f64;
         if n > upper {
             let (med, _) = median_mad(&same);
@@ -85,7 +79,10 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
         let same = p.same_hour_values(hour, |s| s.bytes_out as f64);
         let (med, _) = median_mad(&same);
         let factor = ctx.threshold("baseline.bytes_out_spike", "factor", 10.0);
-        let upper = band_upper(&same).max(factor * med).max(min_bytes);
+        // At an hour the principal keeps, its own busiest hours excuse the volume.
+        let usual = crate::detect::timing::hour_is_normal(p, ctx, p.cur_first) || p.active_hours_of_day() >= 12;
+        let capacity = if usual { 1.5 * p.any_hour_p99(|s| s.bytes_out as f64) } else { 0.0 };
+        let upper = band_upper(&same).max(factor * med).max(min_bytes).max(capacity);
         if bytes > upper {
             out.emit(
                 ctx,

@@ -13,7 +13,7 @@ pub const RULE_IDS: &[&str] = &["baseline.after_hours_access"];
 /// Days a principal must have been active at an hour of the day for that hour to be normal.
 const NORMAL_HOUR_DAYS: u16 = 3;
 /// Active days that make a routine.
-const MIN_ROUTINE_DAYS: usize = 5;
+const MIN_ROUTINE_DAYS: usize = 10;
 
 /// The principal was present when the data began and is still within its first days: its
 /// history is unknown, not empty. Fixed thresholds report it as low ("learning") rather than

@@ -126,7 +126,8 @@ pub(crate) fn count(
     // keeps and from a place it knows — also above the busiest hours it has had (an analyst's
     // occasional big read, a deploy burst). At a new hour or from a new network, the same
     // volume is not excused.
-    let usual_context = has_baseline && !new_place && timing::hour_is_normal(p, ctx, a.time);
+    let irregular = p.active_hours_of_day() >= 12;
+    let usual_context = has_baseline && !new_place && (irregular || timing::hour_is_normal(p, ctx, a.time));
     let upper = if has_baseline {
         let band = p.hour_limit(kind as usize, field(kind));
         if usual_context {
@@ -141,6 +142,9 @@ pub(crate) fn count(
         return false;
     }
     let learning = timing::learning(p, ctx, a.time);
+    // A principal new in the data, without a baseline: the fixed threshold applies, but a
+    // new workload just over it is not yet a raid; three times over it is.
+    let new_and_modest = !has_baseline && !learning && count <= 3.0 * threshold;
     p.cur_fired |= bit;
     let usual = if has_baseline {
         crate::baseline::quantile(&p.same_hour_values(p.cur_hour, field(kind)), 0.99)
@@ -171,10 +175,10 @@ pub(crate) fn count(
             }
         },
         |f| {
-            if learning {
+            if learning || new_and_modest {
                 f.severity = Severity::Low;
                 f.score = f.severity.base_score();
-                f.set("learning_period", true);
+                f.set(if learning { "learning_period" } else { "new_principal_modest_volume" }, true);
             }
             f.set("observed_per_hour", count);
             f.set("threshold", threshold);
@@ -199,7 +203,7 @@ pub(crate) fn count(
         },
     );
     // The same volume at an hour that is not normal for the principal is worse.
-    if !learning && !timing::hour_is_normal(p, ctx, a.time) && !ctx.cfg.in_business_hours(a.time) {
+    if !learning && !new_and_modest && !timing::hour_is_normal(p, ctx, a.time) && !ctx.cfg.in_business_hours(a.time) {
         out.emit(
             ctx,
             "baseline.after_hours_bulk",
