@@ -205,6 +205,8 @@ pub struct Profile {
     /// The open hour.
     pub cur_hour: i64,
     pub cur: HourStat,
+    /// Buckets listed in the open hour (up to a few: enumeration is listing across them).
+    pub cur_listed: Vec<Sym>,
     /// Hashes of the distinct objects read in the open hour.
     pub cur_objects: hashbrown::HashSet<u64, foldhash::fast::RandomState>,
     /// The open hour raised a finding of medium or above.
@@ -305,6 +307,7 @@ impl Profile {
         }
         self.cur = HourStat::default();
         self.cur_objects.clear();
+        self.cur_listed.clear();
         self.cur_suspect = false;
         self.cur_limits = [None; 4];
         self.cur_fired = 0;
@@ -396,17 +399,17 @@ impl Profile {
         self.suspect_days.len() >= PROMOTE_DAYS as usize
     }
 
-    /// The 99th percentile of a counter over every active hour of the window (flagged hours
-    /// count when they recur at their hour of the day, or are a habit).
+    /// The busiest hour of the window for a counter: the principal's demonstrated capacity
+    /// (flagged hours count when they recur at their hour of the day, or are a habit).
     pub fn any_hour_p99(&self, f: impl Fn(&HourStat) -> f64) -> f64 {
         let habit = self.habitual_bursts();
-        let v: Vec<f64> = self
-            .hours
+        self.hours
             .iter()
-            .filter(|h| !h.suspect || habit || self.recurring_suspect(h.hour.rem_euclid(24) as usize))
+            .filter(|h| {
+                !h.suspect || habit || self.recurring_suspect(h.hour.rem_euclid(24) as usize)
+            })
             .map(|h| f(&h.stat))
-            .collect();
-        quantile(&v, 0.99)
+            .fold(0.0, f64::max)
     }
 
     /// Hours of the day at which the principal was active in the window. Many (12 or more)

@@ -388,29 +388,33 @@ fn rule_hit(
             .entry(a.bucket)
             .or_insert_with(|| crate::baseline::Seen::first(a.time));
         seen.note(a.time);
-        let established = a.time - seen.first
-            >= (ctx.cfg.novelty_min_days * NANOS_PER_DAY as f64) as i64
-            && seen.days >= crate::baseline::PROMOTE_DAYS;
+        // Read anonymously on several days (or since the data began): public on purpose, and
+        // its anonymous reads are its normal.
+        let established = seen.days >= crate::baseline::PROMOTE_DAYS;
         if established || (warmup && seen.first < ctx.data_start + NANOS_PER_DAY) {
-            // A bucket read anonymously for long is public on purpose; its reads are normal.
             return false;
         }
     }
-    if matches!(
+    let routine_rule = matches!(
         hit.rule,
         "azure.storage.keys_listed"
             | "azure.storage.key_regenerated"
             | "gcp.gcs.hmac_key_created"
             | "aws.kms.key_policy_changed"
-    ) && profile
-        .apis
-        .get(&a.action)
-        .is_some_and(|s| s.known(a.time, window) && s.days >= 2)
-    {
-        severity = severity.min(Severity::Low);
-        note = Some(
-            "routine for this principal: it made this call on other days in the history window",
-        );
+    );
+    if routine_rule {
+        if profile
+            .apis
+            .get(&a.action)
+            .is_some_and(|s| s.known(a.time, window))
+        {
+            severity = severity.min(Severity::Low);
+            note =
+                Some("routine for this principal: it made this call before in the history window");
+        } else if crate::detect::timing::learning(profile, ctx, a.time) {
+            severity = severity.min(Severity::Low);
+            note = Some("first days of the data: the principal's history is not known yet");
+        }
     }
     let sev = out.emit_with(
         ctx,

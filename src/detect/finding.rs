@@ -38,6 +38,8 @@ pub struct FindingAcc {
     pub peak: f64,
     /// Detector-specific feature bits gathered while the finding was open.
     pub features: u32,
+    /// ATT&CK techniques the evidence adds to the rule's own.
+    pub extra_mitre: BTreeSet<&'static str>,
     /// (file index, offset) of sample raw records.
     pub samples: Vec<(u32, u64)>,
     pub evidence: Map<String, Value>,
@@ -60,6 +62,7 @@ impl FindingAcc {
             resources: BTreeSet::new(),
             peak: 0.0,
             features: 0,
+            extra_mitre: BTreeSet::new(),
             samples: Vec::new(),
             evidence: Map::new(),
         }
@@ -161,7 +164,15 @@ impl FindingAcc {
             principal,
             first_seen: rfc3339(self.first_seen),
             last_seen: rfc3339(self.last_seen),
-            mitre: meta.map(|m| m.mitre.clone()).unwrap_or_default(),
+            mitre: {
+                let mut m: Vec<String> = meta.map(|m| m.mitre.clone()).unwrap_or_default();
+                for x in &self.extra_mitre {
+                    if !m.iter().any(|y| y == x) {
+                        m.push(x.to_string());
+                    }
+                }
+                m
+            },
             source_ips: self.source_ips.iter().map(|i| i.to_string()).collect(),
             resources: resources.into_iter().collect(),
             event_count: self.event_count,

@@ -25,17 +25,70 @@ const PLACE_DATA: u32 = 16;
 
 fn place_features(bits: u32) -> Vec<&'static str> {
     [
-        (PLACE_NEW_NETWORK, "network (/24, /48) not used in the history window"),
-        (PLACE_ODD_HOUR, "outside business hours, at an hour the principal never works"),
-        (PLACE_NEW_CLIENT, "user agent family not used in the history window"),
+        (
+            PLACE_NEW_NETWORK,
+            "network (/24, /48) not used in the history window",
+        ),
+        (
+            PLACE_ODD_HOUR,
+            "outside business hours, at an hour the principal never works",
+        ),
+        (
+            PLACE_NEW_CLIENT,
+            "user agent family not used in the history window",
+        ),
         (PLACE_NEW_API, "APIs the principal never called"),
-        (PLACE_DATA, "object data read or deleted from the new network"),
+        (
+            PLACE_DATA,
+            "object data read or deleted from the new network",
+        ),
     ]
     .iter()
     .filter(|(b, _)| bits & b != 0)
     .map(|(_, s)| *s)
     .collect()
 }
+
+/// The ATT&CK techniques of what an event did: a finding about where or when it happened
+/// inherits them (reading data from a new network is also T1530).
+pub(crate) fn activity_techniques(a: &Access) -> Vec<&'static str> {
+    use crate::event::ActionClass::*;
+    let mut v: Vec<&'static str> = match a.class {
+        Read => vec!["T1530"],
+        Delete => vec!["T1485"],
+        List => vec!["T1619"],
+        Permission => vec!["T1098"],
+        Logging => vec!["T1562.008"],
+        Config => vec!["T1490"],
+        _ => Vec::new(),
+    };
+    if let Some(hit) = &a.hit {
+        if let Some(meta) = crate::catalogue::Catalogue::get().rule(hit.rule) {
+            for m in &meta.mitre {
+                if let Some(s) = STATIC_TECHNIQUES.iter().find(|t| **t == m.as_str()) {
+                    if !v.contains(s) {
+                        v.push(s);
+                    }
+                }
+            }
+        }
+    }
+    v
+}
+
+/// The techniques the catalogue uses, as static strings.
+const STATIC_TECHNIQUES: &[&str] = &[
+    "T1530",
+    "T1619",
+    "T1485",
+    "T1486",
+    "T1490",
+    "T1537",
+    "T1098",
+    "T1562.008",
+    "T1580",
+    "T1078.004",
+];
 
 /// Principals that use this many networks or more roam (mobile staff, CI runners): a new one
 /// is low.
@@ -124,10 +177,13 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     // traveller looks (low); each further sign of someone else at the keyboard raises it: an
     // hour the principal never works, a client it never used, APIs it never called, data
     // taken from the new place.
-    let from_pending_place = a.source_ip.is_some_and(|ip| {
-        p.networks.get(&network_of(ip)).is_some_and(|s| s.pending)
-    });
-    if let Some(ip) = a.source_ip.filter(|_| (ip_known == Some(false) && net_known == Some(false)) || from_pending_place) {
+    let from_pending_place = a
+        .source_ip
+        .is_some_and(|ip| p.networks.get(&network_of(ip)).is_some_and(|s| s.pending));
+    if let Some(ip) = a
+        .source_ip
+        .filter(|_| (ip_known == Some(false) && net_known == Some(false)) || from_pending_place)
+    {
         let networks = p.networks.known_count(now, window);
         let roaming = networks >= ROAMING_NETWORKS;
         let mut features = PLACE_NEW_NETWORK;
@@ -140,14 +196,23 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
         if new.api {
             features |= PLACE_NEW_API;
         }
-        if matches!(a.class, crate::event::ActionClass::Read | crate::event::ActionClass::Delete) {
+        let techniques = activity_techniques(a);
+        if matches!(
+            a.class,
+            crate::event::ActionClass::Read | crate::event::ActionClass::Delete
+        ) {
             features |= PLACE_DATA;
         }
         let sev = out.emit_with(
             ctx,
             "baseline.new_source_ip",
             a,
-            || format!("request from {ip}, a network this principal has not used in {} days", ctx.cfg.history_days),
+            || {
+                format!(
+                    "request from {ip}, a network this principal has not used in {} days",
+                    ctx.cfg.history_days
+                )
+            },
             |f| {
                 f.set("known_networks", networks as u64);
                 f.set("known_addresses", p.ips.known_count(now, window) as u64);
@@ -155,17 +220,23 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
             },
             |f| {
                 f.features |= features;
+                f.extra_mitre.extend(techniques.iter().copied());
                 let signs = f.features.count_ones();
                 let sev = match signs {
                     0..=2 => Severity::Low,
                     3 => Severity::Medium,
                     _ => Severity::High,
                 };
-                let sev = if roaming { sev.min(Severity::Medium).lower() } else { sev };
+                let sev = if roaming {
+                    sev.min(Severity::Medium).lower()
+                } else {
+                    sev
+                };
                 if sev > f.severity || f.event_count <= 1 {
                     f.severity = sev;
                     f.score = sev.base_score() + 3 * signs;
-                    f.evidence.insert("features".into(), place_features(f.features).into());
+                    f.evidence
+                        .insert("features".into(), place_features(f.features).into());
                 }
             },
         );

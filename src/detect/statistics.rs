@@ -42,7 +42,9 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
     let min = ctx.threshold("baseline.hourly_volume_anomaly", "min_requests", 50.0);
     if p.cur_fired == 0 && p.cur.requests as f64 > min {
         let same = p.same_hour_values(hour, |s| s.requests as f64);
-        let upper = band_upper(&same).max(1.5 * p.any_hour_p99(|s| s.requests as f64)).max(min);
+        let upper = band_upper(&same)
+            .max(1.5 * p.any_hour_p99(|s| s.requests as f64))
+            .max(min);
         let n = p.cur.requests as f64;
         if n > upper {
             let (med, _) = median_mad(&same);
@@ -80,9 +82,17 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
         let (med, _) = median_mad(&same);
         let factor = ctx.threshold("baseline.bytes_out_spike", "factor", 10.0);
         // At an hour the principal keeps, its own busiest hours excuse the volume.
-        let usual = crate::detect::timing::hour_is_normal(p, ctx, p.cur_first) || p.active_hours_of_day() >= 12;
-        let capacity = if usual { 1.5 * p.any_hour_p99(|s| s.bytes_out as f64) } else { 0.0 };
-        let upper = band_upper(&same).max(factor * med).max(min_bytes).max(capacity);
+        let usual = crate::detect::timing::hour_is_normal(p, ctx, p.cur_first)
+            || p.active_hours_of_day() >= 12;
+        let capacity = if usual {
+            1.5 * p.any_hour_p99(|s| s.bytes_out as f64)
+        } else {
+            0.0
+        };
+        let upper = band_upper(&same)
+            .max(factor * med)
+            .max(min_bytes)
+            .max(capacity);
         if bytes > upper {
             out.emit(
                 ctx,

@@ -55,11 +55,17 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     // Medium when the principal has a settled routine (active on several days) and never
     // worked at this hour of the day (or the hours either side) in the window; a principal
     // with irregular hours, or one seen at this hour once or twice, is low.
+    // Two hours either side: working late is not the same as working at 03:00.
     let hod = a.time.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as usize;
-    let seen_at_hour = p.days_active_around(hod);
+    let seen_near: u16 = (0..5)
+        .map(|d| {
+            let h = (hod + 22 + d) % 24;
+            p.active_days_by_hour[h] + p.suspect_days_by_hour[h]
+        })
+        .sum();
     let settled = has_baseline
         && p.active_days.len() >= MIN_ROUTINE_DAYS
-        && seen_at_hour == 0
+        && seen_near == 0
         && !learning(p, ctx, a.time);
     let (local_hour, weekday) = ctx.cfg.local_hour_weekday(a.time);
     let when = format!(
@@ -68,7 +74,8 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
         local_hour,
         a.time.div_euclid(60_000_000_000).rem_euclid(60)
     );
-    let sev = out.emit(
+    let techniques = crate::detect::novelty::activity_techniques(a);
+    let sev = out.emit_with(
         ctx,
         "baseline.after_hours_access",
         a,
@@ -93,6 +100,7 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
             let active: Vec<u16> = p.active_days_by_hour.to_vec();
             f.set("active_days_by_hour_utc", active);
         },
+        |f| f.extra_mitre.extend(techniques.iter().copied()),
     );
     sev >= Severity::Medium
 }

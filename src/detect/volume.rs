@@ -81,7 +81,8 @@ pub(crate) fn count(
     p.cur_last = a.time;
     p.cur.bytes_out += a.bytes_out;
     p.cur_day_bytes += a.bytes_out;
-    if a.error() {
+    // Failed reads and deletes moved no data; failed lists are still discovery attempts.
+    if a.error() && a.class != ActionClass::List {
         return false;
     }
     let kind = match a.class {
@@ -94,6 +95,9 @@ pub(crate) fn count(
         }
         ActionClass::List => {
             p.cur.lists += 1;
+            if p.cur_listed.len() < 8 && !p.cur_listed.contains(&a.bucket) {
+                p.cur_listed.push(a.bucket);
+            }
             Kind::Lists
         }
         ActionClass::Delete => {
@@ -117,17 +121,25 @@ pub(crate) fn count(
         );
         return true;
     }
-    let threshold = ctx.threshold(rule, "per_hour", 100.0);
+    let has_baseline = p.age_days(a.time) >= ctx.cfg.novelty_min_days;
+    let irregular = p.active_hours_of_day() >= 12;
+    let usual_context =
+        has_baseline && !new_place && (irregular || timing::hour_is_normal(p, ctx, a.time));
+    // The fixed threshold is a blunt default: a principal with a baseline, from a network it
+    // knows, at an hour it keeps, gets twice the room.
+    let threshold = ctx.threshold(rule, "per_hour", 100.0) * if usual_context { 2.0 } else { 1.0 };
     if count <= threshold {
         return false;
     }
-    let has_baseline = p.age_days(a.time) >= ctx.cfg.novelty_min_days;
+    // Enumeration is discovery across resources: many lists of one bucket (a deploy job
+    // syncing its own prefix) count only when far over the threshold.
+    if kind == Kind::Lists && p.cur_listed.len() < 3 && count <= 3.0 * threshold {
+        return false;
+    }
     // With a baseline: above the band of this hour of the day, and — at an hour the principal
     // keeps and from a place it knows — also above the busiest hours it has had (an analyst's
     // occasional big read, a deploy burst). At a new hour or from a new network, the same
     // volume is not excused.
-    let irregular = p.active_hours_of_day() >= 12;
-    let usual_context = has_baseline && !new_place && (irregular || timing::hour_is_normal(p, ctx, a.time));
     let upper = if has_baseline {
         let band = p.hour_limit(kind as usize, field(kind));
         if usual_context {
@@ -178,7 +190,14 @@ pub(crate) fn count(
             if learning || new_and_modest {
                 f.severity = Severity::Low;
                 f.score = f.severity.base_score();
-                f.set(if learning { "learning_period" } else { "new_principal_modest_volume" }, true);
+                f.set(
+                    if learning {
+                        "learning_period"
+                    } else {
+                        "new_principal_modest_volume"
+                    },
+                    true,
+                );
             }
             f.set("observed_per_hour", count);
             f.set("threshold", threshold);
@@ -203,7 +222,11 @@ pub(crate) fn count(
         },
     );
     // The same volume at an hour that is not normal for the principal is worse.
-    if !learning && !new_and_modest && !timing::hour_is_normal(p, ctx, a.time) && !ctx.cfg.in_business_hours(a.time) {
+    if !learning
+        && !new_and_modest
+        && !timing::hour_is_normal(p, ctx, a.time)
+        && !ctx.cfg.in_business_hours(a.time)
+    {
         out.emit(
             ctx,
             "baseline.after_hours_bulk",
