@@ -11,6 +11,7 @@ pub mod action;
 pub mod baseline;
 pub mod catalogue;
 pub mod cli;
+pub mod config;
 pub mod correlate;
 pub mod detect;
 pub mod eval;

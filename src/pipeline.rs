@@ -34,7 +34,7 @@ pub struct ScanOutput {
 }
 
 /// Settings of a scan.
-#[derive(Default)]
+#[derive(Default, Debug, Clone)]
 pub struct ScanConfig {
     pub rules: RulesConfig,
     pub detect: DetectConfig,

@@ -178,6 +178,9 @@ impl<K: std::hash::Hash + Eq + Copy> SeenSet<K> {
 /// What is normal for one principal.
 #[derive(Default, Debug)]
 pub struct Profile {
+    /// The business-hours rule matching this principal (index into the configuration's
+    /// per-principal hours), if any.
+    pub hours_rule: Option<u16>,
     pub first_seen: i64,
     pub last_seen: i64,
     /// Closed hours with activity, oldest first, within the history window.

@@ -36,6 +36,50 @@ pub enum Command {
 
     /// Score findings (JSON Lines from `scan`) against `labels.json`.
     Eval(EvalArgs),
+
+    /// Generate a multi-cloud world with known attacks, scan it and show what was found.
+    ///
+    /// Needs no network and no input. Writes the logs, a configuration, the findings and
+    /// the report under the output directory, prints the ranked incidents, and scores them
+    /// against the ground truth.
+    Demo(DemoArgs),
+
+    /// List the detection catalogue: rule ids, severities, thresholds in force, ATT&CK ids
+    /// and the log data each rule needs.
+    Rules(RulesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Where to write the demo world and its report.
+    #[arg(long, default_value = "trailhound-demo", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Size of the benign world (1 ≈ 190k events).
+    #[arg(long, default_value_t = 0.5, value_name = "X")]
+    pub scale: f64,
+
+    /// Seed of the world.
+    #[arg(long, default_value_t = 7, value_name = "N")]
+    pub seed: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    pub format: RulesFormat,
+
+    /// Show the thresholds and severities in force under this configuration.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RulesFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Args, Debug)]
@@ -88,7 +132,8 @@ pub struct ScanArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
 
-    /// Output format [default: table on a terminal, jsonl otherwise].
+    /// Output format [default: table on a terminal, jsonl otherwise]; html writes one
+    /// self-contained page (use with -o).
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
 
@@ -107,6 +152,14 @@ pub struct ScanArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Configuration file [default: ./trailhound.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Exit with status 1 when a finding at or above this severity is reported.
+    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]
+    pub fail_on: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,4 +170,6 @@ pub enum OutputFormat {
     Json,
     /// JSON Lines, one object per line (the streaming contract).
     Jsonl,
+    /// One self-contained HTML page.
+    Html,
 }

@@ -1,9 +1,11 @@
 //! The command line: flags → library calls → exit code.
 
 pub mod args;
+pub mod demo;
 pub mod eval;
 pub mod generate;
 pub mod progress;
+pub mod rules;
 pub mod scan;
 
 use clap::Parser;
@@ -31,6 +33,8 @@ pub fn main() -> i32 {
         args::Command::Scan(a) => scan::run(a),
         args::Command::Generate(a) => generate::run(a),
         args::Command::Eval(a) => eval::run(a),
+        args::Command::Demo(a) => demo::run(a),
+        args::Command::Rules(a) => rules::run(a),
     };
     match result {
         Ok(code) => code as i32,

@@ -51,7 +51,8 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     if let Some(b) = bar.clone() {
         opts.progress = Some(Box::new(move |done, bytes| b.update(done, bytes)));
     }
-    let out = pipeline::scan(files, &opts, &ScanConfig::default());
+    let config = load_config(args.config.as_deref())?;
+    let out = pipeline::scan(files, &opts, &config);
     if let Some(b) = &bar {
         b.finish();
     }
@@ -79,6 +80,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             s
         }
         OutputFormat::Jsonl => json::jsonl(&out, &summary)?,
+        OutputFormat::Html => crate::report::html::render(&out, &summary),
         OutputFormat::Json => {
             let mut s = serde_json::to_string_pretty(&json::document(&out, &summary))?;
             s.push('\n');
@@ -91,6 +93,20 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         eprintln!("trailhound: none of the inputs could be read");
         return Ok(ExitCode::NoInput);
     }
+    if let Some(level) = args
+        .fail_on
+        .as_deref()
+        .and_then(crate::catalogue::Severity::parse)
+    {
+        let n = out.findings.iter().filter(|f| f.severity >= level).count();
+        if n > 0 {
+            eprintln!(
+                "trailhound: --fail-on {}: {n} finding(s) at or above it",
+                level.as_str()
+            );
+            return Ok(ExitCode::Findings);
+        }
+    }
     if args.strict && (summary.skipped > 0 || !summary.file_errors.is_empty()) {
         eprintln!(
             "trailhound: --strict: {} record(s) skipped, {} file(s) not read",
@@ -102,7 +118,22 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     Ok(ExitCode::Ok)
 }
 
-fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
+/// The configuration: the file given, else `./trailhound.toml` when present, else defaults.
+pub fn load_config(path: Option<&std::path::Path>) -> Result<ScanConfig> {
+    match path {
+        Some(p) => crate::config::load(p),
+        None => {
+            let local = std::path::Path::new("trailhound.toml");
+            if local.is_file() {
+                crate::config::load(local)
+            } else {
+                Ok(ScanConfig::default())
+            }
+        }
+    }
+}
+
+pub fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
     match path {
         Some(p) => {
             std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))

@@ -40,6 +40,12 @@ pub struct DetectConfig {
     pub disabled: std::collections::BTreeSet<String>,
     /// Per-rule threshold overrides: (rule, key) → value.
     pub thresholds: std::collections::BTreeMap<(String, String), f64>,
+    /// Business hours for principals matching a pattern (first match wins).
+    pub hours_rules: Vec<crate::config::HoursRule>,
+    /// Findings these cover are reported as info.
+    pub allow: crate::config::AllowLists,
+    /// Changes inside a window (by the listed principals) are reported as info.
+    pub change_windows: Vec<crate::config::ChangeWindowRule>,
 }
 
 impl Default for DetectConfig {
@@ -55,6 +61,9 @@ impl Default for DetectConfig {
             severity: Default::default(),
             disabled: Default::default(),
             thresholds: Default::default(),
+            hours_rules: Vec::new(),
+            allow: Default::default(),
+            change_windows: Vec::new(),
         }
     }
 }
@@ -81,8 +90,24 @@ impl DetectConfig {
     }
 
     pub fn in_business_hours(&self, t: i64) -> bool {
-        let (h, wd) = self.local_hour_weekday(t);
-        self.workdays[wd] && h >= self.business_start_hour && h < self.business_end_hour
+        self.in_hours(None, t)
+    }
+
+    /// Business hours of a principal (`rule` indexes [`DetectConfig::hours_rules`]).
+    pub fn in_hours(&self, rule: Option<u16>, t: i64) -> bool {
+        let (start, end, tz, workdays) = match rule.and_then(|r| self.hours_rules.get(r as usize)) {
+            Some(r) => (r.start_hour, r.end_hour, r.tz_offset_minutes, &r.workdays),
+            None => (
+                self.business_start_hour,
+                self.business_end_hour,
+                self.tz_offset_minutes,
+                &self.workdays,
+            ),
+        };
+        let local = t + tz as i64 * 60 * 1_000_000_000;
+        let h = local.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as u32;
+        let wd = (local.div_euclid(NANOS_PER_DAY) + 3).rem_euclid(7) as usize;
+        workdays[wd] && h >= start && h < end
     }
 }
 
@@ -106,6 +131,11 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Whether `t` is within the principal's business hours.
+    pub fn business(&self, p: &Profile, t: i64) -> bool {
+        self.cfg.in_hours(p.hours_rule, t)
+    }
+
     /// A threshold in force (`default` when neither catalogue nor configuration sets it).
     pub fn threshold(&self, rule: &'static str, key: &'static str, default: f64) -> f64 {
         self.thresholds
@@ -135,6 +165,11 @@ fn thresholds_in_force(cfg: &DetectConfig) -> FastMap<(&'static str, &'static st
 #[derive(Default)]
 pub(crate) struct Emitter {
     pub findings: Vec<FindingAcc>,
+    /// Allow-list verdicts per principal, agent and bucket symbol (patterns are matched once).
+    allowed_principal: FastMap<Sym, bool>,
+    allowed_agent: FastMap<Sym, bool>,
+    allowed_bucket: FastMap<Sym, bool>,
+    window_principal: FastMap<(usize, Sym), bool>,
     /// Open findings by (rule, principal, scope); the scope is the bucket for anonymous
     /// access (each public resource is its own story), else 0.
     open: FastMap<(&'static str, Sym, Sym), usize>,
@@ -206,11 +241,82 @@ impl Emitter {
         if let Some(&s) = ctx.cfg.severity.get(rule) {
             f.severity = s;
         }
+        if let Some(why) = self.exemption(ctx, rule, a) {
+            f.severity = Severity::Info;
+            f.set("exempt", why);
+        }
         f.score = f.score.max(f.severity.base_score());
         let sev = f.severity;
         self.findings.push(f);
         self.open.insert(key, self.findings.len() - 1);
         sev
+    }
+}
+
+impl Emitter {
+    /// Why a finding on this event is reported as info rather than an alert, if it is:
+    /// an allow-listed principal, network, agent or bucket, or a change inside a declared
+    /// change window.
+    fn exemption(&mut self, ctx: &Ctx, rule: &str, a: &Access) -> Option<String> {
+        let cfg = ctx.cfg;
+        let allow = &cfg.allow;
+        let syms = ctx.syms;
+        let check = |cache: &mut FastMap<Sym, bool>, sym: Sym, patterns: &[String]| -> bool {
+            if patterns.is_empty() || sym == 0 {
+                return false;
+            }
+            *cache.entry(sym).or_insert_with(|| {
+                let text = syms.text(sym);
+                patterns.iter().any(|p| crate::config::glob(p, &text))
+            })
+        };
+        if check(&mut self.allowed_principal, a.principal, &allow.principals) {
+            return Some("allow-listed principal".into());
+        }
+        if let Some(ip) = a.source_ip {
+            if let Some(c) = allow.cidrs.iter().find(|c| c.contains(ip)) {
+                return Some(format!("allow-listed network {}/{}", c.addr, c.prefix));
+            }
+        }
+        if check(&mut self.allowed_agent, a.user_agent, &allow.user_agents) {
+            return Some("allow-listed user agent".into());
+        }
+        if check(&mut self.allowed_bucket, a.bucket, &allow.buckets) {
+            return Some("allow-listed bucket".into());
+        }
+        for (i, w) in cfg.change_windows.iter().enumerate() {
+            if !w.rules.is_empty() && !w.rules.iter().any(|r| r == rule) {
+                continue;
+            }
+            let inside = match w.window {
+                crate::config::Window::Absolute { start, end } => a.time >= start && a.time <= end,
+                crate::config::Window::Weekly {
+                    weekday,
+                    from_min,
+                    to_min,
+                } => {
+                    let local = a.time + cfg.tz_offset_minutes as i64 * 60 * 1_000_000_000;
+                    let wd = (local.div_euclid(NANOS_PER_DAY) + 3).rem_euclid(7) as usize;
+                    let min = (local.div_euclid(60_000_000_000)).rem_euclid(24 * 60) as u32;
+                    wd == weekday && min >= from_min && min < to_min
+                }
+            };
+            if !inside {
+                continue;
+            }
+            let who = w.principals.is_empty()
+                || *self
+                    .window_principal
+                    .entry((i, a.principal))
+                    .or_insert_with(|| {
+                        let text = syms.text(a.principal);
+                        w.principals.iter().any(|p| crate::config::glob(p, &text))
+                    });
+            if who {
+                return Some(format!("inside change window {}", i + 1));
+            }
+        }
+        None
     }
 }
 
@@ -292,7 +398,17 @@ impl<'a> Engine<'a> {
         let profile = match self.profiles.entry(a.principal) {
             hashbrown::hash_map::Entry::Occupied(e) => e.into_mut(),
             hashbrown::hash_map::Entry::Vacant(e) => {
-                let p = e.insert(Profile::new(a.time));
+                let mut profile = Profile::new(a.time);
+                if !ctx.cfg.hours_rules.is_empty() {
+                    let name = ctx.syms.text(a.principal);
+                    profile.hours_rule = ctx
+                        .cfg
+                        .hours_rules
+                        .iter()
+                        .position(|r| crate::config::glob(&r.pattern, &name))
+                        .map(|i| i as u16);
+                }
+                let p = e.insert(profile);
                 novelty::new_principal(p, out, ctx, a);
                 p
             }

@@ -187,7 +187,7 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
         let networks = p.networks.known_count(now, window);
         let roaming = networks >= ROAMING_NETWORKS;
         let mut features = PLACE_NEW_NETWORK;
-        if !ctx.cfg.in_business_hours(now) && !crate::detect::timing::hour_is_normal(p, ctx, now) {
+        if !ctx.business(p, now) && !crate::detect::timing::hour_is_normal(p, ctx, now) {
             features |= PLACE_ODD_HOUR;
         }
         if new.agent {

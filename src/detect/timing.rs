@@ -29,7 +29,7 @@ pub(crate) fn hour_is_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
     if p.age_days(t) < ctx.cfg.novelty_min_days {
         return false;
     }
-    if ctx.cfg.in_business_hours(t) {
+    if ctx.business(p, t) {
         return true;
     }
     let hod = t.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as usize;
@@ -40,7 +40,7 @@ pub(crate) fn hour_is_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
 }
 
 pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -> bool {
-    if ctx.cfg.in_business_hours(a.time)
+    if ctx.business(p, a.time)
         || matches!(
             a.principal_type,
             PrincipalType::Service | PrincipalType::Account

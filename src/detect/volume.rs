@@ -225,7 +225,7 @@ pub(crate) fn count(
     if !learning
         && !new_and_modest
         && !timing::hour_is_normal(p, ctx, a.time)
-        && !ctx.cfg.in_business_hours(a.time)
+        && !ctx.business(p, a.time)
     {
         out.emit(
             ctx,

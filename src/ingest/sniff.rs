@@ -52,6 +52,9 @@ pub fn detect(head: &[u8]) -> Detected {
 }
 
 fn detect_json(body: &[u8]) -> Detected {
+    if body.starts_with(b"[") && memmem::find(body, b"\"expected_severity_min\"").is_some() {
+        return Detected::Ignored("trailhound ground-truth labels (labels.json)");
+    }
     if memmem::find(body, b"\"digestPublicKeyFingerprint\"").is_some()
         || memmem::find(body, b"\"digestStartTime\"").is_some()
     {

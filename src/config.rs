@@ -1,0 +1,577 @@
+//! `trailhound.toml`: business hours, baselines, per-rule thresholds and severities,
+//! allow-lists, change windows, known accounts, IP lists and identities.
+//!
+//! Every setting has a default; an unknown key or a bad value is an error that names it.
+//!
+//! ```toml
+//! [business_hours]
+//! start = 8
+//! end = 18
+//! timezone = "+01:00"
+//! workdays = ["mon", "tue", "wed", "thu", "fri"]
+//!
+//! [[business_hours.principal]]
+//! pattern = "*@acme.co.jp"
+//! timezone = "+09:00"
+//!
+//! [baseline]
+//! history_days = 30
+//! novelty_min_days = 7
+//!
+//! [rules."aws.s3.bulk_download"]
+//! severity = "high"
+//! per_hour = 250
+//!
+//! [allow]
+//! principals = ["arn:aws:iam::*:role/backup-*"]
+//! cidrs = ["10.0.0.0/8"]
+//!
+//! [[change_window]]
+//! principals = ["arn:aws:iam::111122223333:user/pat-admin"]
+//! weekday = "tue"
+//! from = "14:00"
+//! to = "16:00"
+//!
+//! [known]
+//! accounts = ["111122223333"]
+//!
+//! [[ip_list]]
+//! name = "tor-exits"
+//! cidrs = ["185.220.101.0/24"]
+//!
+//! [identities]
+//! alice = ["arn:aws:iam::111122223333:user/alice", "alice@acme.example"]
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::catalogue::{Catalogue, Severity};
+use crate::correlate::CorrelateConfig;
+use crate::detect::engine::DetectConfig;
+use crate::detect::rules::{Cidr, RulesConfig};
+use crate::pipeline::ScanConfig;
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    business_hours: Option<BusinessHours>,
+    #[serde(default)]
+    baseline: Option<Baseline>,
+    #[serde(default)]
+    rules: BTreeMap<String, RuleOverride>,
+    #[serde(default)]
+    allow: Option<Allow>,
+    #[serde(default)]
+    change_window: Vec<ChangeWindow>,
+    #[serde(default)]
+    known: Option<Known>,
+    #[serde(default)]
+    ip_list: Vec<IpList>,
+    #[serde(default)]
+    identities: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+struct BusinessHours {
+    start: Option<u32>,
+    end: Option<u32>,
+    timezone: Option<String>,
+    workdays: Option<Vec<String>>,
+    #[serde(default)]
+    principal: Vec<PrincipalHours>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+struct PrincipalHours {
+    pattern: String,
+    start: Option<u32>,
+    end: Option<u32>,
+    timezone: Option<String>,
+    workdays: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct Baseline {
+    history_days: Option<i64>,
+    novelty_min_days: Option<f64>,
+}
+
+/// (No `deny_unknown_fields`: serde cannot combine it with `flatten`; the flattened keys are
+/// checked against the rule's thresholds instead.)
+#[derive(Deserialize, Default, Debug)]
+struct RuleOverride {
+    severity: Option<String>,
+    enabled: Option<bool>,
+    #[serde(flatten)]
+    thresholds: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct Allow {
+    #[serde(default)]
+    principals: Vec<String>,
+    #[serde(default)]
+    cidrs: Vec<String>,
+    #[serde(default)]
+    user_agents: Vec<String>,
+    #[serde(default)]
+    buckets: Vec<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct ChangeWindow {
+    #[serde(default)]
+    principals: Vec<String>,
+    #[serde(default)]
+    rules: Vec<String>,
+    /// Absolute window, RFC 3339.
+    start: Option<String>,
+    end: Option<String>,
+    /// Weekly window: day and times (in the business-hours time zone).
+    weekday: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct Known {
+    #[serde(default)]
+    accounts: Vec<String>,
+    #[serde(default)]
+    domains: Vec<String>,
+    #[serde(default)]
+    log_buckets: Vec<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct IpList {
+    name: String,
+    #[serde(default)]
+    cidrs: Vec<String>,
+    /// A file with one address or network per line (`#` comments).
+    file: Option<String>,
+}
+
+/// Business hours for principals matching a pattern.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HoursRule {
+    pub pattern: String,
+    pub start_hour: u32,
+    pub end_hour: u32,
+    pub tz_offset_minutes: i32,
+    pub workdays: [bool; 7],
+}
+
+/// A declared change window.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Window {
+    Absolute {
+        start: i64,
+        end: i64,
+    },
+    /// Weekday (Monday = 0) and minutes of the day, in the business-hours time zone.
+    Weekly {
+        weekday: usize,
+        from_min: u32,
+        to_min: u32,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChangeWindowRule {
+    pub principals: Vec<String>,
+    pub rules: Vec<String>,
+    pub window: Window,
+}
+
+/// Allow-lists: findings they cover are reported as info, not as alerts.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AllowLists {
+    pub principals: Vec<String>,
+    pub cidrs: Vec<Cidr>,
+    pub user_agents: Vec<String>,
+    pub buckets: Vec<String>,
+}
+
+/// `*` matches any run of characters (case-sensitive, as ids are).
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(p) => rest = &rest[p + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+fn weekday(name: &str, key: &str) -> Result<usize> {
+    let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let l = name.to_ascii_lowercase();
+    days.iter()
+        .position(|d| l.starts_with(d))
+        .with_context(|| format!("{key}: {name:?} is not a weekday (mon … sun)"))
+}
+
+fn workdays(list: &[String], key: &str) -> Result<[bool; 7]> {
+    let mut w = [false; 7];
+    for d in list {
+        w[weekday(d, key)?] = true;
+    }
+    Ok(w)
+}
+
+/// `UTC`, `Z`, `+09:00`, `-05:00`, `+0530` → minutes east of UTC.
+pub fn tz_offset(s: &str, key: &str) -> Result<i32> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("utc") || t == "Z" || t.eq_ignore_ascii_case("gmt") {
+        return Ok(0);
+    }
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'+') => (1, &t[1..]),
+        Some(b'-') => (-1, &t[1..]),
+        _ => bail!("{key}: {s:?} is not a time zone offset (UTC, +09:00, -05:00; named zones are not supported)"),
+    };
+    let digits: String = rest.chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits.len() != 4 {
+        bail!("{key}: {s:?} is not a time zone offset (UTC, +09:00, -05:00)");
+    }
+    let h: i32 = digits[..2].parse()?;
+    let m: i32 = digits[2..].parse()?;
+    if h > 14 || m > 59 {
+        bail!("{key}: {s:?} is out of range");
+    }
+    Ok(sign * (h * 60 + m))
+}
+
+fn minutes(s: &str, key: &str) -> Result<u32> {
+    let (h, m) = s
+        .split_once(':')
+        .with_context(|| format!("{key}: {s:?} is not HH:MM"))?;
+    let (h, m): (u32, u32) = (
+        h.parse()
+            .with_context(|| format!("{key}: {s:?} is not HH:MM"))?,
+        m.parse()
+            .with_context(|| format!("{key}: {s:?} is not HH:MM"))?,
+    );
+    if h > 24 || m > 59 || h * 60 + m > 24 * 60 {
+        bail!("{key}: {s:?} is not a time of day");
+    }
+    Ok(h * 60 + m)
+}
+
+fn hour(v: Option<u32>, default: u32, key: &str) -> Result<u32> {
+    let h = v.unwrap_or(default);
+    if h > 24 {
+        bail!("{key}: {h} is not an hour (0-24)");
+    }
+    Ok(h)
+}
+
+/// Reads a configuration file.
+pub fn load(path: &Path) -> Result<ScanConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read configuration {}", path.display()))?;
+    parse(&text, path.parent().unwrap_or(Path::new(".")))
+        .with_context(|| format!("configuration {}", path.display()))
+}
+
+/// Parses configuration text (`base` resolves relative file names).
+pub fn parse(text: &str, base: &Path) -> Result<ScanConfig> {
+    let f: File = toml::from_str(text).map_err(|e| {
+        anyhow::anyhow!("{}", e.message().trim()).context(describe_toml_error(&e, text))
+    })?;
+    let mut detect = DetectConfig::default();
+    let mut rules = RulesConfig::default();
+    let mut correlate = CorrelateConfig::default();
+    let cat = Catalogue::get();
+    if let Some(bh) = &f.business_hours {
+        detect.business_start_hour = hour(bh.start, 8, "business_hours.start")?;
+        detect.business_end_hour = hour(bh.end, 18, "business_hours.end")?;
+        if let Some(tz) = &bh.timezone {
+            detect.tz_offset_minutes = tz_offset(tz, "business_hours.timezone")?;
+        }
+        if let Some(w) = &bh.workdays {
+            detect.workdays = workdays(w, "business_hours.workdays")?;
+        }
+        for (i, p) in bh.principal.iter().enumerate() {
+            let key = format!("business_hours.principal[{i}]");
+            detect.hours_rules.push(HoursRule {
+                pattern: p.pattern.clone(),
+                start_hour: hour(p.start.or(bh.start), 8, &format!("{key}.start"))?,
+                end_hour: hour(p.end.or(bh.end), 18, &format!("{key}.end"))?,
+                tz_offset_minutes: match &p.timezone {
+                    Some(tz) => tz_offset(tz, &format!("{key}.timezone"))?,
+                    None => detect.tz_offset_minutes,
+                },
+                workdays: match &p.workdays {
+                    Some(w) => workdays(w, &format!("{key}.workdays"))?,
+                    None => detect.workdays,
+                },
+            });
+        }
+    }
+    if let Some(b) = &f.baseline {
+        if let Some(d) = b.history_days {
+            if !(1..=366).contains(&d) {
+                bail!("baseline.history_days: {d} is out of range (1-366)");
+            }
+            detect.history_days = d;
+        }
+        if let Some(d) = b.novelty_min_days {
+            if !(0.0..=90.0).contains(&d) {
+                bail!("baseline.novelty_min_days: {d} is out of range (0-90)");
+            }
+            detect.novelty_min_days = d;
+        }
+    }
+    for (id, o) in &f.rules {
+        let meta = cat
+            .rule(id)
+            .with_context(|| format!("rules.{id:?}: no such rule (see `trailhound rules`)"))?;
+        if let Some(s) = &o.severity {
+            let sev = Severity::parse(s).with_context(|| {
+                format!("rules.{id:?}.severity: {s:?} is not info, low, medium, high or critical")
+            })?;
+            detect.severity.insert(id.clone(), sev);
+        }
+        if o.enabled == Some(false) {
+            detect.disabled.insert(id.clone());
+        }
+        for (k, v) in &o.thresholds {
+            if !meta.threshold.contains_key(k) {
+                let known: Vec<&String> = meta.threshold.keys().collect();
+                bail!(
+                    "rules.{id:?}.{k}: unknown setting (this rule takes: severity, enabled{})",
+                    known.iter().map(|k| format!(", {k}")).collect::<String>()
+                );
+            }
+            let n = v
+                .as_float()
+                .or_else(|| v.as_integer().map(|i| i as f64))
+                .with_context(|| format!("rules.{id:?}.{k}: {v:?} is not a number"))?;
+            if n < 0.0 {
+                bail!("rules.{id:?}.{k}: {n} is negative");
+            }
+            detect.thresholds.insert((id.clone(), k.clone()), n);
+        }
+    }
+    if let Some(a) = &f.allow {
+        detect.allow.principals = a.principals.clone();
+        detect.allow.user_agents = a.user_agents.clone();
+        detect.allow.buckets = a.buckets.clone();
+        for c in &a.cidrs {
+            detect.allow.cidrs.push(
+                Cidr::parse(c)
+                    .with_context(|| format!("allow.cidrs: {c:?} is not an address or network"))?,
+            );
+        }
+    }
+    for (i, w) in f.change_window.iter().enumerate() {
+        let key = format!("change_window[{i}]");
+        let window = match (&w.start, &w.end, &w.weekday, &w.from, &w.to) {
+            (Some(s), Some(e), None, None, None) => {
+                let start = crate::time::parse_rfc3339(s.as_bytes())
+                    .with_context(|| format!("{key}.start: {s:?} is not an RFC 3339 time"))?;
+                let end = crate::time::parse_rfc3339(e.as_bytes())
+                    .with_context(|| format!("{key}.end: {e:?} is not an RFC 3339 time"))?;
+                if end <= start {
+                    bail!("{key}: end is not after start");
+                }
+                Window::Absolute { start, end }
+            }
+            (None, None, Some(d), Some(from), Some(to)) => Window::Weekly {
+                weekday: weekday(d, &format!("{key}.weekday"))?,
+                from_min: minutes(from, &format!("{key}.from"))?,
+                to_min: minutes(to, &format!("{key}.to"))?,
+            },
+            _ => bail!(
+                "{key}: give either start and end (RFC 3339), or weekday, from and to (HH:MM)"
+            ),
+        };
+        for r in &w.rules {
+            if cat.rule(r).is_none() {
+                bail!("{key}.rules: {r:?} is not a rule id");
+            }
+        }
+        detect.change_windows.push(ChangeWindowRule {
+            principals: w.principals.clone(),
+            rules: w.rules.clone(),
+            window,
+        });
+    }
+    if let Some(k) = &f.known {
+        for a in &k.accounts {
+            if a.len() != 12 || !a.bytes().all(|c| c.is_ascii_digit()) {
+                bail!("known.accounts: {a:?} is not a 12-digit AWS account id");
+            }
+        }
+        rules.known_accounts = k.accounts.clone();
+        rules.known_domains = k.domains.clone();
+        rules.known_log_buckets = k.log_buckets.clone();
+    }
+    for (i, l) in f.ip_list.iter().enumerate() {
+        let mut entries: Vec<String> = l.cidrs.clone();
+        if let Some(file) = &l.file {
+            let p = base.join(file);
+            let text = std::fs::read_to_string(&p)
+                .with_context(|| format!("ip_list[{i}].file: cannot read {}", p.display()))?;
+            entries.extend(
+                text.lines()
+                    .map(|x| x.split('#').next().unwrap_or("").trim().to_string())
+                    .filter(|x| !x.is_empty()),
+            );
+        }
+        for e in entries {
+            let c = Cidr::parse(&e).with_context(|| {
+                format!(
+                    "ip_list[{i}] ({}): {e:?} is not an address or network",
+                    l.name
+                )
+            })?;
+            rules.ip_lists.push((l.name.clone(), c));
+        }
+    }
+    for (person, ids) in &f.identities {
+        for id in ids {
+            correlate.identities.insert(id.clone(), person.clone());
+        }
+    }
+    Ok(ScanConfig {
+        rules,
+        detect,
+        correlate,
+    })
+}
+
+fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("invalid setting at line {line}")
+        }
+        None => "invalid configuration".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_example_parses() {
+        let cfg = parse(
+            r#"
+[business_hours]
+start = 7
+end = 19
+timezone = "+01:00"
+workdays = ["mon", "tue", "wed", "thu", "fri", "sat"]
+[[business_hours.principal]]
+pattern = "*@acme.co.jp"
+timezone = "+09:00"
+[baseline]
+history_days = 45
+[rules."aws.s3.bulk_download"]
+severity = "high"
+per_hour = 250
+[rules."baseline.new_user_agent"]
+enabled = false
+[allow]
+principals = ["arn:aws:iam::*:role/backup-*"]
+cidrs = ["10.0.0.0/8"]
+[[change_window]]
+principals = ["arn:aws:iam::111122223333:user/pat-admin"]
+weekday = "tue"
+from = "14:00"
+to = "16:00"
+[[change_window]]
+start = "2026-01-20T14:00:00Z"
+end = "2026-01-20T15:00:00Z"
+[known]
+accounts = ["111122223333"]
+[[ip_list]]
+name = "tor"
+cidrs = ["185.220.101.0/24"]
+[identities]
+alice = ["arn:aws:iam::1:user/alice", "alice@acme.example"]
+"#,
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(cfg.detect.business_start_hour, 7);
+        assert_eq!(cfg.detect.tz_offset_minutes, 60);
+        assert!(cfg.detect.workdays[5] && !cfg.detect.workdays[6]);
+        assert_eq!(cfg.detect.hours_rules[0].tz_offset_minutes, 540);
+        assert_eq!(
+            cfg.detect.hours_rules[0].start_hour, 7,
+            "inherits the global hours"
+        );
+        assert_eq!(cfg.detect.history_days, 45);
+        assert_eq!(cfg.detect.severity["aws.s3.bulk_download"], Severity::High);
+        assert_eq!(
+            cfg.detect.thresholds[&("aws.s3.bulk_download".into(), "per_hour".into())],
+            250.0
+        );
+        assert!(cfg.detect.disabled.contains("baseline.new_user_agent"));
+        assert_eq!(cfg.detect.change_windows.len(), 2);
+        assert_eq!(cfg.rules.known_accounts, ["111122223333"]);
+        assert_eq!(cfg.rules.ip_lists.len(), 1);
+        assert_eq!(cfg.correlate.identities["alice@acme.example"], "alice");
+    }
+
+    #[test]
+    fn errors_name_the_setting() {
+        let err = |t: &str| format!("{:#}", parse(t, Path::new(".")).unwrap_err());
+        assert!(err("[business_hours]\nstrat = 8\n").contains("strat"));
+        assert!(err("[rules.\"aws.s3.nope\"]\nseverity = \"high\"\n").contains("aws.s3.nope"));
+        assert!(
+            err("[rules.\"aws.s3.bulk_download\"]\nseverity = \"huge\"\n").contains("severity")
+        );
+        assert!(err("[rules.\"aws.s3.bulk_download\"]\nper_day = 5\n").contains("per_day"));
+        assert!(err("[business_hours]\ntimezone = \"Europe/Berlin\"\n").contains("timezone"));
+        assert!(err("[known]\naccounts = [\"12\"]\n").contains("known.accounts"));
+        assert!(err("[[change_window]]\nweekday = \"tue\"\n").contains("change_window[0]"));
+        assert!(err("[allow]\ncidrs = [\"10.0.0.0/40\"]\n").contains("allow.cidrs"));
+        assert!(err("nonsense = 1\n").contains("nonsense"));
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob(
+            "arn:aws:iam::*:role/backup-*",
+            "arn:aws:iam::123:role/backup-nightly"
+        ));
+        assert!(!glob(
+            "arn:aws:iam::*:role/backup-*",
+            "arn:aws:iam::123:role/etl"
+        ));
+        assert!(glob("*@acme.co.jp", "ken@acme.co.jp"));
+        assert!(glob("exact", "exact") && !glob("exact", "exactly"));
+    }
+}
