@@ -23,7 +23,7 @@ pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     let bit = 1u8 << DENIED;
     let n = p.cur.denied as f64;
     if p.cur_fired & bit != 0 {
-        out.emit_with(
+        let sev = out.emit_with(
             ctx,
             "baseline.access_denied_burst",
             a,
@@ -31,7 +31,7 @@ pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
             |_| {},
             |f| f.peak = f.peak.max(n),
         );
-        return true;
+        return sev >= Severity::Medium;
     }
     let threshold = ctx.threshold("baseline.access_denied_burst", "per_hour", 20.0);
     if n <= threshold {

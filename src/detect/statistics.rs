@@ -82,7 +82,7 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
         let (med, _) = median_mad(&same);
         let factor = ctx.threshold("baseline.bytes_out_spike", "factor", 10.0);
         // At an hour the principal keeps, its own busiest hours excuse the volume.
-        let usual = crate::detect::timing::hour_is_normal(p, ctx, p.cur_first)
+        let usual = crate::detect::timing::hour_is_near_normal(p, ctx, p.cur_first)
             || p.active_hours_of_day() >= 12;
         let capacity = if usual {
             1.5 * p.any_hour_p99(|s| s.bytes_out as f64)

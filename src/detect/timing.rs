@@ -23,6 +23,21 @@ pub(crate) fn learning(p: &Profile, ctx: &Ctx, t: i64) -> bool {
     p.first_seen < ctx.data_start.saturating_add(min) && t - p.first_seen < min
 }
 
+/// Like [`hour_is_normal`], with two hours of slack either side: working late, or starting a
+/// nightly job early, is not a new schedule.
+pub(crate) fn hour_is_near_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
+    if hour_is_normal(p, ctx, t) {
+        return true;
+    }
+    if p.age_days(t) < ctx.cfg.novelty_min_days {
+        return false;
+    }
+    let hod = t.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as usize;
+    [(hod + 22) % 24, (hod + 2) % 24]
+        .iter()
+        .any(|&h| p.days_active_around(h) >= NORMAL_HOUR_DAYS)
+}
+
 /// The principal has a baseline and is regularly active at this hour of the day (or the hours
 /// either side).
 pub(crate) fn hour_is_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {

@@ -110,8 +110,9 @@ pub(crate) fn count(
     let bit = 1u8 << kind as u8;
     let count = field(kind)(&p.cur);
     if p.cur_fired & bit != 0 {
-        // Already firing this hour: the event is part of it.
-        out.emit_with(
+        // Already firing this hour: the event is part of it (and flagged only if the finding
+        // is an alert: a learning-period note must not keep the hour out of the baseline).
+        let sev = out.emit_with(
             ctx,
             rule,
             a,
@@ -119,12 +120,12 @@ pub(crate) fn count(
             |_| {},
             |f| f.peak = f.peak.max(count),
         );
-        return true;
+        return sev >= Severity::Medium;
     }
     let has_baseline = p.age_days(a.time) >= ctx.cfg.novelty_min_days;
     let irregular = p.active_hours_of_day() >= 12;
     let usual_context =
-        has_baseline && !new_place && (irregular || timing::hour_is_normal(p, ctx, a.time));
+        has_baseline && !new_place && (irregular || timing::hour_is_near_normal(p, ctx, a.time));
     // The fixed threshold is a blunt default: a principal with a baseline, from a network it
     // knows, at an hour it keeps, gets twice the room.
     let threshold = ctx.threshold(rule, "per_hour", 100.0) * if usual_context { 2.0 } else { 1.0 };
@@ -224,7 +225,7 @@ pub(crate) fn count(
     // The same volume at an hour that is not normal for the principal is worse.
     if !learning
         && !new_and_modest
-        && !timing::hour_is_normal(p, ctx, a.time)
+        && !timing::hour_is_near_normal(p, ctx, a.time)
         && !ctx.business(p, a.time)
     {
         out.emit(
