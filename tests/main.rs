@@ -3,5 +3,6 @@
 mod cli;
 mod common;
 mod corpus;
+mod e2e;
 mod generate;
 mod robustness;

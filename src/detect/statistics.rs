@@ -43,7 +43,7 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
     if p.cur_fired == 0 && p.cur.requests as f64 > min {
         let same = p.same_hour_values(hour, |s| s.requests as f64);
         let upper = band_upper(&same)
-            .max(1.5 * p.any_hour_p99(|s| s.requests as f64))
+            .max(2.0 * p.any_hour_p99(|s| s.requests as f64))
             .max(min);
         let n = p.cur.requests as f64;
         if n > upper {
@@ -85,7 +85,7 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
         let usual = crate::detect::timing::hour_is_near_normal(p, ctx, p.cur_first)
             || p.active_hours_of_day() >= 12;
         let capacity = if usual {
-            1.5 * p.any_hour_p99(|s| s.bytes_out as f64)
+            2.0 * p.any_hour_p99(|s| s.bytes_out as f64)
         } else {
             0.0
         };
@@ -129,7 +129,7 @@ pub(crate) fn close_day(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
         return;
     }
     let (med, _) = median_mad(&days);
-    let factor = ctx.threshold("baseline.daily_bytes_anomaly", "factor", 3.0);
+    let factor = ctx.threshold("baseline.daily_bytes_anomaly", "factor", 2.0);
     let min_bytes = ctx.threshold(
         "baseline.daily_bytes_anomaly",
         "min_bytes",

@@ -144,7 +144,7 @@ pub(crate) fn count(
     let upper = if has_baseline {
         let band = p.hour_limit(kind as usize, field(kind));
         if usual_context {
-            band.max(1.5 * p.any_hour_p99(field(kind)))
+            band.max(2.0 * p.any_hour_p99(field(kind)))
         } else {
             band
         }

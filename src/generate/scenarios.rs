@@ -202,8 +202,10 @@ fn slow_exfiltration(w: &mut World, rng: &mut Rng, first: u32) -> Label {
     let b = w.bucket("acme-reports");
     let src = Addr::Ip(v4(34, 201, 17, 80));
     let mut evs = Vec::new();
+    // The benign volume grows with --scale; the theft keeps its ratio to it.
+    let per_hour = crate::generate::world::scaled(w, 4.0, 1);
     for h in i64::from(first) * 24..i64::from(w.days) * 24 {
-        for _ in 0..4 {
+        for _ in 0..per_hour {
             let t = w.start + h * HOUR + rng.below(HOUR as u64) as i64;
             evs.push(s3(
                 w,

@@ -1,0 +1,134 @@
+//! generate → scan → eval through the CLI, on a world with known attacks.
+
+use std::process::Command;
+
+use crate::common::bin;
+
+fn run(args: &[&str]) -> std::process::Output {
+    let out = Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run trailhound");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn generated_world_every_attack_found_few_false_alarms() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("world");
+    let w = world.to_str().unwrap();
+    let out = run(&["generate", "--out", w, "--seed", "11", "--scale", "0.5"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = dir.path().join("trailhound.toml");
+    std::fs::write(
+        &config,
+        "[known]\naccounts = [\"111122223333\", \"444455556666\"]\n\n[[change_window]]\nprincipals = [\"arn:aws:iam::111122223333:user/pat-admin\", \"3f6a2b1c-8d4e-4f5a-9b6c-7d8e9f0a1b2c\"]\nweekday = \"tue\"\nfrom = \"14:00\"\nto = \"16:00\"\n",
+    )
+    .unwrap();
+    let findings = dir.path().join("findings.jsonl");
+    let out = run(&[
+        "scan",
+        w,
+        "--config",
+        config.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "-o",
+        findings.to_str().unwrap(),
+        "--strict",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "no skips, no unreadable file: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let labels = world.join("labels.json");
+    let out = run(&[
+        "eval",
+        "--labels",
+        labels.to_str().unwrap(),
+        findings.to_str().unwrap(),
+        "--format",
+        "json",
+        "--min-recall",
+        "1.0",
+    ]);
+    let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["recall"], 1.0, "{e:#}");
+    assert!(e["false_positives"].as_u64().unwrap() <= 2, "{e:#}");
+    assert_eq!(out.status.code(), Some(0));
+
+    // The seed scenario — logging disabled, list, bulk download, delete, by a dormant
+    // account at 02:45 — is one critical incident, not four alerts.
+    let text = std::fs::read_to_string(&findings).unwrap();
+    let incident = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| {
+            v["type"] == "incident"
+                && v["principal"]
+                    .as_str()
+                    .unwrap_or("")
+                    .ends_with("user/backup-maint")
+        })
+        .expect("an incident for backup-maint");
+    assert_eq!(incident["severity"], "critical", "{incident:#}");
+    let tactics: Vec<&str> = incident["tactics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    for t in ["defense-evasion", "discovery", "collection", "impact"] {
+        assert!(tactics.contains(&t), "{t} missing from {tactics:?}");
+    }
+    assert!(incident["findings"].as_array().unwrap().len() >= 4);
+    assert!(incident["narrative"].as_str().unwrap().contains("02:4"));
+    assert!(incident["queries"]["athena_sql"]
+        .as_str()
+        .unwrap()
+        .contains("backup-maint"));
+
+    // No findings: recall 0, below --min-recall, exit 1.
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let out = run(&[
+        "eval",
+        "--labels",
+        labels.to_str().unwrap(),
+        empty.to_str().unwrap(),
+        "--min-recall",
+        "0.5",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn demo_runs_offline_and_writes_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("demo");
+    let out = run(&["demo", "--out", out_dir.to_str().unwrap(), "--scale", "0.3"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Incidents"), "{stdout}");
+    assert!(stdout.contains("report.html"));
+    let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(html.starts_with("<!doctype html>") && html.contains("backup-maint"));
+    assert!(!html.contains("<script"), "self-contained, no script");
+}
