@@ -51,13 +51,16 @@ struct DetectSink<'a> {
     syms: SymbolCache<'a>,
     rules: &'a RuleSet,
     tx: Sender<Msg>,
+    /// Emptied event vectors coming back from the detection thread, for reuse.
+    recycle: Receiver<Vec<Access>>,
     stats: EventStats,
 }
 
 impl BatchSink for DetectSink<'_> {
     fn batch(&mut self, batch: Batch) {
         self.stats.add_batch(&batch);
-        let mut out = Vec::new();
+        let mut out = self.recycle.try_recv().unwrap_or_default();
+        out.clear();
         compact_batch(&batch, &mut self.syms, self.rules, &mut out);
         drop(batch);
         let _ = self.tx.send(Msg::Events(out));
@@ -118,6 +121,7 @@ pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> Sc
     let syms = Symbols::default();
     let rules = RuleSet::new(cfg.rules.clone());
     let (tx, rx): (Sender<Msg>, Receiver<Msg>) = bounded(64);
+    let (recycle_tx, recycle_rx) = bounded::<Vec<Access>>(64);
     let engine_out = Mutex::new(None);
     let (stats, ingest) = std::thread::scope(|s| {
         let syms = &syms;
@@ -130,10 +134,11 @@ pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> Sc
             for msg in rx {
                 match msg {
                     Msg::Start(f) => merger.file_started(f),
-                    Msg::Events(v) => {
-                        for a in v {
+                    Msg::Events(mut v) => {
+                        for a in v.drain(..) {
                             merger.push(a);
                         }
+                        let _ = recycle_tx.try_send(v);
                         merger.release(|a| engine.process(a));
                     }
                     Msg::Done(f) => {
@@ -154,15 +159,17 @@ pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> Sc
                 eprintln!("timing: drained at {:?}", t0.elapsed());
             }
             let late = engine.late_events;
+            let principals = engine.principals();
             let findings = engine.finish(names);
             *engine_out.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some((findings, late, merger.max_buffered));
+                Some((findings, late, merger.max_buffered, principals));
         });
         let result = ingest::run(&files, opts, || DetectSink {
             syms: SymbolCache::new(syms),
             rules: &rules,
             tx: tx.clone(),
-            stats: EventStats::default(),
+            recycle: recycle_rx.clone(),
+            stats: EventStats::without_principals(),
         });
         drop(tx);
         // Taking the stats drops each sink's sender, which ends the detection thread's loop.
@@ -173,13 +180,15 @@ pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> Sc
         }
         (stats, report)
     });
-    let (mut findings, late_events, max_buffered) = engine_out
+    let (mut findings, late_events, max_buffered, principals) = engine_out
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
         .unwrap_or_default();
     if std::env::var_os("TRAILHOUND_TIMING").is_some() {
         eprintln!("timing: engine finished at {:?}", t0.elapsed());
     }
+    let mut stats = stats;
+    stats.set_principals(principals);
     let incidents = correlate::correlate(&mut findings, &cfg.correlate);
     if std::env::var_os("TRAILHOUND_TIMING").is_some() {
         eprintln!("timing: correlated at {:?}", t0.elapsed());

@@ -17,6 +17,8 @@ const MAX_PRINCIPALS: usize = 10_000_000;
 
 /// Per-worker event statistics, merged at the end of a run.
 pub struct EventStats {
+    /// Count distinct principals here (off when the detection engine counts them).
+    pub count_principals: bool,
     pub events: u64,
     pub by_format: [u64; Format::ALL.len()],
     pub min_time: i64,
@@ -27,6 +29,8 @@ pub struct EventStats {
     hasher: foldhash::quality::FixedState,
     /// Distinct principals past the bound were not counted.
     pub principals_overflow: bool,
+    /// Distinct principals as counted by the detection engine.
+    principals_counted: usize,
     pub cloudtrail_events: u64,
     /// S3 object-level (data) events seen: server access-log events, and CloudTrail data
     /// events until the first one (only "any or none" is used).
@@ -36,6 +40,7 @@ pub struct EventStats {
 impl Default for EventStats {
     fn default() -> Self {
         EventStats {
+            count_principals: true,
             events: 0,
             by_format: [0; Format::ALL.len()],
             min_time: i64::MAX,
@@ -45,6 +50,7 @@ impl Default for EventStats {
             // set only counts, so a crafted collision costs at most one in the count.
             hasher: foldhash::quality::FixedState::with_seed(0x7472_6169_6c68_6f75),
             principals_overflow: false,
+            principals_counted: 0,
             cloudtrail_events: 0,
             s3_data_events: 0,
         }
@@ -52,6 +58,14 @@ impl Default for EventStats {
 }
 
 impl EventStats {
+    /// Statistics that leave counting principals to the detection engine.
+    pub fn without_principals() -> Self {
+        EventStats {
+            count_principals: false,
+            ..EventStats::default()
+        }
+    }
+
     pub fn add_batch(&mut self, b: &Batch) {
         for ev in &b.events {
             self.events += 1;
@@ -92,7 +106,12 @@ impl EventStats {
     }
 
     pub fn principals(&self) -> u64 {
-        self.principals.len() as u64
+        self.principals.len().max(self.principals_counted) as u64
+    }
+
+    /// Sets the distinct-principal count from elsewhere (the detection engine's profiles).
+    pub fn set_principals(&mut self, n: usize) {
+        self.principals_counted = n;
     }
 }
 

@@ -124,6 +124,8 @@ impl Symbols {
 pub struct SymbolCache<'a> {
     shared: &'a Symbols,
     local: hashbrown::HashMap<Box<str>, Sym, foldhash::fast::RandomState>,
+    /// Agent family per agent symbol (computed once per distinct agent).
+    families: hashbrown::HashMap<Sym, u64, foldhash::fast::RandomState>,
 }
 
 /// Local cache entries before it is cleared (bounds a worker's memory on high-cardinality keys).
@@ -134,6 +136,7 @@ impl<'a> SymbolCache<'a> {
         SymbolCache {
             shared,
             local: Default::default(),
+            families: Default::default(),
         }
     }
 
@@ -155,6 +158,20 @@ impl<'a> SymbolCache<'a> {
     /// Interns without caching locally (for keys that rarely repeat, such as object keys).
     pub fn sym_uncached(&mut self, s: &str) -> Sym {
         self.shared.intern(s)
+    }
+
+    /// [`crate::baseline::agent_family`] of an interned agent, cached.
+    pub fn agent_family(&mut self, sym: Sym, text: &str) -> u64 {
+        if sym == 0 {
+            return 0;
+        }
+        if self.families.len() >= LOCAL_CACHE_MAX {
+            self.families.clear();
+        }
+        *self
+            .families
+            .entry(sym)
+            .or_insert_with(|| crate::baseline::agent_family(text))
     }
 
     /// A run-wide hash of an object key (same seed in every worker).
@@ -250,11 +267,8 @@ fn compact(
         flags |= flag::MFA;
     }
     let ua = b.str(ev.user_agent);
-    let agent_family = if ua.is_empty() {
-        0
-    } else {
-        crate::baseline::agent_family(ua)
-    };
+    let ua_sym = syms.sym(ua);
+    let agent_family = syms.agent_family(ua_sym, ua);
     let hit = rules.check(ev, b).map(Box::new);
     let object_text = b.str(ev.object);
     let object_hash = if object_text.is_empty() {
@@ -282,13 +296,14 @@ fn compact(
         offset: ev.raw.offset,
         source_ip: ev.source_ip,
         principal: syms.sym(b.str(ev.principal)),
-        account: syms.sym(b.str(ev.account)),
+        // Not interned: no detector reads it, and a lookup per event is not free.
+        account: 0,
         action: syms.sym(b.str(ev.action)),
         event_source: syms.sym(b.str(ev.event_source)),
         bucket: syms.sym(b.str(ev.bucket)),
         object,
         object_hash,
-        user_agent: syms.sym(ua),
+        user_agent: ua_sym,
         agent_family,
         status: if ev.error {
             syms.sym(b.str(ev.status))

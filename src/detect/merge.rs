@@ -30,11 +30,21 @@ fn time_of(key: u128) -> i64 {
 }
 
 /// The reorder buffer.
+///
+/// Events of one file mostly arrive in time order (CloudTrail sorts each file), so each file
+/// gets a FIFO run and a small heap orders the runs by their first event: an event costs a
+/// queue push and a heap step over the few files in flight, not a sift through everything
+/// buffered. Events older than the last one of their file (S3 access logs are unordered) go
+/// to a second heap.
 pub struct Merger {
-    /// Delivery-time hint per file index (`i64::MIN` when unknown); files start in index order.
+    /// Start-time hint per file index (`i64::MIN` when unknown); files start in index order.
     hints: Vec<i64>,
     slack: i64,
-    heap: BinaryHeap<Key>,
+    runs: Vec<std::collections::VecDeque<Access>>,
+    /// (key of the run's first event, file) for every non-empty run.
+    heads: BinaryHeap<Key>,
+    /// Out-of-order events: keys, and the events in a slab so sifting moves no event.
+    disorder: BinaryHeap<Key>,
     slab: Vec<Option<Access>>,
     free: Vec<usize>,
     in_flight: BTreeSet<u32>,
@@ -42,7 +52,7 @@ pub struct Merger {
     /// started yet.
     started: Vec<bool>,
     next_unstarted: u32,
-    seq: u64,
+    buffered: usize,
     pub max_buffered: usize,
 }
 
@@ -51,13 +61,15 @@ impl Merger {
         Merger {
             hints,
             slack,
-            heap: BinaryHeap::new(),
+            runs: Vec::new(),
+            heads: BinaryHeap::new(),
+            disorder: BinaryHeap::new(),
             slab: Vec::new(),
             free: Vec::new(),
             in_flight: BTreeSet::new(),
             started: Vec::new(),
             next_unstarted: 0,
-            seq: 0,
+            buffered: 0,
             max_buffered: 0,
         }
     }
@@ -79,26 +91,64 @@ impl Merger {
     }
 
     pub fn push(&mut self, a: Access) {
-        self.seq += 1;
         let key = pack(&a);
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.slab[s] = Some(a);
-                s
-            }
+        let f = a.file as usize;
+        if self.runs.len() <= f {
+            self.runs.resize_with(f + 1, Default::default);
+        }
+        self.buffered += 1;
+        self.max_buffered = self.max_buffered.max(self.buffered);
+        let run = &mut self.runs[f];
+        match run.back() {
             None => {
-                self.slab.push(Some(a));
-                self.slab.len() - 1
+                run.push_back(a);
+                self.heads.push(Reverse((key, f as u32)));
             }
-        };
-        self.heap.push(Reverse((key, slot as u32)));
-        self.max_buffered = self.max_buffered.max(self.heap.len());
+            Some(last) if pack(last) <= key => run.push_back(a),
+            Some(_) => {
+                let slot = match self.free.pop() {
+                    Some(s) => {
+                        self.slab[s] = Some(a);
+                        s
+                    }
+                    None => {
+                        self.slab.push(Some(a));
+                        self.slab.len() - 1
+                    }
+                };
+                self.disorder.push(Reverse((key, slot as u32)));
+            }
+        }
+    }
+
+    /// The earliest buffered event's key, and whether it is in a run.
+    fn peek(&self) -> Option<(u128, bool)> {
+        let h = self.heads.peek().map(|Reverse((k, _))| (*k, true));
+        let d = self.disorder.peek().map(|Reverse((k, _))| (*k, false));
+        match (h, d) {
+            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+            (a, b) => a.or(b),
+        }
     }
 
     fn pop(&mut self) -> Option<Access> {
-        let Reverse((_, slot)) = self.heap.pop()?;
-        self.free.push(slot as usize);
-        self.slab[slot as usize].take()
+        let (_, from_run) = self.peek()?;
+        self.buffered -= 1;
+        if from_run {
+            let Reverse((_, f)) = self.heads.pop()?;
+            let run = &mut self.runs[f as usize];
+            let a = run.pop_front()?;
+            match run.front() {
+                Some(next) => self.heads.push(Reverse((pack(next), f))),
+                // A drained run gives its memory back (thousands of files pass through).
+                None => *run = std::collections::VecDeque::new(),
+            }
+            Some(a)
+        } else {
+            let Reverse((_, slot)) = self.disorder.pop()?;
+            self.free.push(slot as usize);
+            self.slab[slot as usize].take()
+        }
     }
 
     /// The time before which every event has arrived.
@@ -120,7 +170,7 @@ impl Merger {
     /// Releases the events that are safe to judge, in time order.
     pub fn release(&mut self, mut f: impl FnMut(&Access)) {
         let w = self.watermark();
-        while self.heap.peek().is_some_and(|Reverse(k)| time_of(k.0) <= w) {
+        while self.peek().is_some_and(|(k, _)| time_of(k) <= w) {
             if let Some(a) = self.pop() {
                 f(&a);
             }
@@ -203,6 +253,19 @@ mod tests {
         m.file_done(0);
         m.release(|a: &Access| out.push(a.time));
         assert_eq!(out, vec![9, 18]);
+    }
+
+    #[test]
+    fn unordered_events_within_a_file_come_out_sorted() {
+        let mut m = Merger::new(vec![0], 0);
+        m.file_started(0);
+        for t in [5, 3, 9, 1, 9, 7, 2] {
+            m.push(ev(t, 0));
+        }
+        m.file_done(0);
+        let mut out = Vec::new();
+        m.release(|a: &Access| out.push(a.time));
+        assert_eq!(out, vec![1, 2, 3, 5, 7, 9, 9]);
     }
 
     #[test]
