@@ -31,7 +31,9 @@ impl Provider {
 }
 
 /// Format ids as DESIGN.md gives them: the `by_format` keys and the module names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, serde::Deserialize,
+)]
 pub enum Format {
     #[default]
     AwsCloudtrail,
@@ -120,7 +122,7 @@ impl ActionClass {
 }
 
 /// The kind of identity behind [`AccessEvent::principal`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalType {
     /// IAM user, GCP user account, Azure AD user.

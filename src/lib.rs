@@ -22,5 +22,6 @@ pub mod ingest;
 pub mod json;
 pub mod pipeline;
 pub mod report;
+pub mod state;
 pub mod summary;
 pub mod time;

@@ -112,6 +112,17 @@ pub fn order_files(files: Vec<InputFile>, threads: usize) -> (Vec<InputFile>, Ve
 
 /// Runs the whole scan.
 pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> ScanOutput {
+    scan_with_state(files, opts, cfg, None).0
+}
+
+/// Runs the whole scan, continuing from the state of earlier runs, and returns the state to
+/// keep for the next one.
+pub fn scan_with_state(
+    files: Vec<InputFile>,
+    opts: &IngestOptions,
+    cfg: &ScanConfig,
+    state: Option<crate::state::EngineState>,
+) -> (ScanOutput, crate::state::EngineState) {
     let t0 = std::time::Instant::now();
     let (files, hints) = order_files(files, opts.threads);
     if std::env::var_os("TRAILHOUND_TIMING").is_some() {
@@ -130,6 +141,9 @@ pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> Sc
         let names = &names;
         s.spawn(move || {
             let mut engine = Engine::new(syms, detect_cfg);
+            if let Some(st) = state {
+                engine.import(st);
+            }
             let mut merger = Merger::new(hints, REORDER_SLACK);
             for msg in rx {
                 match msg {
@@ -160,9 +174,9 @@ pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> Sc
             }
             let late = engine.late_events;
             let principals = engine.principals();
-            let findings = engine.finish(names);
+            let (findings, new_state) = engine.finish_with_state(names);
             *engine_out.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some((findings, late, merger.max_buffered, principals));
+                Some((findings, late, merger.max_buffered, principals, new_state));
         });
         let result = ingest::run(&files, opts, || DetectSink {
             syms: SymbolCache::new(syms),
@@ -180,7 +194,7 @@ pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> Sc
         }
         (stats, report)
     });
-    let (mut findings, late_events, max_buffered, principals) = engine_out
+    let (mut findings, late_events, max_buffered, principals, new_state) = engine_out
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
         .unwrap_or_default();
@@ -194,7 +208,7 @@ pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> Sc
         eprintln!("timing: correlated at {:?}", t0.elapsed());
     }
     let risks = correlate::rank_principals(&findings, &incidents);
-    ScanOutput {
+    let out = ScanOutput {
         findings,
         incidents,
         risks,
@@ -203,5 +217,6 @@ pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> Sc
         files,
         late_events,
         max_buffered,
-    }
+    };
+    (out, new_state)
 }

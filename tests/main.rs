@@ -6,3 +6,4 @@ mod corpus;
 mod e2e;
 mod generate;
 mod robustness;
+mod state;

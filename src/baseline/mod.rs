@@ -19,7 +19,7 @@ pub const NANOS_PER_DAY: i64 = 24 * NANOS_PER_HOUR;
 pub const PROMOTE_DAYS: u8 = 3;
 
 /// Counters of one principal in one hour.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HourStat {
     pub requests: u32,
     /// Object data reads (GetObject, storage.objects.get, GetBlob).
@@ -50,7 +50,7 @@ pub fn network_of(ip: IpAddr) -> u128 {
 }
 
 /// When something was seen, and on how many distinct days (for promotion).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Seen {
     pub first: i64,
     pub last: i64,
@@ -173,6 +173,11 @@ impl<K: std::hash::Hash + Eq + Copy> SeenSet<K> {
     pub fn iter(&self) -> impl Iterator<Item = (&K, &Seen)> {
         self.map.iter()
     }
+
+    /// Restores an entry (from saved state).
+    pub fn restore(&mut self, k: K, s: Seen) {
+        self.map.insert(k, s);
+    }
 }
 
 /// What is normal for one principal.
@@ -229,6 +234,9 @@ pub struct Profile {
     pub cur_day: i64,
     pub cur_day_bytes: u64,
     pub cur_day_suspect: bool,
+    /// The open day was already judged (at the end of a run): the next run does not judge it
+    /// again when it closes.
+    pub day_judged: bool,
 }
 
 impl Profile {
@@ -340,6 +348,7 @@ impl Profile {
             .push_back((self.cur_day, self.cur_day_bytes, self.cur_day_suspect));
         self.cur_day_bytes = 0;
         self.cur_day_suspect = false;
+        self.day_judged = false;
         let oldest = self.cur_day - window / NANOS_PER_DAY;
         while self.days.front().is_some_and(|d| d.0 < oldest) {
             self.days.pop_front();

@@ -44,9 +44,31 @@ pub enum Command {
     /// against the ground truth.
     Demo(DemoArgs),
 
+    /// Learn baselines from logs without reporting (fold history into the state file).
+    Baseline(BaselineArgs),
+
     /// List the detection catalogue: rule ids, severities, thresholds in force, ATT&CK ids
     /// and the log data each rule needs.
     Rules(RulesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BaselineArgs {
+    /// Files or directories (read recursively); `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// The state file to create or extend.
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+
+    /// Configuration file [default: ./trailhound.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Worker threads [default: number of CPUs].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -156,6 +178,11 @@ pub struct ScanArgs {
     /// Configuration file [default: ./trailhound.toml when it exists].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Keep baselines and open findings in this SQLite file, and continue from it: successive
+    /// runs judge new logs against everything learned before.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 
     /// Exit with status 1 when a finding at or above this severity is reported.
     #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]

@@ -34,6 +34,7 @@ pub fn main() -> i32 {
         args::Command::Generate(a) => generate::run(a),
         args::Command::Eval(a) => eval::run(a),
         args::Command::Demo(a) => demo::run(a),
+        args::Command::Baseline(a) => scan::baseline(a),
         args::Command::Rules(a) => rules::run(a),
     };
     match result {

@@ -52,7 +52,14 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         opts.progress = Some(Box::new(move |done, bytes| b.update(done, bytes)));
     }
     let config = load_config(args.config.as_deref())?;
-    let out = pipeline::scan(files, &opts, &config);
+    // The state is locked for the whole run and written only when it completed.
+    let db = args
+        .state
+        .as_deref()
+        .map(crate::state::StateDb::open)
+        .transpose()?;
+    let prior = db.as_ref().map(|d| d.load()).transpose()?;
+    let (out, new_state) = pipeline::scan_with_state(files, &opts, &config, prior);
     if let Some(b) = &bar {
         b.finish();
     }
@@ -88,6 +95,9 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         }
     };
     write_output(args.output.as_deref(), text.as_bytes())?;
+    if let Some(db) = db {
+        db.save(&new_state, &out.findings)?;
+    }
 
     if !report.any_readable() {
         eprintln!("trailhound: none of the inputs could be read");
@@ -145,4 +155,46 @@ pub fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> 
             Ok(())
         }
     }
+}
+
+/// `trailhound baseline`: learn from logs into the state file, report nothing.
+pub fn baseline(args: &crate::cli::args::BaselineArgs) -> Result<ExitCode> {
+    let (files, path_errors) = ingest::expand_paths(&args.paths);
+    for e in &path_errors {
+        eprintln!(
+            "trailhound: {}: {}",
+            crate::report::sanitize::terminal(&e.path, 300),
+            e.error
+        );
+    }
+    if files.is_empty() {
+        eprintln!("trailhound: no input files to read");
+        return Ok(ExitCode::NoInput);
+    }
+    let config = load_config(args.config.as_deref())?;
+    let db = crate::state::StateDb::open(&args.state)?;
+    let prior = db.load()?;
+    let before = prior.profiles.len();
+    let mut opts = IngestOptions::default();
+    if let Some(t) = args.threads {
+        opts.threads = t.max(1);
+    }
+    let (out, new_state) = pipeline::scan_with_state(files, &opts, &config, Some(prior));
+    for p in out.ingest.problems() {
+        eprintln!("trailhound: {}", crate::report::sanitize::terminal(&p, 400));
+    }
+    let learned = new_state.profiles.len();
+    db.save(&new_state, &[])?;
+    eprintln!(
+        "trailhound: learned from {} events ({} skipped); {} principals in {} ({} new)",
+        out.stats.events,
+        out.ingest.skips.total(),
+        learned,
+        args.state.display(),
+        learned.saturating_sub(before)
+    );
+    if !out.ingest.any_readable() {
+        return Ok(ExitCode::NoInput);
+    }
+    Ok(ExitCode::Ok)
 }

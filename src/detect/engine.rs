@@ -172,7 +172,7 @@ pub(crate) struct Emitter {
     window_principal: FastMap<(usize, Sym), bool>,
     /// Open findings by (rule, principal, scope); the scope is the bucket for anonymous
     /// access (each public resource is its own story), else 0.
-    open: FastMap<(&'static str, Sym, Sym), usize>,
+    pub(crate) open: FastMap<(&'static str, Sym, Sym), usize>,
 }
 
 impl Emitter {
@@ -449,8 +449,53 @@ impl<'a> Engine<'a> {
         profile.last_seen = profile.last_seen.max(a.time);
     }
 
+    /// Continues from the state of an earlier run.
+    pub fn import(&mut self, st: crate::state::EngineState) {
+        let syms = self.ctx.syms;
+        if let Some(t) = st.data_start {
+            self.ctx.data_start = t;
+        }
+        if let Some(t) = st.last_time {
+            self.last_time = t;
+        }
+        for ps in st.profiles {
+            let (sym, mut p) = ps.into_profile(syms);
+            if !self.ctx.cfg.hours_rules.is_empty() {
+                let name = syms.text(sym);
+                p.hours_rule = self
+                    .ctx
+                    .cfg
+                    .hours_rules
+                    .iter()
+                    .position(|r| crate::config::glob(&r.pattern, &name))
+                    .map(|i| i as u16);
+            }
+            self.profiles.insert(sym, p);
+        }
+        for (b, s) in st.public_buckets {
+            self.public_buckets.insert(syms.intern(&b), s);
+        }
+        for of in st.open_findings {
+            if let Some((rule, principal, scope, mut f)) = of.into_acc(syms) {
+                f.imported_count = Some(f.event_count);
+                self.out.findings.push(f);
+                self.out
+                    .open
+                    .insert((rule, principal, scope), self.out.findings.len() - 1);
+            }
+        }
+    }
+
     /// Closes every open hour and day and returns the findings, resolved.
-    pub fn finish(mut self, files: &[String]) -> Vec<Finding> {
+    pub fn finish(self, files: &[String]) -> Vec<Finding> {
+        self.finish_with_state(files).0
+    }
+
+    /// [`Engine::finish`], also returning the state to carry into the next run.
+    pub fn finish_with_state(
+        mut self,
+        files: &[String],
+    ) -> (Vec<Finding>, crate::state::EngineState) {
         let ctx = &self.ctx;
         let out = &mut self.out;
         let mut principals: Vec<Sym> = self.profiles.keys().copied().collect();
@@ -461,16 +506,54 @@ impl<'a> Engine<'a> {
                 errors::close_hour(profile, out, ctx);
                 profile.close_hour(ctx.cfg.window());
                 statistics::close_day(profile, out, ctx);
+                profile.day_judged = true;
+            }
+        }
+        let syms = self.ctx.syms;
+        let mut state = crate::state::EngineState {
+            data_start: (self.ctx.data_start != i64::MAX).then_some(self.ctx.data_start),
+            last_time: (self.last_time != i64::MIN).then_some(self.last_time),
+            ..Default::default()
+        };
+        let mut principals: Vec<(String, &Profile)> = self
+            .profiles
+            .iter()
+            .map(|(k, p)| (syms.text(*k), p))
+            .collect();
+        principals.sort_by(|a, b| a.0.cmp(&b.0));
+        state.profiles = principals
+            .iter()
+            .map(|(name, p)| crate::state::ProfileState::from_profile(name, p, syms))
+            .collect();
+        state.public_buckets = self
+            .public_buckets
+            .iter()
+            .map(|(b, s)| (syms.text(*b), *s))
+            .collect();
+        state.public_buckets.sort_by(|a, b| a.0.cmp(&b.0));
+        // Findings the next run may still extend (the longest merge gap is a day).
+        let horizon = self
+            .last_time
+            .saturating_sub(NANOS_PER_DAY.max(ctx.cfg.merge_gap));
+        let mut open: Vec<(&(&'static str, Sym, Sym), &usize)> = self.out.open.iter().collect();
+        open.sort_by_key(|(_, &i)| i);
+        for ((_, _, scope), &i) in open {
+            let f = &self.out.findings[i];
+            if f.last_seen >= horizon {
+                state
+                    .open_findings
+                    .push(crate::state::OpenFinding::from_acc(f, *scope, syms));
             }
         }
         let mut findings: Vec<Finding> = std::mem::take(&mut self.out.findings)
             .into_iter()
+            .filter(|f| f.imported_count != Some(f.event_count))
             .map(|f| f.finish(self.ctx.syms, files))
             .collect();
         findings.sort_by(|a, b| {
             (a.first_ns, &a.principal, &a.rule).cmp(&(b.first_ns, &b.principal, &b.rule))
         });
-        findings
+        (findings, state)
     }
 
     pub fn principals(&self) -> usize {

@@ -40,6 +40,9 @@ pub struct FindingAcc {
     pub features: u32,
     /// ATT&CK techniques the evidence adds to the rule's own.
     pub extra_mitre: BTreeSet<&'static str>,
+    /// For a finding carried over from an earlier run: its event count then. Unless this run
+    /// extends it, it was reported already and is not reported again.
+    pub imported_count: Option<u64>,
     /// (file index, offset) of sample raw records.
     pub samples: Vec<(u32, u64)>,
     pub evidence: Map<String, Value>,
@@ -63,6 +66,7 @@ impl FindingAcc {
             peak: 0.0,
             features: 0,
             extra_mitre: BTreeSet::new(),
+            imported_count: None,
             samples: Vec::new(),
             evidence: Map::new(),
         }

@@ -120,6 +120,9 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
 
 /// Judges the open day as it closes: slow exfiltration.
 pub(crate) fn close_day(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
+    if p.day_judged {
+        return;
+    }
     let Some(who) = p.last_event.clone() else {
         return;
     };

@@ -1,0 +1,465 @@
+//! State between runs (`--state FILE`): what the engine learned — every principal's profile,
+//! the buckets known to be public, and findings still open — in an embedded SQLite database.
+//!
+//! A run opens the database with an exclusive transaction, reads the state, runs, writes the
+//! new state and commits. So an interrupted run leaves the state as it was (the transaction
+//! rolls back), and a second run on the same file fails at once with a clear message instead
+//! of interleaving. Profiles are stored one row per principal, as deflated JSON: strings, not
+//! this run's symbol numbers, so a file written by one run reads in any other.
+
+use std::io::{Read, Write};
+use std::net::IpAddr;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use rusqlite::{params, Connection};
+use serde::{Deserialize, Serialize};
+
+use crate::baseline::{HourRecord, HourStat, Profile, Seen};
+use crate::catalogue::Severity;
+use crate::detect::access::{Access, Sym, Symbols};
+use crate::detect::finding::FindingAcc;
+use crate::event::{Format, PrincipalType};
+
+/// Version of the saved layout; a file of another version is refused with a message.
+const VERSION: i64 = 1;
+
+/// A principal's profile with its symbols written out.
+#[derive(Serialize, Deserialize)]
+pub struct ProfileState {
+    pub principal: String,
+    principal_type: PrincipalType,
+    format: Format,
+    first_seen: i64,
+    last_seen: i64,
+    hours: Vec<(i64, HourStat, bool)>,
+    active_days_by_hour: [u16; 24],
+    suspect_days_by_hour: [u16; 24],
+    suspect_days: Vec<i64>,
+    active_days: Vec<i64>,
+    days: Vec<(i64, u64, bool)>,
+    ips: Vec<(IpAddr, Seen)>,
+    networks: Vec<(u128, Seen)>,
+    agents: Vec<(u64, Seen)>,
+    apis: Vec<(String, Seen)>,
+    buckets: Vec<(String, Seen)>,
+    sources: Vec<(String, Seen)>,
+    cur_hour: i64,
+    cur: HourStat,
+    cur_objects: Vec<u64>,
+    cur_listed: Vec<String>,
+    cur_suspect: bool,
+    cur_first: i64,
+    cur_last: i64,
+    cur_limits: [Option<f64>; 4],
+    cur_fired: u8,
+    cur_day: i64,
+    cur_day_bytes: u64,
+    cur_day_suspect: bool,
+    day_judged: bool,
+    last_source_ip: Option<IpAddr>,
+    last_bucket: String,
+}
+
+/// A finding still open when a run ended: the next run extends it instead of opening a new
+/// one, as one long run would have.
+#[derive(Serialize, Deserialize)]
+pub struct OpenFinding {
+    pub rule: String,
+    pub principal: String,
+    pub scope: String,
+    severity: Severity,
+    score: u32,
+    title: String,
+    provider: Format,
+    first_seen: i64,
+    last_seen: i64,
+    event_count: u64,
+    source_ips: Vec<IpAddr>,
+    resources: Vec<String>,
+    evidence: serde_json::Map<String, serde_json::Value>,
+    peak: f64,
+    features: u32,
+    extra_mitre: Vec<String>,
+}
+
+/// Everything the engine carries from one run to the next.
+#[derive(Serialize, Deserialize, Default)]
+pub struct EngineState {
+    pub data_start: Option<i64>,
+    pub last_time: Option<i64>,
+    pub profiles: Vec<ProfileState>,
+    pub public_buckets: Vec<(String, Seen)>,
+    pub open_findings: Vec<OpenFinding>,
+}
+
+fn text_set(set: &crate::baseline::SeenSet<Sym>, syms: &Symbols) -> Vec<(String, Seen)> {
+    let mut v: Vec<(String, Seen)> = set.iter().map(|(k, s)| (syms.text(*k), *s)).collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+fn plain_set<K: Copy + Ord + std::hash::Hash + Eq>(
+    set: &crate::baseline::SeenSet<K>,
+) -> Vec<(K, Seen)> {
+    let mut v: Vec<(K, Seen)> = set.iter().map(|(k, s)| (*k, *s)).collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+impl ProfileState {
+    pub fn from_profile(principal: &str, p: &Profile, syms: &Symbols) -> Self {
+        let last = p.last_event.as_ref();
+        ProfileState {
+            principal: principal.to_string(),
+            principal_type: last.map(|a| a.principal_type).unwrap_or_default(),
+            format: last.map(|a| a.format).unwrap_or_default(),
+            first_seen: p.first_seen,
+            last_seen: p.last_seen,
+            hours: p
+                .hours
+                .iter()
+                .map(|h| (h.hour, h.stat, h.suspect))
+                .collect(),
+            active_days_by_hour: p.active_days_by_hour,
+            suspect_days_by_hour: p.suspect_days_by_hour,
+            suspect_days: p.suspect_days.iter().copied().collect(),
+            active_days: p.active_days.iter().copied().collect(),
+            days: p.days.iter().copied().collect(),
+            ips: plain_set(&p.ips),
+            networks: plain_set(&p.networks),
+            agents: plain_set(&p.agents),
+            apis: text_set(&p.apis, syms),
+            buckets: text_set(&p.buckets, syms),
+            sources: text_set(&p.sources, syms),
+            cur_hour: p.cur_hour,
+            cur: p.cur,
+            cur_objects: {
+                let mut v: Vec<u64> = p.cur_objects.iter().copied().collect();
+                v.sort_unstable();
+                v
+            },
+            cur_listed: p.cur_listed.iter().map(|s| syms.text(*s)).collect(),
+            cur_suspect: p.cur_suspect,
+            cur_first: p.cur_first,
+            cur_last: p.cur_last,
+            cur_limits: p.cur_limits,
+            cur_fired: p.cur_fired,
+            cur_day: p.cur_day,
+            cur_day_bytes: p.cur_day_bytes,
+            cur_day_suspect: p.cur_day_suspect,
+            day_judged: p.day_judged,
+            last_source_ip: last.and_then(|a| a.source_ip),
+            last_bucket: last.map(|a| syms.text(a.bucket)).unwrap_or_default(),
+        }
+    }
+
+    /// Rebuilds the profile, interning its strings in this run's table. Returns the
+    /// principal's symbol and the profile.
+    pub fn into_profile(self, syms: &Symbols) -> (Sym, Profile) {
+        let principal = syms.intern(&self.principal);
+        let mut p = Profile::new(self.first_seen);
+        p.last_seen = self.last_seen;
+        p.hours = self
+            .hours
+            .into_iter()
+            .map(|(hour, stat, suspect)| HourRecord {
+                hour,
+                stat,
+                suspect,
+            })
+            .collect();
+        p.active_days_by_hour = self.active_days_by_hour;
+        p.suspect_days_by_hour = self.suspect_days_by_hour;
+        p.suspect_days = self.suspect_days.into_iter().collect();
+        p.active_days = self.active_days.into_iter().collect();
+        p.days = self.days.into_iter().collect();
+        for (k, s) in self.ips {
+            p.ips.restore(k, s);
+        }
+        for (k, s) in self.networks {
+            p.networks.restore(k, s);
+        }
+        for (k, s) in self.agents {
+            p.agents.restore(k, s);
+        }
+        for (k, s) in self.apis {
+            p.apis.restore(syms.intern(&k), s);
+        }
+        for (k, s) in self.buckets {
+            p.buckets.restore(syms.intern(&k), s);
+        }
+        for (k, s) in self.sources {
+            p.sources.restore(syms.intern(&k), s);
+        }
+        p.cur_hour = self.cur_hour;
+        p.cur = self.cur;
+        p.cur_objects = self.cur_objects.into_iter().collect();
+        p.cur_listed = self.cur_listed.iter().map(|s| syms.intern(s)).collect();
+        p.cur_suspect = self.cur_suspect;
+        p.cur_first = self.cur_first;
+        p.cur_last = self.cur_last;
+        p.cur_limits = self.cur_limits;
+        p.cur_fired = self.cur_fired;
+        p.cur_day = self.cur_day;
+        p.cur_day_bytes = self.cur_day_bytes;
+        p.cur_day_suspect = self.cur_day_suspect;
+        p.day_judged = self.day_judged;
+        p.last_event = Some(Access {
+            time: self.last_seen,
+            principal,
+            principal_type: self.principal_type,
+            format: self.format,
+            source_ip: self.last_source_ip,
+            bucket: syms.intern(&self.last_bucket),
+            file: u32::MAX,
+            ..Default::default()
+        });
+        (principal, p)
+    }
+}
+
+impl OpenFinding {
+    pub fn from_acc(f: &FindingAcc, scope: Sym, syms: &Symbols) -> Self {
+        let mut resources: Vec<String> = f.resources.iter().cloned().collect();
+        for (b, o) in &f.resource_syms {
+            let bucket = syms.text(*b);
+            resources.push(if *o != 0 {
+                format!("{bucket}/{}", syms.text(*o))
+            } else {
+                bucket
+            });
+        }
+        resources.sort();
+        resources.dedup();
+        OpenFinding {
+            rule: f.rule.to_string(),
+            principal: syms.text(f.principal),
+            scope: syms.text(scope),
+            severity: f.severity,
+            score: f.score,
+            title: f.title.clone(),
+            provider: match f.provider {
+                crate::event::Provider::Aws => Format::AwsCloudtrail,
+                crate::event::Provider::Gcp => Format::GcsAudit,
+                crate::event::Provider::Azure => Format::AzureBlobLogs,
+            },
+            first_seen: f.first_seen,
+            last_seen: f.last_seen,
+            event_count: f.event_count,
+            source_ips: f.source_ips.iter().copied().collect(),
+            resources,
+            evidence: f.evidence.clone(),
+            peak: f.peak,
+            features: f.features,
+            extra_mitre: f.extra_mitre.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// Rebuilds the finding; `None` when its rule no longer exists.
+    pub fn into_acc(self, syms: &Symbols) -> Option<(&'static str, Sym, Sym, FindingAcc)> {
+        let rule = crate::detect::all_rule_ids()
+            .into_iter()
+            .find(|r| *r == self.rule)?;
+        let principal = syms.intern(&self.principal);
+        let scope = syms.intern(&self.scope);
+        let a = Access {
+            time: self.first_seen,
+            principal,
+            format: self.provider,
+            ..Default::default()
+        };
+        let mut f = FindingAcc::new(rule, self.severity, self.title, &a);
+        f.score = self.score;
+        f.first_seen = self.first_seen;
+        f.last_seen = self.last_seen;
+        f.event_count = self.event_count;
+        f.source_ips = self.source_ips.into_iter().collect();
+        f.resources = self.resources.into_iter().collect();
+        f.evidence = self.evidence;
+        f.peak = self.peak;
+        f.features = self.features;
+        let statics: &[&'static str] = &[
+            "T1530",
+            "T1619",
+            "T1485",
+            "T1486",
+            "T1490",
+            "T1537",
+            "T1098",
+            "T1562.008",
+            "T1580",
+            "T1078.004",
+        ];
+        f.extra_mitre = self
+            .extra_mitre
+            .iter()
+            .filter_map(|m| statics.iter().find(|s| **s == m.as_str()).copied())
+            .collect();
+        Some((rule, principal, scope, f))
+    }
+}
+
+/// The state database, held exclusively for the length of a run.
+pub struct StateDb {
+    conn: Connection,
+}
+
+fn deflate(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes)?;
+    Ok(e.finish()?)
+}
+
+fn inflate(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(bytes).read_to_end(&mut out)?;
+    Ok(out)
+}
+
+impl StateDb {
+    /// Opens (or creates) the state file and takes the exclusive lock.
+    pub fn open(path: &Path) -> Result<StateDb> {
+        let conn = Connection::open(path)
+            .with_context(|| format!("cannot open state file {}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_millis(2000))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS profiles (principal TEXT PRIMARY KEY, data BLOB NOT NULL);
+             CREATE TABLE IF NOT EXISTS public_buckets (bucket TEXT PRIMARY KEY, data TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS open_findings (n INTEGER PRIMARY KEY, data TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS reported (id TEXT PRIMARY KEY, rule TEXT NOT NULL, principal TEXT NOT NULL,
+                 first_seen TEXT NOT NULL, severity TEXT NOT NULL);",
+        )
+        .map_err(|e| busy_or(e, path))?;
+        // The lock for the whole run: a second run waits 2 s, then stops with a message.
+        conn.execute_batch("BEGIN EXCLUSIVE")
+            .map_err(|e| busy_or(e, path))?;
+        let version: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'version'", [], |r| {
+                r.get(0)
+            })
+            .ok();
+        if let Some(v) = version {
+            if v != VERSION.to_string() {
+                bail!(
+                    "state file {} has layout version {v}; this trailhound reads version {VERSION}: use a new state file",
+                    path.display()
+                );
+            }
+        }
+        Ok(StateDb { conn })
+    }
+
+    /// Reads the saved state (empty for a new file).
+    pub fn load(&self) -> Result<EngineState> {
+        let mut st = EngineState::default();
+        let get = |k: &str| -> Option<i64> {
+            self.conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| {
+                    r.get::<_, String>(0)
+                })
+                .ok()
+                .and_then(|v| v.parse().ok())
+        };
+        st.data_start = get("data_start");
+        st.last_time = get("last_time");
+        let mut q = self
+            .conn
+            .prepare("SELECT principal, data FROM profiles ORDER BY principal")?;
+        let rows = q.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        for row in rows {
+            let (principal, data) = row?;
+            let json = inflate(&data)
+                .with_context(|| format!("state: profile of {principal} is damaged"))?;
+            st.profiles.push(
+                serde_json::from_slice(&json)
+                    .with_context(|| format!("state: profile of {principal} is damaged"))?,
+            );
+        }
+        let mut q = self
+            .conn
+            .prepare("SELECT bucket, data FROM public_buckets ORDER BY bucket")?;
+        let rows = q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (b, d) = row?;
+            st.public_buckets.push((b, serde_json::from_str(&d)?));
+        }
+        let mut q = self
+            .conn
+            .prepare("SELECT data FROM open_findings ORDER BY n")?;
+        let rows = q.query_map([], |r| r.get::<_, String>(0))?;
+        for row in rows {
+            st.open_findings.push(serde_json::from_str(&row?)?);
+        }
+        Ok(st)
+    }
+
+    /// Writes the new state and the findings reported, and commits.
+    pub fn save(
+        self,
+        st: &EngineState,
+        reported: &[crate::detect::finding::Finding],
+    ) -> Result<()> {
+        let c = &self.conn;
+        c.execute("DELETE FROM open_findings", [])?;
+        c.execute("DELETE FROM public_buckets", [])?;
+        let set_meta = |k: &str, v: String| {
+            c.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )
+        };
+        set_meta("version", VERSION.to_string())?;
+        if let Some(t) = st.data_start {
+            set_meta("data_start", t.to_string())?;
+        }
+        if let Some(t) = st.last_time {
+            set_meta("last_time", t.to_string())?;
+        }
+        {
+            let mut ins =
+                c.prepare("INSERT OR REPLACE INTO profiles (principal, data) VALUES (?1, ?2)")?;
+            for p in &st.profiles {
+                ins.execute(params![p.principal, deflate(&serde_json::to_vec(p)?)?])?;
+            }
+            let mut ins = c.prepare("INSERT INTO public_buckets (bucket, data) VALUES (?1, ?2)")?;
+            for (b, s) in &st.public_buckets {
+                ins.execute(params![b, serde_json::to_string(s)?])?;
+            }
+            let mut ins = c.prepare("INSERT INTO open_findings (n, data) VALUES (?1, ?2)")?;
+            for (n, f) in st.open_findings.iter().enumerate() {
+                ins.execute(params![n as i64, serde_json::to_string(f)?])?;
+            }
+            let mut ins = c.prepare("INSERT OR REPLACE INTO reported (id, rule, principal, first_seen, severity) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            for f in reported {
+                ins.execute(params![
+                    f.id,
+                    f.rule,
+                    f.principal,
+                    f.first_seen,
+                    f.severity.as_str()
+                ])?;
+            }
+        }
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+}
+
+fn busy_or(e: rusqlite::Error, path: &Path) -> anyhow::Error {
+    if let rusqlite::Error::SqliteFailure(f, _) = &e {
+        if f.code == rusqlite::ErrorCode::DatabaseBusy
+            || f.code == rusqlite::ErrorCode::DatabaseLocked
+        {
+            return anyhow::anyhow!(
+                "state file {} is in use by another trailhound run; wait for it to finish, or use another --state file",
+                path.display()
+            );
+        }
+    }
+    anyhow::Error::new(e).context(format!("state file {}", path.display()))
+}
