@@ -47,10 +47,15 @@ fn split_runs_equal_one_run() {
         .min()
         .unwrap();
     let cut = first + 20 * 86_400 * 1_000_000_000;
-    let (a, b): (Vec<(InputFile, i64)>, Vec<(InputFile, i64)>) =
-        ordered.into_iter().zip(starts).partition(|(_, t)| *t < cut);
-    let a: Vec<InputFile> = a.into_iter().map(|x| x.0).collect();
-    let b: Vec<InputFile> = b.into_iter().map(|x| x.0).collect();
+    let mut a: Vec<InputFile> = Vec::new();
+    let mut b: Vec<InputFile> = Vec::new();
+    for (f, t) in ordered.into_iter().zip(starts) {
+        if t < cut {
+            a.push(f);
+        } else {
+            b.push(f);
+        }
+    }
     assert!(!a.is_empty() && !b.is_empty());
 
     let state_path = dir.path().join("state.db");

@@ -103,7 +103,7 @@ fn plain_set<K: Copy + Ord + std::hash::Hash + Eq>(
     set: &crate::baseline::SeenSet<K>,
 ) -> Vec<(K, Seen)> {
     let mut v: Vec<(K, Seen)> = set.iter().map(|(k, s)| (*k, *s)).collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v.sort_by_key(|a| a.0);
     v
 }
 
