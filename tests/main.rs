@@ -5,4 +5,5 @@ mod common;
 mod corpus;
 mod e2e;
 mod generate;
+mod ocsf;
 mod robustness;

@@ -172,4 +172,6 @@ pub enum OutputFormat {
     Jsonl,
     /// One self-contained HTML page.
     Html,
+    /// OCSF 1.8.0 Detection Finding objects, one per line.
+    Ocsf,
 }

@@ -81,6 +81,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         }
         OutputFormat::Jsonl => json::jsonl(&out, &summary)?,
         OutputFormat::Html => crate::report::html::render(&out, &summary),
+        OutputFormat::Ocsf => crate::report::ocsf::lines(&out)?,
         OutputFormat::Json => {
             let mut s = serde_json::to_string_pretty(&json::document(&out, &summary))?;
             s.push('\n');
