@@ -4,6 +4,7 @@ pub mod args;
 pub mod demo;
 pub mod eval;
 pub mod generate;
+pub mod investigate;
 pub mod progress;
 pub mod rules;
 pub mod scan;
@@ -35,6 +36,7 @@ pub fn main() -> i32 {
         args::Command::Eval(a) => eval::run(a),
         args::Command::Demo(a) => demo::run(a),
         args::Command::Rules(a) => rules::run(a),
+        args::Command::Investigate(a) => investigate::run(a),
     };
     match result {
         Ok(code) => code as i32,
