@@ -330,7 +330,14 @@ fn note_seen(m: &mut BTreeMap<String, SeenAcc>, key: String, t: i64, in_window: 
 }
 
 fn investigate(store: &Store, findings: &[Finding], q: &Query) -> Result<Investigation, Error> {
-    let all: BTreeSet<&str> = store.recs.iter().map(|r| store.text(r.principal)).collect();
+    // The collector keeps substring matches already; filtering again keeps this honest for
+    // any store.
+    let all: BTreeSet<&str> = store
+        .recs
+        .iter()
+        .map(|r| store.text(r.principal))
+        .filter(|p| p.contains(q.principal.as_str()))
+        .collect();
     let (matched, chosen): (&'static str, BTreeSet<&str>) = if all.contains(q.principal.as_str()) {
         ("exact", [q.principal.as_str()].into())
     } else {
