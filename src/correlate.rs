@@ -391,9 +391,20 @@ fn kql_str(s: &str) -> String {
 }
 
 fn queries(members: &[&Finding], lead: &str, first: i64, last: i64) -> Queries {
+    let providers: BTreeSet<&str> = members.iter().map(|f| f.provider).collect();
+    queries_for(&providers, lead, first, last)
+}
+
+/// Queries for one principal over [first − 1 h, last + 1 h], one per cloud in `providers`
+/// (`aws`, `gcp`, `azure`); `investigate` uses them for its window.
+pub(crate) fn queries_for(
+    providers: &BTreeSet<&str>,
+    lead: &str,
+    first: i64,
+    last: i64,
+) -> Queries {
     let start = rfc3339(first - NANOS_PER_HOUR);
     let end = rfc3339(last + NANOS_PER_HOUR);
-    let providers: BTreeSet<&str> = members.iter().map(|f| f.provider).collect();
     let p = lead;
     let athena = providers.contains("aws").then(|| {
         let who = if p == "anonymous" {

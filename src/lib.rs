@@ -19,6 +19,7 @@ pub mod event;
 pub mod formats;
 pub mod generate;
 pub mod ingest;
+pub mod investigate;
 pub mod json;
 pub mod pipeline;
 pub mod report;

@@ -47,8 +47,16 @@ enum Msg {
     Done(u32),
 }
 
+/// Sees every batch on the ingest workers before it is compacted, with the full event text
+/// (`investigate` gathers one principal's detail this way). Shared by all workers.
+pub trait BatchObserver: Sync {
+    fn batch(&self, batch: &Batch);
+}
+
 struct DetectSink<'a> {
     syms: SymbolCache<'a>,
+    /// None for a plain scan: the hot path then costs one branch per batch, none per event.
+    observer: Option<&'a dyn BatchObserver>,
     rules: &'a RuleSet,
     tx: Sender<Msg>,
     /// Emptied event vectors coming back from the detection thread, for reuse.
@@ -59,6 +67,9 @@ struct DetectSink<'a> {
 impl BatchSink for DetectSink<'_> {
     fn batch(&mut self, batch: Batch) {
         self.stats.add_batch(&batch);
+        if let Some(o) = self.observer {
+            o.batch(&batch);
+        }
         let mut out = self.recycle.try_recv().unwrap_or_default();
         out.clear();
         compact_batch(&batch, &mut self.syms, self.rules, &mut out);
@@ -112,16 +123,27 @@ pub fn order_files(files: Vec<InputFile>, threads: usize) -> (Vec<InputFile>, Ve
 
 /// Runs the whole scan.
 pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> ScanOutput {
-    scan_with_state(files, opts, cfg, None).0
+    scan_with_state(files, opts, cfg, None, None).0
 }
 
-/// Runs the whole scan, continuing from the state of earlier runs, and returns the state to
-/// keep for the next one.
+/// Runs the whole scan, showing every batch to `observer` as well.
+pub fn scan_observed(
+    files: Vec<InputFile>,
+    opts: &IngestOptions,
+    cfg: &ScanConfig,
+    observer: Option<&dyn BatchObserver>,
+) -> ScanOutput {
+    scan_with_state(files, opts, cfg, None, observer).0
+}
+
+/// Runs the whole scan, continuing from the state of earlier runs (and showing every batch to
+/// `observer`, if any), and returns the state to keep for the next one.
 pub fn scan_with_state(
     files: Vec<InputFile>,
     opts: &IngestOptions,
     cfg: &ScanConfig,
     state: Option<crate::state::EngineState>,
+    observer: Option<&dyn BatchObserver>,
 ) -> (ScanOutput, crate::state::EngineState) {
     let t0 = std::time::Instant::now();
     let (files, hints) = order_files(files, opts.threads);
@@ -180,6 +202,7 @@ pub fn scan_with_state(
         });
         let result = ingest::run(&files, opts, || DetectSink {
             syms: SymbolCache::new(syms),
+            observer,
             rules: &rules,
             tx: tx.clone(),
             recycle: recycle_rx.clone(),

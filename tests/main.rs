@@ -5,5 +5,7 @@ mod common;
 mod corpus;
 mod e2e;
 mod generate;
+mod investigate;
+mod ocsf;
 mod robustness;
 mod state;

@@ -50,6 +50,59 @@ pub enum Command {
     /// List the detection catalogue: rule ids, severities, thresholds in force, ATT&CK ids
     /// and the log data each rule needs.
     Rules(RulesArgs),
+
+    /// Everything about one principal: identity and authentication, source addresses, user
+    /// agents, buckets and objects, an hourly timeline against its own earlier hours, its
+    /// findings, and queries to run in your own log store.
+    ///
+    /// The principal is matched exactly, else as a substring. Without --since/--until the
+    /// window is the span of its findings (two hours either side).
+    Investigate(InvestigateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InvestigateArgs {
+    /// Files or directories (read recursively); `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// The principal: an ARN, e-mail, object id… (exact, else substring).
+    #[arg(long, value_name = "P")]
+    pub principal: String,
+
+    /// Window start: RFC 3339 or a date (midnight UTC).
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+
+    /// Window end (exclusive): RFC 3339 or a date.
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<InvestigateFormat>,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Worker threads [default: number of CPUs].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Configuration file [default: ./trailhound.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvestigateFormat {
+    Table,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -199,4 +252,6 @@ pub enum OutputFormat {
     Jsonl,
     /// One self-contained HTML page.
     Html,
+    /// OCSF 1.8.0 Detection Finding objects, one per line.
+    Ocsf,
 }

@@ -4,6 +4,7 @@ pub mod args;
 pub mod demo;
 pub mod eval;
 pub mod generate;
+pub mod investigate;
 pub mod progress;
 pub mod rules;
 pub mod scan;
@@ -36,6 +37,7 @@ pub fn main() -> i32 {
         args::Command::Demo(a) => demo::run(a),
         args::Command::Baseline(a) => scan::baseline(a),
         args::Command::Rules(a) => rules::run(a),
+        args::Command::Investigate(a) => investigate::run(a),
     };
     match result {
         Ok(code) => code as i32,

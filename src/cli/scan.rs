@@ -59,7 +59,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         .map(crate::state::StateDb::open)
         .transpose()?;
     let prior = db.as_ref().map(|d| d.load()).transpose()?;
-    let (out, new_state) = pipeline::scan_with_state(files, &opts, &config, prior);
+    let (out, new_state) = pipeline::scan_with_state(files, &opts, &config, prior, None);
     if let Some(b) = &bar {
         b.finish();
     }
@@ -88,6 +88,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         }
         OutputFormat::Jsonl => json::jsonl(&out, &summary)?,
         OutputFormat::Html => crate::report::html::render(&out, &summary),
+        OutputFormat::Ocsf => crate::report::ocsf::lines(&out)?,
         OutputFormat::Json => {
             let mut s = serde_json::to_string_pretty(&json::document(&out, &summary))?;
             s.push('\n');
@@ -179,7 +180,7 @@ pub fn baseline(args: &crate::cli::args::BaselineArgs) -> Result<ExitCode> {
     if let Some(t) = args.threads {
         opts.threads = t.max(1);
     }
-    let (out, new_state) = pipeline::scan_with_state(files, &opts, &config, Some(prior));
+    let (out, new_state) = pipeline::scan_with_state(files, &opts, &config, Some(prior), None);
     for p in out.ingest.problems() {
         eprintln!("trailhound: {}", crate::report::sanitize::terminal(&p, 400));
     }

@@ -1,6 +1,7 @@
-//! Sinks: how results reach people (table) and machines (JSON, JSON Lines).
+//! Sinks: how results reach people (table) and machines (JSON, JSON Lines, OCSF).
 
 pub mod html;
 pub mod json;
+pub mod ocsf;
 pub mod sanitize;
 pub mod table;
