@@ -24,8 +24,8 @@ cd "$here"
 cargo build --release --quiet
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-"$SHARED/bench/ratio.sh" "$CORPUS" target/release/trailhound scan "$CORPUS/AWSLogs" --format jsonl -o /dev/null | tee "$out"
-python3 - "$CORPUS" "$out" <<'PY'
+report() {
+python3 - "$CORPUS" "$out" "$1" <<'PY'
 import json, re, sys
 corpus, out = sys.argv[1], open(sys.argv[2]).read()
 meta = json.load(open(f"{corpus}/CORPUS.json"))
@@ -43,6 +43,7 @@ def find(d, *names):
     return None
 raw = find(meta, "uncompressed_bytes", "json_bytes")
 gz = find(meta, "compressed_bytes", "gzip_bytes")
+print(f"== {sys.argv[3]}")
 print(f"events        {events:,}")
 print(f"time          {cmd:.2f} s (floor {floor:.2f} s, ratio {ratio:.2f})")
 print(f"events/s      {events / cmd:,.0f}")
@@ -52,3 +53,10 @@ if gz:
     print(f"MB/s (gzip)   {gz / 1e6 / cmd:,.0f}")
 print(f"peak RSS      {rss} MiB")
 PY
+}
+echo "## ingest only (scan --no-detect): the ingest core against the decompression floor"
+"$SHARED/bench/ratio.sh" "$CORPUS" target/release/trailhound scan "$CORPUS/AWSLogs" --no-detect --format jsonl -o /dev/null | tee "$out"
+report "scan --no-detect"
+echo "## the whole job (scan): ingest, baselines, detectors, correlation"
+"$SHARED/bench/ratio.sh" "$CORPUS" target/release/trailhound scan "$CORPUS/AWSLogs" --format jsonl -o /dev/null | tee "$out"
+report "scan"

@@ -121,6 +121,25 @@ pub fn order_files(files: Vec<InputFile>, threads: usize) -> (Vec<InputFile>, Ve
     both.into_iter().map(|(t, f)| (f, t)).unzip()
 }
 
+/// Reads and counts without detection (`scan --no-detect`).
+pub fn ingest_only(files: Vec<InputFile>, opts: &IngestOptions) -> ScanOutput {
+    let (sinks, ingest) = ingest::run(&files, opts, EventStats::default);
+    let mut stats = EventStats::default();
+    for s in sinks {
+        stats.merge(s);
+    }
+    ScanOutput {
+        findings: Vec::new(),
+        incidents: Vec::new(),
+        risks: Vec::new(),
+        stats,
+        ingest,
+        files,
+        late_events: 0,
+        max_buffered: 0,
+    }
+}
+
 /// Runs the whole scan.
 pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> ScanOutput {
     scan_with_state(files, opts, cfg, None, None).0

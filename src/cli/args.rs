@@ -232,6 +232,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Read and count only: no detection (the summary alone; the ingest benchmark).
+    #[arg(long, conflicts_with = "state")]
+    pub no_detect: bool,
+
     /// Keep baselines and open findings in this SQLite file, and continue from it: successive
     /// runs judge new logs against everything learned before.
     #[arg(long, value_name = "FILE")]

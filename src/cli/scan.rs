@@ -59,7 +59,11 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         .map(crate::state::StateDb::open)
         .transpose()?;
     let prior = db.as_ref().map(|d| d.load()).transpose()?;
-    let (out, new_state) = pipeline::scan_with_state(files, &opts, &config, prior, None);
+    let (out, new_state) = if args.no_detect {
+        (pipeline::ingest_only(files, &opts), Default::default())
+    } else {
+        pipeline::scan_with_state(files, &opts, &config, prior, None)
+    };
     if let Some(b) = &bar {
         b.finish();
     }
