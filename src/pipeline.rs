@@ -180,6 +180,7 @@ pub fn scan_with_state(
         let engine_out = &engine_out;
         let detect_cfg = &cfg.detect;
         let names = &names;
+        let keep_state = state.is_some();
         s.spawn(move || {
             let mut engine = Engine::new(syms, detect_cfg);
             if let Some(st) = state {
@@ -215,7 +216,7 @@ pub fn scan_with_state(
             }
             let late = engine.late_events;
             let principals = engine.principals();
-            let (findings, new_state) = engine.finish_with_state(names);
+            let (findings, new_state) = engine.finish_with_state(names, keep_state);
             *engine_out.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some((findings, late, merger.max_buffered, principals, new_state));
         });

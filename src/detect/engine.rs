@@ -488,13 +488,15 @@ impl<'a> Engine<'a> {
 
     /// Closes every open hour and day and returns the findings, resolved.
     pub fn finish(self, files: &[String]) -> Vec<Finding> {
-        self.finish_with_state(files).0
+        self.finish_with_state(files, false).0
     }
 
-    /// [`Engine::finish`], also returning the state to carry into the next run.
+    /// [`Engine::finish`], also returning the state to carry into the next run (built only
+    /// when `keep`: it costs a pass over every profile).
     pub fn finish_with_state(
         mut self,
         files: &[String],
+        keep: bool,
     ) -> (Vec<Finding>, crate::state::EngineState) {
         let ctx = &self.ctx;
         let out = &mut self.out;
@@ -515,11 +517,14 @@ impl<'a> Engine<'a> {
             last_time: (self.last_time != i64::MIN).then_some(self.last_time),
             ..Default::default()
         };
-        let mut principals: Vec<(String, &Profile)> = self
-            .profiles
-            .iter()
-            .map(|(k, p)| (syms.text(*k), p))
-            .collect();
+        let mut principals: Vec<(String, &Profile)> = if keep {
+            self.profiles
+                .iter()
+                .map(|(k, p)| (syms.text(*k), p))
+                .collect()
+        } else {
+            Vec::new()
+        };
         principals.sort_by(|a, b| a.0.cmp(&b.0));
         state.profiles = principals
             .iter()

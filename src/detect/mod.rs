@@ -54,3 +54,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod detector_tests;

@@ -51,23 +51,26 @@ fn place_features(bits: u32) -> Vec<&'static str> {
 
 /// The ATT&CK techniques of what an event did: a finding about where or when it happened
 /// inherits them (reading data from a new network is also T1530).
-pub(crate) fn activity_techniques(a: &Access) -> Vec<&'static str> {
+pub(crate) fn activity_techniques(a: &Access) -> [Option<&'static str>; 4] {
     use crate::event::ActionClass::*;
-    let mut v: Vec<&'static str> = match a.class {
-        Read => vec!["T1530"],
-        Delete => vec!["T1485"],
-        List => vec!["T1619"],
-        Permission => vec!["T1098"],
-        Logging => vec!["T1562.008"],
-        Config => vec!["T1490"],
-        _ => Vec::new(),
+    let mut v: [Option<&'static str>; 4] = [None; 4];
+    v[0] = match a.class {
+        Read => Some("T1530"),
+        Delete => Some("T1485"),
+        List => Some("T1619"),
+        Permission => Some("T1098"),
+        Logging => Some("T1562.008"),
+        Config => Some("T1490"),
+        _ => None,
     };
     if let Some(hit) = &a.hit {
         if let Some(meta) = crate::catalogue::Catalogue::get().rule(hit.rule) {
+            let mut n = 1;
             for m in &meta.mitre {
                 if let Some(s) = STATIC_TECHNIQUES.iter().find(|t| **t == m.as_str()) {
-                    if !v.contains(s) {
-                        v.push(s);
+                    if n < v.len() && !v.contains(&Some(*s)) {
+                        v[n] = Some(s);
+                        n += 1;
                     }
                 }
             }
@@ -220,7 +223,7 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
             },
             |f| {
                 f.features |= features;
-                f.extra_mitre.extend(techniques.iter().copied());
+                f.extra_mitre.extend(techniques.iter().flatten().copied());
                 let signs = f.features.count_ones();
                 let sev = match signs {
                     0..=2 => Severity::Low,

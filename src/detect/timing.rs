@@ -23,19 +23,35 @@ pub(crate) fn learning(p: &Profile, ctx: &Ctx, t: i64) -> bool {
     p.first_seen < ctx.data_start.saturating_add(min) && t - p.first_seen < min
 }
 
-/// Like [`hour_is_normal`], with two hours of slack either side: working late, or starting a
-/// nightly job early, is not a new schedule.
+/// The principal keeps this hour of the day — it was active within two hours of it on
+/// several days of the window — whether or not it is a business hour: the hours the principal
+/// itself works, not the office's. (Working late, or a nightly job starting early, is not a
+/// new schedule; a job that moves from 02:00 to 14:00 is.)
 pub(crate) fn hour_is_near_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
-    if hour_is_normal(p, ctx, t) {
-        return true;
-    }
     if p.age_days(t) < ctx.cfg.novelty_min_days {
         return false;
     }
+    // A day worker's day is one piece: any business hour is its hour. A night job's is not.
+    if ctx.business(p, t) && works_business_hours(p, ctx) {
+        return true;
+    }
     let hod = t.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as usize;
-    [(hod + 22) % 24, (hod + 2) % 24]
+    [(hod + 22) % 24, hod, (hod + 2) % 24]
         .iter()
         .any(|&h| p.days_active_around(h) >= NORMAL_HOUR_DAYS)
+}
+
+/// The principal is regularly active during business hours: at least as many active
+/// day-hours inside them as there are workdays in a week.
+fn works_business_hours(p: &Profile, ctx: &Ctx) -> bool {
+    let (start, end) = (
+        ctx.cfg.business_start_hour as usize,
+        ctx.cfg.business_end_hour as usize,
+    );
+    let inside: u32 = (start..end.min(24))
+        .map(|h| p.active_days_by_hour[h] as u32)
+        .sum();
+    inside >= 5
 }
 
 /// The principal has a baseline and is regularly active at this hour of the day (or the hours
@@ -82,23 +98,25 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
         && p.active_days.len() >= MIN_ROUTINE_DAYS
         && seen_near == 0
         && !learning(p, ctx, a.time);
-    let (local_hour, weekday) = ctx.cfg.local_hour_weekday(a.time);
-    let when = format!(
-        "{} {:02}:{:02}",
-        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][weekday],
-        local_hour,
-        a.time.div_euclid(60_000_000_000).rem_euclid(60)
-    );
-    let techniques = crate::detect::novelty::activity_techniques(a);
+    // Built only when a finding opens: this path runs for every after-hours event.
+    let when = || {
+        let (local_hour, weekday) = ctx.cfg.local_hour_weekday(a.time);
+        format!(
+            "{} {:02}:{:02}",
+            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][weekday],
+            local_hour,
+            a.time.div_euclid(60_000_000_000).rem_euclid(60)
+        )
+    };
     let sev = out.emit_with(
         ctx,
         "baseline.after_hours_access",
         a,
         || {
             if has_baseline {
-                format!("activity at {when}, outside business hours and at an hour this principal is not normally active")
+                format!("activity at {}, outside business hours and at an hour this principal is not normally active", when())
             } else {
-                format!("activity at {when}, outside business hours (principal without a baseline yet)")
+                format!("activity at {}, outside business hours (principal without a baseline yet)", when())
             }
         },
         |f| {
@@ -109,13 +127,13 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
                 f.score = f.severity.base_score();
             }
             f.set("active_days_in_window", p.active_days.len() as u64);
-            f.set("local_time", when.clone());
+            f.set("local_time", when());
             f.set("business_hours", format!("{:02}:00-{:02}:00", ctx.cfg.business_start_hour, ctx.cfg.business_end_hour));
             f.set("has_baseline", has_baseline);
             let active: Vec<u16> = p.active_days_by_hour.to_vec();
             f.set("active_days_by_hour_utc", active);
         },
-        |f| f.extra_mitre.extend(techniques.iter().copied()),
+        |f| f.extra_mitre.extend(crate::detect::novelty::activity_techniques(a).into_iter().flatten()),
     );
     sev >= Severity::Medium
 }

@@ -118,7 +118,26 @@ pub(crate) fn count(
             a,
             String::new,
             |_| {},
-            |f| f.peak = f.peak.max(count),
+            |f| {
+                f.peak = f.peak.max(count);
+                // A new principal's workload that keeps growing past three times the
+                // threshold is a raid after all.
+                let modest = f.evidence.get("new_principal_modest_volume").is_some();
+                let threshold = f
+                    .evidence
+                    .get("threshold")
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(f64::MAX);
+                if modest && count > 3.0 * threshold {
+                    f.evidence.remove("new_principal_modest_volume");
+                    let sev = crate::catalogue::Catalogue::get()
+                        .rule(rule)
+                        .map(|r| r.severity)
+                        .unwrap_or(Severity::High);
+                    f.severity = ctx.cfg.severity.get(rule).copied().unwrap_or(sev);
+                    f.score = f.severity.base_score();
+                }
+            },
         );
         return sev >= Severity::Medium;
     }

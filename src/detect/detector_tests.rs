@@ -1,0 +1,528 @@
+//! The stateful detectors on synthetic histories: each family positive and negative, and the
+//! traps a fixed threshold falls into (night-shift ETL, staff in other time zones, a
+//! traveller's new address, a new principal's modest workload, deploy bursts).
+
+use std::net::IpAddr;
+
+use crate::catalogue::Severity;
+use crate::detect::access::{flag, Access, Symbols};
+use crate::detect::engine::{DetectConfig, Engine};
+use crate::detect::finding::Finding;
+use crate::event::{ActionClass, Format, PrincipalType};
+use crate::time::{parse_rfc3339, NANOS_PER_HOUR};
+
+const DAY: i64 = 24 * NANOS_PER_HOUR;
+const MIN: i64 = 60_000_000_000;
+
+/// Builds events for one run of the engine.
+struct Run {
+    syms: Symbols,
+    events: Vec<Access>,
+    /// Monday 2026-01-05 00:00 UTC.
+    t0: i64,
+}
+
+struct Ev<'a> {
+    who: &'a str,
+    t: i64,
+    class: ActionClass,
+    action: &'a str,
+    bucket: &'a str,
+    ip: &'a str,
+    ua: &'a str,
+    bytes: u64,
+    error: Option<&'a str>,
+    object: u64,
+}
+
+impl Run {
+    fn new() -> Self {
+        Run {
+            syms: Symbols::default(),
+            events: Vec::new(),
+            t0: parse_rfc3339(b"2026-01-05T00:00:00Z").unwrap(),
+        }
+    }
+
+    fn push(&mut self, e: Ev) {
+        let s = &self.syms;
+        let mut flags = 0;
+        if e.error.is_some() {
+            flags |= flag::ERROR;
+        }
+        self.events.push(Access {
+            time: e.t,
+            principal: s.intern(e.who),
+            principal_type: PrincipalType::User,
+            format: Format::AwsCloudtrail,
+            class: e.class,
+            action: s.intern(e.action),
+            event_source: s.intern("s3.amazonaws.com"),
+            bucket: s.intern(e.bucket),
+            object_hash: e.object,
+            user_agent: s.intern(e.ua),
+            agent_family: crate::baseline::agent_family(e.ua),
+            source_ip: e.ip.parse::<IpAddr>().ok(),
+            bytes_out: e.bytes,
+            status: e.error.map(|c| s.intern(c)).unwrap_or(0),
+            flags,
+            ..Default::default()
+        });
+    }
+
+    /// `n` reads by `who` starting at `t`, one every `gap`.
+    fn reads(&mut self, who: &str, t: i64, n: u64, gap: i64, ip: &str, ua: &str, bytes: u64) {
+        for i in 0..n {
+            self.push(Ev {
+                who,
+                t: t + i as i64 * gap,
+                class: ActionClass::Read,
+                action: "GetObject",
+                bucket: "data",
+                ip,
+                ua,
+                bytes,
+                error: None,
+                object: i + 1,
+            });
+        }
+    }
+
+    fn one(
+        &mut self,
+        who: &str,
+        t: i64,
+        class: ActionClass,
+        action: &str,
+        bucket: &str,
+        ip: &str,
+        ua: &str,
+    ) {
+        self.push(Ev {
+            who,
+            t,
+            class,
+            action,
+            bucket,
+            ip,
+            ua,
+            bytes: 0,
+            error: None,
+            object: 0,
+        });
+    }
+
+    fn findings(mut self, cfg: &DetectConfig) -> Vec<Finding> {
+        self.events.sort_by_key(|a| a.time);
+        let mut engine = Engine::new(&self.syms, cfg);
+        for a in &self.events {
+            engine.process(a);
+        }
+        engine.finish(&[])
+    }
+}
+
+fn alerts<'a>(fs: &'a [Finding], who: &str) -> Vec<&'a Finding> {
+    fs.iter()
+        .filter(|f| f.principal == who && f.severity >= Severity::Medium)
+        .collect()
+}
+
+fn has(fs: &[Finding], who: &str, rule: &str, min: Severity) -> bool {
+    fs.iter()
+        .any(|f| f.principal == who && f.rule == rule && f.severity >= min)
+}
+
+const UA: &str = "aws-cli/2.15.0 Python/3.11";
+const OFFICE: &str = "198.51.100.20";
+
+/// An office worker (UTC business hours) with a steady routine, days 0..days.
+fn office(r: &mut Run, who: &str, days: i64) {
+    for d in 0..days {
+        if d % 7 >= 5 {
+            continue;
+        }
+        for h in [9, 11, 14, 16] {
+            r.reads(
+                who,
+                r.t0 + d * DAY + h * NANOS_PER_HOUR,
+                5,
+                MIN,
+                OFFICE,
+                UA,
+                1000,
+            );
+        }
+    }
+}
+
+#[test]
+fn night_shift_etl_is_learned_and_the_same_volume_at_a_new_hour_is_not() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    let etl = "arn:aws:iam::1:role/etl-nightly";
+    for d in 0..21 {
+        r.reads(
+            etl,
+            r.t0 + d * DAY + 2 * NANOS_PER_HOUR,
+            3000,
+            1_000_000_000,
+            "10.0.0.5",
+            "Boto3/1.34",
+            50_000,
+        );
+    }
+    let quiet = r.findings(&cfg);
+    assert!(
+        alerts(&quiet, etl).is_empty(),
+        "nightly job: {:#?}",
+        alerts(&quiet, etl)
+    );
+
+    let mut r = Run::new();
+    for d in 0..21 {
+        r.reads(
+            etl,
+            r.t0 + d * DAY + 2 * NANOS_PER_HOUR,
+            3000,
+            1_000_000_000,
+            "10.0.0.5",
+            "Boto3/1.34",
+            50_000,
+        );
+    }
+    r.reads(
+        etl,
+        r.t0 + 21 * DAY + 14 * NANOS_PER_HOUR,
+        3000,
+        1_000_000_000,
+        "10.0.0.5",
+        "Boto3/1.34",
+        50_000,
+    );
+    let fs = r.findings(&cfg);
+    assert!(
+        has(&fs, etl, "aws.s3.bulk_download", Severity::High),
+        "{:#?}",
+        alerts(&fs, etl)
+    );
+}
+
+#[test]
+fn staff_in_other_time_zones_are_quiet_at_their_hours() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    let tokyo = "ken@acme.co.jp";
+    for d in 0..20 {
+        if d % 7 >= 5 {
+            continue;
+        }
+        for h in [0, 2, 4, 6, 8] {
+            r.reads(
+                tokyo,
+                r.t0 + d * DAY + h * NANOS_PER_HOUR,
+                3,
+                MIN,
+                "203.0.113.80",
+                UA,
+                500,
+            );
+        }
+    }
+    // Night in UTC, morning in Tokyo, on a workday.
+    r.reads(
+        tokyo,
+        r.t0 + 21 * DAY + 3 * NANOS_PER_HOUR,
+        3,
+        MIN,
+        "203.0.113.80",
+        UA,
+        500,
+    );
+    let fs = r.findings(&cfg);
+    assert!(alerts(&fs, tokyo).is_empty(), "{:#?}", alerts(&fs, tokyo));
+
+    // A UTC office worker at 03:00 is another matter.
+    let mut r = Run::new();
+    let alice = "alice";
+    office(&mut r, alice, 21);
+    r.reads(
+        alice,
+        r.t0 + 21 * DAY + 3 * NANOS_PER_HOUR,
+        3,
+        MIN,
+        OFFICE,
+        UA,
+        500,
+    );
+    let fs = r.findings(&cfg);
+    assert!(
+        has(&fs, alice, "baseline.after_hours_access", Severity::Medium),
+        "{fs:#?}"
+    );
+}
+
+#[test]
+fn a_travellers_new_address_is_low_a_thiefs_is_high() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    let bob = "bob";
+    office(&mut r, bob, 21);
+    // Business hours, usual client, usual API, from a hotel.
+    r.reads(
+        bob,
+        r.t0 + 22 * DAY + 10 * NANOS_PER_HOUR,
+        3,
+        MIN,
+        "192.0.2.77",
+        UA,
+        500,
+    );
+    let fs = r.findings(&cfg);
+    assert!(has(&fs, bob, "baseline.new_source_ip", Severity::Low));
+    assert!(alerts(&fs, bob).is_empty(), "{:#?}", alerts(&fs, bob));
+
+    // 02:00, new network, new client, first GetCallerIdentity, then data.
+    let mut r = Run::new();
+    office(&mut r, bob, 21);
+    let t = r.t0 + 22 * DAY + 2 * NANOS_PER_HOUR;
+    r.one(
+        bob,
+        t,
+        ActionClass::Auth,
+        "GetCallerIdentity",
+        "",
+        "45.155.205.12",
+        "python-requests/2.31",
+    );
+    r.reads(
+        bob,
+        t + MIN,
+        20,
+        MIN,
+        "45.155.205.12",
+        "python-requests/2.31",
+        500,
+    );
+    let fs = r.findings(&cfg);
+    assert!(
+        has(&fs, bob, "baseline.new_source_ip", Severity::High),
+        "{fs:#?}"
+    );
+}
+
+#[test]
+fn a_new_principals_modest_workload_is_low_a_raid_is_not() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    office(&mut r, "someone", 20);
+    let new = "arn:aws:iam::1:role/ml-training";
+    r.reads(
+        new,
+        r.t0 + 15 * DAY + 13 * NANOS_PER_HOUR,
+        150,
+        10_000_000_000,
+        "10.1.1.1",
+        "Boto3/1.34",
+        1000,
+    );
+    let fs = r.findings(&cfg);
+    assert!(alerts(&fs, new).is_empty(), "{:#?}", alerts(&fs, new));
+    assert!(has(&fs, new, "aws.s3.bulk_download", Severity::Low));
+
+    let mut r = Run::new();
+    office(&mut r, "someone", 20);
+    r.reads(
+        new,
+        r.t0 + 15 * DAY + 13 * NANOS_PER_HOUR,
+        400,
+        5_000_000_000,
+        "10.1.1.1",
+        "Boto3/1.34",
+        1000,
+    );
+    let fs = r.findings(&cfg);
+    assert!(
+        has(&fs, new, "aws.s3.bulk_download", Severity::Critical),
+        "{fs:#?}"
+    );
+}
+
+#[test]
+fn dormant_principals_and_first_week_learning() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    let maint = "arn:aws:iam::1:user/backup-maint";
+    office(&mut r, "someone", 45);
+    r.reads(
+        maint,
+        r.t0 + 2 * DAY + 10 * NANOS_PER_HOUR,
+        3,
+        MIN,
+        OFFICE,
+        UA,
+        100,
+    );
+    r.reads(
+        maint,
+        r.t0 + 40 * DAY + 10 * NANOS_PER_HOUR,
+        3,
+        MIN,
+        OFFICE,
+        UA,
+        100,
+    );
+    let fs = r.findings(&cfg);
+    assert!(
+        has(&fs, maint, "baseline.dormant_principal", Severity::High),
+        "{fs:#?}"
+    );
+
+    // Present from the start and busy in the first week: learning notes, not alerts.
+    let mut r = Run::new();
+    r.reads(
+        "busy",
+        r.t0 + 9 * NANOS_PER_HOUR,
+        300,
+        10_000_000_000,
+        OFFICE,
+        UA,
+        100,
+    );
+    let fs = r.findings(&cfg);
+    assert!(alerts(&fs, "busy").is_empty(), "{fs:#?}");
+    assert!(fs
+        .iter()
+        .any(|f| f.evidence.get("learning_period").is_some()));
+}
+
+#[test]
+fn enumeration_is_listing_across_buckets() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    office(&mut r, "eve", 14);
+    let t = r.t0 + 15 * DAY + 11 * NANOS_PER_HOUR;
+    // 50 lists: above twice the threshold, which is what a known principal at its usual
+    // place and hour is allowed.
+    for i in 0..50 {
+        let bucket = ["a", "b", "c", "d", "e"][i % 5];
+        r.one(
+            "eve",
+            t + i as i64 * MIN,
+            ActionClass::List,
+            "ListObjects",
+            bucket,
+            OFFICE,
+            UA,
+        );
+    }
+    let fs = r.findings(&cfg);
+    assert!(
+        has(&fs, "eve", "aws.s3.enumeration", Severity::High),
+        "{fs:#?}"
+    );
+
+    // The same count, all in one bucket (a deploy job syncing its prefix): no enumeration.
+    let mut r = Run::new();
+    office(&mut r, "eve", 14);
+    for i in 0..50 {
+        r.one(
+            "eve",
+            t + i as i64 * MIN,
+            ActionClass::List,
+            "ListObjects",
+            "deploy",
+            OFFICE,
+            UA,
+        );
+    }
+    let fs = r.findings(&cfg);
+    assert!(
+        !has(&fs, "eve", "aws.s3.enumeration", Severity::Low),
+        "{fs:#?}"
+    );
+}
+
+#[test]
+fn slow_exfiltration_under_every_fixed_threshold() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    let svc = "arn:aws:iam::1:user/reporting-svc";
+    for d in 0..24 {
+        // 4 reads an hour, 10 hours a day, 8 MB each: 320 MB a day.
+        for h in 8..18 {
+            r.reads(
+                svc,
+                r.t0 + d * DAY + h * NANOS_PER_HOUR,
+                4,
+                10 * MIN,
+                "34.201.17.80",
+                UA,
+                8_000_000,
+            );
+        }
+    }
+    let quiet = r.findings(&cfg);
+    assert!(alerts(&quiet, svc).is_empty(), "{:#?}", alerts(&quiet, svc));
+    let mut r = Run::new();
+    for d in 0..24 {
+        let per_hour = if d >= 21 { 12 } else { 4 };
+        for h in 8..18 {
+            r.reads(
+                svc,
+                r.t0 + d * DAY + h * NANOS_PER_HOUR,
+                per_hour,
+                4 * MIN,
+                "34.201.17.80",
+                UA,
+                8_000_000,
+            );
+        }
+    }
+    let fs = r.findings(&cfg);
+    assert!(
+        has(&fs, svc, "baseline.daily_bytes_anomaly", Severity::High),
+        "{fs:#?}"
+    );
+    assert!(
+        !has(&fs, svc, "aws.s3.bulk_download", Severity::Info),
+        "under the fixed threshold"
+    );
+}
+
+#[test]
+fn access_denied_bursts() {
+    let cfg = DetectConfig::default();
+    let probe = |n: usize| {
+        let mut r = Run::new();
+        office(&mut r, "jenkins", 14);
+        let t = r.t0 + 15 * DAY + 10 * NANOS_PER_HOUR;
+        for i in 0..n {
+            r.push(Ev {
+                who: "jenkins",
+                t: t + i as i64 * MIN,
+                class: ActionClass::Read,
+                action: "GetObject",
+                bucket: "secrets",
+                ip: OFFICE,
+                ua: UA,
+                bytes: 0,
+                error: Some("AccessDenied"),
+                object: 0,
+            });
+        }
+        r.findings(&cfg)
+    };
+    assert!(has(
+        &probe(25),
+        "jenkins",
+        "baseline.access_denied_burst",
+        Severity::Medium
+    ));
+    assert!(!has(
+        &probe(8),
+        "jenkins",
+        "baseline.access_denied_burst",
+        Severity::Info
+    ));
+}
