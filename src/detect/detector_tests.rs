@@ -70,7 +70,9 @@ impl Run {
         });
     }
 
-    /// `n` reads by `who` starting at `t`, one every `gap`.
+    /// `n` reads by `who` starting at `t`, one every `gap`. (A test builder: positional
+    /// arguments read like a row of a log.)
+    #[allow(clippy::too_many_arguments)]
     fn reads(&mut self, who: &str, t: i64, n: u64, gap: i64, ip: &str, ua: &str, bytes: u64) {
         for i in 0..n {
             self.push(Ev {
@@ -88,6 +90,7 @@ impl Run {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn one(
         &mut self,
         who: &str,
