@@ -18,7 +18,7 @@ use std::net::IpAddr;
 use serde_json::Value;
 
 use crate::catalogue::{Catalogue, Severity};
-use crate::event::{AccessEvent, Batch, Provider};
+use crate::event::{AccessEvent, ActionClass, Batch, PrincipalType, Provider};
 
 /// Every rule id this module can emit (checked against the catalogue by a test).
 pub const RULE_IDS: &[&[&str]] = &[
@@ -119,11 +119,22 @@ impl RuleSet {
             request: OnceCell::new(),
             cfg: &self.config,
         };
-        let hit = tampering::check(&input)
-            .or_else(|| exposure::check(&input))
-            .or_else(|| exfiltration::check(&input))
-            .or_else(|| credentials::check(&input))
-            .or_else(|| reputation::check(&input))?;
+        // Successful authenticated object reads and lists (most of the volume) can only match
+        // the reputation rules: skip the other families' name comparisons for them. (A failed
+        // read can still tell of re-encryption, so errors take the full path.)
+        let data_only = !ev.insight
+            && !ev.error
+            && matches!(ev.action_class, ActionClass::Read | ActionClass::List)
+            && ev.principal_type != PrincipalType::Anonymous;
+        let hit = if data_only {
+            reputation::check(&input)?
+        } else {
+            tampering::check(&input)
+                .or_else(|| exposure::check(&input))
+                .or_else(|| exfiltration::check(&input))
+                .or_else(|| credentials::check(&input))
+                .or_else(|| reputation::check(&input))?
+        };
         Some(if ev.error {
             RuleHit {
                 severity: hit.severity.lower(),
