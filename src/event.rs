@@ -284,6 +284,9 @@ pub struct AccessEvent {
     pub request: Span,
     /// Raw JSON of the response / additional data where the log has it.
     pub response: Span,
+    /// Raw JSON of the resources the record names (CloudTrail `resources`: ARNs with their
+    /// owning accounts), where the log has it.
+    pub resources: Span,
     pub raw: RawRef,
 }
 

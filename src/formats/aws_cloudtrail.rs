@@ -58,6 +58,7 @@ struct Record {
     request: Option<(usize, usize)>,
     response: Option<(usize, usize)>,
     additional: Option<(usize, usize)>,
+    resources: Option<(usize, usize)>,
     bytes_in: Option<u64>,
     bytes_out: Option<u64>,
     signature_version: Option<RawStr>,
@@ -201,6 +202,12 @@ fn read_object(cur: &mut Cursor, r: &mut Record) -> JResult<()> {
                     Ok(())
                 })?;
             }
+            b"resources" => {
+                c.ws();
+                let start = c.i;
+                c.skip()?;
+                r.resources = Some((start, c.i));
+            }
             b"@timestamp" => r.at_timestamp = c.str_or_skip()?,
             // EventBridge envelope.
             b"detail" => {
@@ -342,6 +349,7 @@ fn build_with(
     ev.object = src.str(b, r.key);
     ev.request = src.span(b, r.request);
     ev.response = src.span(b, r.additional.or(r.response));
+    ev.resources = src.span(b, r.resources);
     ev.signature = src.str(b, r.signature_version);
     if let Some(ip) = r.source_ip {
         match parse_ip(ip.raw(src.bytes)) {

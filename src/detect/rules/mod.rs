@@ -177,6 +177,12 @@ impl Input<'_> {
             .as_ref()
     }
 
+    /// The raw JSON of the resources the record names, if any.
+    pub fn resources_json(&self) -> Option<&str> {
+        let text = self.b.str(self.ev.resources);
+        (!text.is_empty() && text.len() <= (1 << 20)).then_some(text)
+    }
+
     pub fn account(&self) -> &str {
         self.b.str(self.ev.account)
     }
