@@ -52,6 +52,20 @@ mod tests {
     use super::super::test_util::rule_of;
 
     #[test]
+    fn gcs_hmac_keys() {
+        let rec = |method: &str| {
+            format!(
+                r#"{{"protoPayload":{{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{{"principalEmail":"dev@example.com"}},"methodName":"{method}","resourceName":"projects/p/hmacKeys/GOOG1EXAMPLE","serviceName":"storage.googleapis.com","status":{{}}}},"resource":{{"type":"gcs_bucket","labels":{{"bucket_name":"","project_id":"p"}}}},"logName":"projects/p/logs/cloudaudit.googleapis.com%2Factivity","timestamp":"2024-03-01T02:00:00Z"}}"#
+            )
+        };
+        assert_eq!(
+            rule_of(&rec("storage.hmacKeys.create")),
+            Some("gcp.gcs.hmac_key_created")
+        );
+        assert_eq!(rule_of(&rec("storage.hmacKeys.list")), None);
+    }
+
+    #[test]
     fn azure_keys() {
         let rec = |op: &str| {
             format!(

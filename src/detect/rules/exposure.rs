@@ -439,6 +439,25 @@ mod tests {
     }
 
     #[test]
+    fn azure_anonymous_reads() {
+        let rec = |auth: &str, status: &str, code: &str| {
+            format!(
+                r#"{{"time":"2024-03-01T02:00:00.1234567Z","resourceId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default","category":"StorageRead","operationName":"GetBlob","operationVersion":"2021-08-06","schemaVersion":"1.0","statusCode":{code},"statusText":"{status}","durationMs":5,"callerIpAddress":"198.51.100.4:50123","correlationId":"c","identity":{{"type":"{auth}"}},"location":"eastus","protocol":"HTTPS","uri":"https://acct.blob.core.windows.net/public/price-list.pdf","properties":{{"accountName":"acct","userAgentHeader":"curl/8.4.0","serviceType":"blob","objectKey":"/acct/public/price-list.pdf","responseBodySize":52311}}}}"#
+            )
+        };
+        assert_eq!(
+            rule_of(&rec("Anonymous", "Success", "200")),
+            Some("azure.blob.anonymous_read")
+        );
+        assert_eq!(
+            rule_of(&rec("Anonymous", "AnonymousAuthorizationError", "404")),
+            None,
+            "a refused anonymous request read nothing"
+        );
+        assert_eq!(rule_of(&rec("OAuth", "Success", "200")), None);
+    }
+
+    #[test]
     fn azure_public_container() {
         let rec = |access: &str| {
             format!(

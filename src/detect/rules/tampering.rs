@@ -332,7 +332,9 @@ fn gcp(i: &Input) -> Option<RuleHit> {
                 None
             }
         }
-        _ if m.starts_with("google.logging.v2.ConfigServiceV2.")
+        // `m` has lost its `google.` prefix: Cloud Logging names its methods
+        // `google.logging.v2.ConfigServiceV2.*`.
+        _ if m.starts_with("logging.v2.ConfigServiceV2.")
             && (m.ends_with("DeleteSink")
                 || m.ends_with("UpdateSink")
                 || m.ends_with("CreateExclusion")) =>
@@ -592,6 +594,166 @@ mod tests {
             rule_of(&azure("Microsoft.Storage/storageAccounts/read", "null")),
             None
         );
+    }
+
+    #[test]
+    fn trail_policy_lock_and_key_policy() {
+        assert_eq!(
+            rule_of(&ct(
+                "cloudtrail.amazonaws.com",
+                "UpdateTrail",
+                r#"{"name":"main","s3BucketName":"elsewhere"}"#
+            )),
+            Some("aws.cloudtrail.trail_updated")
+        );
+        assert_eq!(
+            rule_of(&ct(
+                "cloudtrail.amazonaws.com",
+                "DescribeTrails",
+                r#"{"trailNameList":[]}"#
+            )),
+            None
+        );
+        assert_eq!(
+            rule_of(&ct(
+                "s3.amazonaws.com",
+                "DeleteBucketPolicy",
+                r#"{"bucketName":"b","policy":""}"#
+            )),
+            Some("aws.s3.bucket_policy_deleted")
+        );
+        assert_eq!(
+            rule_of(&ct(
+                "s3.amazonaws.com",
+                "GetBucketPolicy",
+                r#"{"bucketName":"b","policy":""}"#
+            )),
+            None
+        );
+        // Object lock: bypassing governance retention or lifting a legal hold weakens it;
+        // setting a retention date does not.
+        let bypass = ct(
+            "s3.amazonaws.com",
+            "PutObjectRetention",
+            r#"{"bucketName":"vault","key":"k","retention":"","x-amz-bypass-governance-retention":"true","Retention":{"Mode":"GOVERNANCE","RetainUntilDate":"2024-03-02T00:00:00Z"}}"#,
+        );
+        assert_eq!(rule_of(&bypass), Some("aws.s3.object_lock_changed"));
+        let extend = ct(
+            "s3.amazonaws.com",
+            "PutObjectRetention",
+            r#"{"bucketName":"vault","key":"k","retention":"","Retention":{"Mode":"COMPLIANCE","RetainUntilDate":"2030-01-01T00:00:00Z"}}"#,
+        );
+        assert_eq!(rule_of(&extend), None);
+        let hold_off = ct(
+            "s3.amazonaws.com",
+            "PutObjectLegalHold",
+            r#"{"bucketName":"vault","key":"k","legal-hold":"","LegalHold":{"Status":"OFF"}}"#,
+        );
+        assert_eq!(rule_of(&hold_off), Some("aws.s3.object_lock_changed"));
+        assert_eq!(rule_of(&hold_off.replace("\"OFF\"", "\"ON\"")), None);
+        let policy = ct(
+            "kms.amazonaws.com",
+            "PutKeyPolicy",
+            r#"{"keyId":"arn:aws:kms:us-east-1:111122223333:key/1234abcd","policyName":"default","policy":"{}"}"#,
+        );
+        assert_eq!(rule_of(&policy), Some("aws.kms.key_policy_changed"));
+        assert_eq!(
+            rule_of(&policy.replace("PutKeyPolicy", "GetKeyPolicy")),
+            None
+        );
+    }
+
+    #[test]
+    fn insights_events() {
+        let insight = r#"{"eventVersion":"1.08","eventTime":"2024-03-01T02:00:00Z","awsRegion":"us-east-1","eventID":"e","eventType":"AwsCloudTrailInsight","recipientAccountId":"111122223333","sharedEventID":"s","insightDetails":{"state":"Start","eventSource":"s3.amazonaws.com","eventName":"GetObject","insightType":"ApiCallRateInsight","insightContext":{"statistics":{"baseline":{"average":1.0},"insight":{"average":90.0}}}},"eventCategory":"Insight"}"#;
+        assert_eq!(rule_of(insight), Some("aws.cloudtrail.insight"));
+    }
+
+    fn gcs_admin(method: &str, request: &str) -> String {
+        format!(
+            r#"{{"protoPayload":{{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{{"principalEmail":"ops@example.com"}},"methodName":"{method}","resourceName":"projects/_/buckets/records","serviceName":"storage.googleapis.com","request":{request},"status":{{}}}},"resource":{{"type":"gcs_bucket","labels":{{"bucket_name":"records","project_id":"p","location":"us"}}}},"logName":"projects/p/logs/cloudaudit.googleapis.com%2Factivity","timestamp":"2024-03-01T02:00:00Z"}}"#
+        )
+    }
+
+    #[test]
+    fn gcp_retention_cmek_and_audit_config() {
+        let removed = gcs_admin(
+            "storage.buckets.update",
+            r#"{"@type":"type.googleapis.com/google.storage.v2.UpdateBucketRequest","bucket":{"name":"records","retentionPolicy":null},"updateMask":"retentionPolicy"}"#,
+        );
+        assert_eq!(rule_of(&removed), Some("gcp.gcs.retention_removed"));
+        let set = gcs_admin(
+            "storage.buckets.update",
+            r#"{"bucket":{"name":"records","retentionPolicy":{"retentionPeriod":"2592000"}}}"#,
+        );
+        assert_eq!(rule_of(&set), None);
+        let cmek = gcs_admin(
+            "storage.buckets.patch",
+            r#"{"bucket":{"name":"records","encryption":{"defaultKmsKeyName":"projects/other/locations/us/keyRings/r/cryptoKeys/k"}}}"#,
+        );
+        assert_eq!(rule_of(&cmek), Some("gcp.gcs.cmek_changed"));
+        let labels = gcs_admin(
+            "storage.buckets.patch",
+            r#"{"bucket":{"name":"records","labels":{"team":"data"}}}"#,
+        );
+        assert_eq!(rule_of(&labels), None);
+        let sink = gcs_admin("google.logging.v2.ConfigServiceV2.DeleteSink", "{}")
+            .replace("storage.googleapis.com", "logging.googleapis.com")
+            .replace("projects/_/buckets/records", "projects/p/sinks/to-siem")
+            .replace(r#""type":"gcs_bucket""#, r#""type":"logging_sink""#);
+        assert_eq!(rule_of(&sink), Some("gcp.logging.audit_config_changed"));
+        assert_eq!(
+            rule_of(&gcs_admin(
+                "google.logging.v2.ConfigServiceV2.ListSinks",
+                "{}"
+            )),
+            None
+        );
+        let audit = gcs_admin(
+            "SetIamPolicy",
+            r#"{"policy":{"auditConfigs":[{"service":"storage.googleapis.com"}]},"updateMask":"auditConfigs"}"#,
+        );
+        assert_eq!(rule_of(&audit), Some("gcp.logging.audit_config_changed"));
+        let bindings = gcs_admin(
+            "SetIamPolicy",
+            r#"{"policy":{"bindings":[{"role":"roles/viewer","members":["user:a@example.com"]}]}}"#,
+        );
+        assert_eq!(rule_of(&bindings), None);
+    }
+
+    #[test]
+    fn azure_immutability_and_customer_keys() {
+        assert_eq!(
+            rule_of(&azure(
+                "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies/delete",
+                "null"
+            )),
+            Some("azure.storage.immutability_changed")
+        );
+        assert_eq!(
+            rule_of(&azure(
+                "Microsoft.Storage/storageAccounts/blobServices/containers/clearLegalHold/action",
+                "null"
+            )),
+            Some("azure.storage.immutability_changed")
+        );
+        assert_eq!(
+            rule_of(&azure(
+                "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies/write",
+                "null"
+            )),
+            None
+        );
+        let blob = |status: &str, code: &str| {
+            format!(
+                r#"{{"time":"2024-03-01T02:00:00.1234567Z","resourceId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default","category":"StorageRead","operationName":"GetBlob","operationVersion":"2021-08-06","schemaVersion":"1.0","statusCode":{code},"statusText":"{status}","durationMs":5,"callerIpAddress":"203.0.113.9:50123","correlationId":"c","identity":{{"type":"AccountKey","tokenHash":"key1(ABCDEF)"}},"location":"eastus","protocol":"HTTPS","uri":"https://acct.blob.core.windows.net/data/report.pdf","properties":{{"accountName":"acct","userAgentHeader":"azsdk-python-storage-blob/12.19.0","serviceType":"blob","objectKey":"/acct/data/report.pdf","responseBodySize":0}}}}"#
+            )
+        };
+        assert_eq!(
+            rule_of(&blob("BlobUsesCustomerSpecifiedEncryption", "409")),
+            Some("azure.blob.cpk_reencryption")
+        );
+        assert_eq!(rule_of(&blob("Success", "200")), None);
     }
 
     #[test]
