@@ -529,3 +529,275 @@ fn access_denied_bursts() {
         Severity::Info
     ));
 }
+
+#[test]
+fn first_time_api_and_new_bucket() {
+    let cfg = DetectConfig::default();
+    let who = "alice";
+    let mut r = Run::new();
+    office(&mut r, who, 21);
+    let t = r.t0 + 21 * DAY + 10 * NANOS_PER_HOUR;
+    r.reads(who, t, 5, MIN, OFFICE, UA, 1000);
+    let quiet = r.findings(&cfg);
+    assert!(
+        !has(&quiet, who, "baseline.first_time_api", Severity::Info)
+            && !has(&quiet, who, "baseline.new_bucket", Severity::Info),
+        "routine reads: {:#?}",
+        alerts(&quiet, who)
+    );
+
+    let mut r = Run::new();
+    office(&mut r, who, 21);
+    let t = r.t0 + 21 * DAY + 10 * NANOS_PER_HOUR;
+    r.one(
+        who,
+        t,
+        ActionClass::Permission,
+        "GetBucketPolicy",
+        "data",
+        OFFICE,
+        UA,
+    );
+    r.one(
+        who,
+        t + MIN,
+        ActionClass::Read,
+        "GetObject",
+        "finance-ledger",
+        OFFICE,
+        UA,
+    );
+    let fs = r.findings(&cfg);
+    let api = fs
+        .iter()
+        .find(|f| f.principal == who && f.rule == "baseline.first_time_api")
+        .expect("first GetBucketPolicy");
+    assert!(api.title.contains("GetBucketPolicy"), "{}", api.title);
+    let bucket = fs
+        .iter()
+        .find(|f| f.principal == who && f.rule == "baseline.new_bucket")
+        .expect("first read of finance-ledger");
+    assert!(bucket.title.contains("finance-ledger"), "{}", bucket.title);
+}
+
+#[test]
+fn new_principals_after_the_first_days_only() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    office(&mut r, "alice", 21);
+    office(&mut r, "bob", 3);
+    let t = r.t0 + 14 * DAY + 10 * NANOS_PER_HOUR;
+    r.reads("carol", t, 5, MIN, OFFICE, UA, 1000);
+    let fs = r.findings(&cfg);
+    assert!(has(&fs, "carol", "baseline.new_principal", Severity::Info));
+    // Present from the start of the data: not new, only unseen before the logs begin.
+    assert!(!has(&fs, "alice", "baseline.new_principal", Severity::Info));
+    assert!(!has(&fs, "bob", "baseline.new_principal", Severity::Info));
+}
+
+#[test]
+fn hourly_volume_and_bytes_out_spikes() {
+    let cfg = DetectConfig::default();
+    let who = "alice";
+    // 80 requests in an hour where 5 are usual: above the band, under the bulk threshold.
+    let mut r = Run::new();
+    office(&mut r, who, 21);
+    let t = r.t0 + 21 * DAY + 14 * NANOS_PER_HOUR;
+    r.reads(who, t, 80, 30_000_000_000, OFFICE, UA, 1000);
+    let fs = r.findings(&cfg);
+    assert!(
+        has(&fs, who, "baseline.hourly_volume_anomaly", Severity::Low),
+        "{:#?}",
+        fs.iter().filter(|f| f.principal == who).collect::<Vec<_>>()
+    );
+    // The usual count: nothing.
+    let mut r = Run::new();
+    office(&mut r, who, 22);
+    let fs = r.findings(&cfg);
+    assert!(!has(
+        &fs,
+        who,
+        "baseline.hourly_volume_anomaly",
+        Severity::Info
+    ));
+
+    // 1.5 GB in five reads where kilobytes are usual: a bytes spike, not a count anomaly.
+    let mut r = Run::new();
+    office(&mut r, who, 21);
+    r.reads(who, t, 5, MIN, OFFICE, UA, 300_000_000);
+    let fs = r.findings(&cfg);
+    assert!(has(&fs, who, "baseline.bytes_out_spike", Severity::Low));
+    assert!(!has(
+        &fs,
+        who,
+        "baseline.hourly_volume_anomaly",
+        Severity::Info
+    ));
+    // 500 MB stays under the 1 GiB floor.
+    let mut r = Run::new();
+    office(&mut r, who, 21);
+    r.reads(who, t, 5, MIN, OFFICE, UA, 100_000_000);
+    let fs = r.findings(&cfg);
+    assert!(!has(&fs, who, "baseline.bytes_out_spike", Severity::Info));
+}
+
+#[test]
+fn error_rate_jumps_against_a_clean_history() {
+    let cfg = DetectConfig::default();
+    let who = "alice";
+    let run = |errors: u64| {
+        let mut r = Run::new();
+        office(&mut r, who, 21);
+        let t = r.t0 + 21 * DAY + 14 * NANOS_PER_HOUR;
+        for i in 0..40u64 {
+            r.push(Ev {
+                who,
+                t: t + i as i64 * MIN,
+                class: ActionClass::Read,
+                action: "GetObject",
+                bucket: "data",
+                ip: OFFICE,
+                ua: UA,
+                bytes: 1000,
+                error: (i < errors).then_some("NoSuchKey"),
+                object: i + 1,
+            });
+        }
+        r.findings(&cfg)
+    };
+    let fs = run(30);
+    let f = fs
+        .iter()
+        .find(|f| f.principal == who && f.rule == "baseline.error_rate_jump")
+        .expect("30 of 40 failed");
+    assert!(f.title.contains("75 %"), "{}", f.title);
+    assert!(!has(
+        &run(2),
+        who,
+        "baseline.error_rate_jump",
+        Severity::Info
+    ));
+}
+
+#[test]
+fn after_hours_bulk_is_the_hour_not_the_volume() {
+    let cfg = DetectConfig::default();
+    let who = "alice";
+    let mut r = Run::new();
+    office(&mut r, who, 21);
+    r.reads(
+        who,
+        r.t0 + 21 * DAY + 2 * NANOS_PER_HOUR + 45 * MIN,
+        600,
+        2_000_000_000,
+        OFFICE,
+        UA,
+        1000,
+    );
+    let fs = r.findings(&cfg);
+    assert!(has(&fs, who, "aws.s3.bulk_download", Severity::Medium));
+    assert!(has(&fs, who, "baseline.after_hours_bulk", Severity::Medium));
+
+    // A nightly job at its own hour: the volume is its routine, the hour too.
+    let mut r = Run::new();
+    let etl = "arn:aws:iam::1:role/etl-nightly";
+    for d in 0..22 {
+        r.reads(
+            etl,
+            r.t0 + d * DAY + 2 * NANOS_PER_HOUR,
+            600,
+            2_000_000_000,
+            "10.0.0.5",
+            "Boto3/1.34",
+            1000,
+        );
+    }
+    let fs = r.findings(&cfg);
+    assert!(!has(&fs, etl, "baseline.after_hours_bulk", Severity::Info));
+}
+
+#[test]
+fn volume_findings_are_named_for_their_cloud() {
+    use crate::event::Format;
+    let cfg = DetectConfig::default();
+    let run = |format: Format, class: ActionClass, action: &str, buckets: &[&str]| {
+        let mut r = Run::new();
+        office(&mut r, "eve", 14);
+        let t = r.t0 + 15 * DAY + 11 * NANOS_PER_HOUR;
+        for i in 0..300 {
+            r.push(Ev {
+                who: "eve",
+                t: t + i as i64 * 10_000_000_000,
+                class,
+                action,
+                bucket: buckets[i % buckets.len()],
+                ip: OFFICE,
+                ua: UA,
+                bytes: 1000,
+                error: None,
+                object: i as u64 + 1,
+            });
+        }
+        for a in &mut r.events {
+            a.format = format;
+        }
+        r.findings(&cfg)
+    };
+    let cases = [
+        (
+            Format::GcsAudit,
+            ActionClass::List,
+            "storage.objects.list",
+            "gcp.gcs.enumeration",
+        ),
+        (
+            Format::GcsAudit,
+            ActionClass::Delete,
+            "storage.objects.delete",
+            "gcp.gcs.mass_delete",
+        ),
+        (
+            Format::GcsAudit,
+            ActionClass::Read,
+            "storage.objects.get",
+            "gcp.gcs.bulk_download",
+        ),
+        (
+            Format::AzureBlobLogs,
+            ActionClass::List,
+            "ListBlobs",
+            "azure.blob.enumeration",
+        ),
+        (
+            Format::AzureBlobLogs,
+            ActionClass::Delete,
+            "DeleteBlob",
+            "azure.blob.mass_delete",
+        ),
+        (
+            Format::AzureBlobLogs,
+            ActionClass::Read,
+            "GetBlob",
+            "azure.blob.bulk_download",
+        ),
+    ];
+    for (format, class, action, rule) in cases {
+        let fs = run(format, class, action, &["a", "b", "c", "d", "e"]);
+        assert!(has(&fs, "eve", rule, Severity::Medium), "{rule}: {fs:#?}");
+        assert!(
+            !fs.iter().any(|f| f.rule.starts_with("aws.s3.")),
+            "{rule}: an AWS name on {format:?}"
+        );
+    }
+    // Within the routine (20 an hour): none of them.
+    let mut r = Run::new();
+    office(&mut r, "eve", 16);
+    for a in &mut r.events {
+        a.format = Format::AzureBlobLogs;
+    }
+    let fs = r.findings(&cfg);
+    assert!(
+        !fs.iter().any(|f| f.rule.starts_with("azure.blob.")),
+        "{fs:#?}"
+    );
+}
