@@ -460,6 +460,12 @@ pub fn parse(text: &str, base: &Path) -> Result<ScanConfig> {
     for (person, ids) in &f.identities {
         for id in ids {
             correlate.identities.insert(id.clone(), person.clone());
+            // Emails match case-insensitively (correlation looks them up lower-cased).
+            if id.contains('@') && !id.starts_with("arn:") {
+                correlate
+                    .identities
+                    .insert(id.to_ascii_lowercase(), person.clone());
+            }
         }
     }
     Ok(ScanConfig {

@@ -85,8 +85,40 @@ fn group_key(f: &Finding, cfg: &CorrelateConfig) -> String {
     }
     match cfg.identities.get(&f.principal) {
         Some(person) => format!("person:{person}"),
-        None => format!("principal:{}", f.principal),
+        None => match email_of(&f.principal) {
+            // A configured mapping that names this email joins it to its person too.
+            Some(email) => match cfg.identities.get(&email) {
+                Some(person) => format!("person:{person}"),
+                None => format!("email:{email}"),
+            },
+            None => format!("principal:{}", f.principal),
+        },
     }
+}
+
+/// The email address a principal stands for, lower-cased: a Google account
+/// (`eve@example.com`), or the session name of an AWS role session that a single sign-on
+/// names after the user (`arn:aws:sts::1:assumed-role/AWSReservedSSO_Admin_x/eve@example.com`).
+/// Service accounts are emails too, and only ever match themselves.
+fn email_of(principal: &str) -> Option<String> {
+    let candidate = if principal.starts_with("arn:") {
+        if !principal.contains(":assumed-role/") && !principal.contains(":federated-user/") {
+            return None;
+        }
+        principal.rsplit('/').next()?
+    } else {
+        principal
+    };
+    let (local, domain) = candidate.split_once('@')?;
+    let plausible = !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && candidate.len() <= 254
+        && candidate
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"@._+-".contains(&c));
+    plausible.then(|| candidate.to_ascii_lowercase())
 }
 
 /// Builds incidents and sets each finding's `incident`; incidents come back most severe first.
@@ -662,6 +694,63 @@ mod tests {
         let inc = correlate(&mut fs, &cfg);
         assert_eq!(inc.len(), 1);
         assert_eq!(inc[0].principals.len(), 2);
+    }
+
+    #[test]
+    fn one_email_is_one_story_across_clouds() {
+        let sso =
+            "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123/Eve@Example.com";
+        let mut fs = vec![
+            f("aws.s3.bulk_download", sso, 0, Severity::High, "a"),
+            f(
+                "gcp.gcs.bulk_download",
+                "eve@example.com",
+                20,
+                Severity::High,
+                "b",
+            ),
+            f(
+                "gcp.gcs.bulk_download",
+                "bob@example.com",
+                20,
+                Severity::High,
+                "c",
+            ),
+        ];
+        let inc = correlate(&mut fs, &CorrelateConfig::default());
+        assert_eq!(inc.len(), 2, "{inc:#?}");
+        let eve = inc
+            .iter()
+            .find(|i| i.principals.len() == 2)
+            .expect("eve's story");
+        assert!(eve.principals.contains(&"eve@example.com".to_string()));
+        // A role session named after something that is not an email stays its own.
+        assert_eq!(email_of("arn:aws:sts::1:assumed-role/etl/i-0abc123"), None);
+        assert_eq!(email_of("arn:aws:iam::1:user/eve@example.com"), None);
+        assert_eq!(email_of("eve@localhost"), None);
+        assert_eq!(email_of("anonymous"), None);
+        assert_eq!(
+            email_of("etl@proj.iam.gserviceaccount.com").as_deref(),
+            Some("etl@proj.iam.gserviceaccount.com")
+        );
+        // A mapping that names the email takes the SSO session along.
+        let mut cfg = CorrelateConfig::default();
+        cfg.identities
+            .insert("eve@example.com".into(), "eve".into());
+        cfg.identities
+            .insert("11111111-2222-3333-4444-555555555555".into(), "eve".into());
+        let mut fs = vec![
+            f("aws.s3.bulk_download", sso, 0, Severity::High, "a"),
+            f(
+                "azure.blob.bulk_download",
+                "11111111-2222-3333-4444-555555555555",
+                30,
+                Severity::High,
+                "b",
+            ),
+        ];
+        let inc = correlate(&mut fs, &cfg);
+        assert_eq!(inc.len(), 1, "{inc:#?}");
     }
 
     #[test]
