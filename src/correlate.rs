@@ -271,14 +271,14 @@ fn build(members: &[&Finding], max: Severity, cat: &Catalogue) -> Incident {
         severity = severity.raise();
         reasons.push("a dormant identity".to_string());
     }
-    let novel_place = has("baseline.new_source_ip") || has("baseline.new_country");
+    let novel_place = has("baseline.new_source_ip");
     let harmful = members.iter().any(|f| {
         matches!(f.tactic.as_str(), "collection" | "exfiltration" | "impact")
             && f.severity >= Severity::Medium
     });
     if novel_place && harmful {
         severity = severity.raise();
-        reasons.push("from a place this identity never used".to_string());
+        reasons.push("harm done from a place this identity never used".to_string());
     }
     let top = members.iter().map(|f| f.score).max().unwrap_or(0);
     let score = (top

@@ -72,17 +72,6 @@ fn corpus_counts_per_file() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
-#[test]
-#[ignore]
-fn dump() {
-    let f = std::env::var("DUMP").unwrap();
-    let (_, events, skips) = read(&corpus_dir().join(f));
-    for e in events {
-        println!("{}", serde_json::to_string(&e).unwrap());
-    }
-    println!("{:?}", skips.samples());
-}
-
 /// (file, index of the event in the file, [(field, expected JSON value)])
 type Case<'a> = (&'a str, usize, &'a [(&'a str, serde_json::Value)]);
 

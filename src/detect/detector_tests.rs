@@ -801,3 +801,54 @@ fn volume_findings_are_named_for_their_cloud() {
         "{fs:#?}"
     );
 }
+
+#[test]
+fn an_anonymous_burst_on_one_bucket_does_not_spill_onto_another() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    let t = r.t0 + 15 * DAY + 23 * NANOS_PER_HOUR;
+    for i in 0..400u64 {
+        r.push(Ev {
+            who: "anonymous",
+            t: t + i as i64 * 5_000_000_000,
+            class: ActionClass::Read,
+            action: "GetObject",
+            bucket: "customer-exports",
+            ip: "203.0.113.50",
+            ua: "curl/8.4.0",
+            bytes: 1000,
+            error: None,
+            object: i + 1,
+        });
+    }
+    // The public website's ordinary visitors in the same hour.
+    for i in 0..2u64 {
+        r.push(Ev {
+            who: "anonymous",
+            t: t + 40 * MIN + i as i64 * MIN,
+            class: ActionClass::Read,
+            action: "GetObject",
+            bucket: "web-assets",
+            ip: "198.51.100.77",
+            ua: "Mozilla/5.0",
+            bytes: 1000,
+            error: None,
+            object: 1000 + i,
+        });
+    }
+    for a in &mut r.events {
+        a.principal_type = PrincipalType::Anonymous;
+    }
+    let fs = r.findings(&cfg);
+    assert!(
+        has(&fs, "anonymous", "aws.s3.bulk_download", Severity::Low),
+        "{fs:#?}"
+    );
+    for f in fs.iter().filter(|f| f.rule == "aws.s3.bulk_download") {
+        assert!(!f.title.is_empty(), "a finding without a title: {f:#?}");
+        assert!(
+            !f.resources.iter().any(|r| r.starts_with("web-assets")),
+            "the website's visitors joined the burst: {f:#?}"
+        );
+    }
+}

@@ -200,30 +200,15 @@ impl Emitter {
         fill: impl FnOnce(&mut FindingAcc),
         update: impl FnOnce(&mut FindingAcc),
     ) -> Severity {
-        let scope = if a.principal_type == PrincipalType::Anonymous {
-            a.bucket
-        } else {
-            0
-        };
-        let key = (rule, a.principal, scope);
-        if let Some(&i) = self.open.get(&key) {
-            let f = &mut self.findings[i];
-            // Novelty and time-of-day findings are daily digests per principal; the others
-            // follow the behaviour while it lasts.
-            let gap = if rule.starts_with("baseline.new_")
-                || rule == "baseline.first_time_api"
-                || rule == "baseline.after_hours_access"
-            {
-                ctx.cfg.merge_gap.max(crate::baseline::NANOS_PER_DAY)
-            } else {
-                ctx.cfg.merge_gap
-            };
-            if a.time - f.last_seen <= gap {
-                f.add(a);
-                update(f);
-                return f.severity;
+        let mut update = Some(update);
+        if let Some(sev) = self.extend(ctx, rule, a, |f| {
+            if let Some(u) = update.take() {
+                u(f)
             }
+        }) {
+            return sev;
         }
+        let update = update.expect("not used when no finding was open");
         if ctx.cfg.disabled.contains(rule) {
             return Severity::Info;
         }
@@ -248,8 +233,49 @@ impl Emitter {
         f.score = f.score.max(f.severity.base_score());
         let sev = f.severity;
         self.findings.push(f);
-        self.open.insert(key, self.findings.len() - 1);
+        self.open
+            .insert(Self::key(rule, a), self.findings.len() - 1);
         sev
+    }
+
+    /// The open finding's key: (rule, principal, scope); the scope is the bucket for anonymous
+    /// access, else 0.
+    fn key(rule: &'static str, a: &Access) -> (&'static str, Sym, Sym) {
+        let scope = if a.principal_type == PrincipalType::Anonymous {
+            a.bucket
+        } else {
+            0
+        };
+        (rule, a.principal, scope)
+    }
+
+    /// Counts the event into the open finding of `rule` for its principal (and scope) if
+    /// there is one within the merge gap; never opens one. Returns its severity.
+    pub fn extend(
+        &mut self,
+        ctx: &Ctx,
+        rule: &'static str,
+        a: &Access,
+        update: impl FnOnce(&mut FindingAcc),
+    ) -> Option<Severity> {
+        let &i = self.open.get(&Self::key(rule, a))?;
+        let f = &mut self.findings[i];
+        // Novelty and time-of-day findings are daily digests per principal; the others
+        // follow the behaviour while it lasts.
+        let gap = if rule.starts_with("baseline.new_")
+            || rule == "baseline.first_time_api"
+            || rule == "baseline.after_hours_access"
+        {
+            ctx.cfg.merge_gap.max(crate::baseline::NANOS_PER_DAY)
+        } else {
+            ctx.cfg.merge_gap
+        };
+        if a.time - f.last_seen > gap {
+            return None;
+        }
+        f.add(a);
+        update(f);
+        Some(f.severity)
     }
 }
 

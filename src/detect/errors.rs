@@ -23,15 +23,11 @@ pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     let bit = 1u8 << DENIED;
     let n = p.cur.denied as f64;
     if p.cur_fired & bit != 0 {
-        let sev = out.emit_with(
-            ctx,
-            "baseline.access_denied_burst",
-            a,
-            String::new,
-            |_| {},
-            |f| f.peak = f.peak.max(n),
-        );
-        return sev >= Severity::Medium;
+        // Extends the open finding only (see volume: anonymous findings are per bucket).
+        let sev = out.extend(ctx, "baseline.access_denied_burst", a, |f| {
+            f.peak = f.peak.max(n)
+        });
+        return sev.is_some_and(|s| s >= Severity::Medium);
     }
     let threshold = ctx.threshold("baseline.access_denied_burst", "per_hour", 20.0);
     if n <= threshold {

@@ -112,34 +112,29 @@ pub(crate) fn count(
     if p.cur_fired & bit != 0 {
         // Already firing this hour: the event is part of it (and flagged only if the finding
         // is an alert: a learning-period note must not keep the hour out of the baseline).
-        let sev = out.emit_with(
-            ctx,
-            rule,
-            a,
-            String::new,
-            |_| {},
-            |f| {
-                f.peak = f.peak.max(count);
-                // A new principal's workload that keeps growing past three times the
-                // threshold is a raid after all.
-                let modest = f.evidence.get("new_principal_modest_volume").is_some();
-                let threshold = f
-                    .evidence
-                    .get("threshold")
-                    .and_then(|v| v.as_f64())
-                    .unwrap_or(f64::MAX);
-                if modest && count > 3.0 * threshold {
-                    f.evidence.remove("new_principal_modest_volume");
-                    let sev = crate::catalogue::Catalogue::get()
-                        .rule(rule)
-                        .map(|r| r.severity)
-                        .unwrap_or(Severity::High);
-                    f.severity = ctx.cfg.severity.get(rule).copied().unwrap_or(sev);
-                    f.score = f.severity.base_score();
-                }
-            },
-        );
-        return sev >= Severity::Medium;
+        // Anonymous findings are per bucket while the count is the principal's: a read of
+        // another bucket in the same hour extends nothing and opens nothing.
+        let sev = out.extend(ctx, rule, a, |f| {
+            f.peak = f.peak.max(count);
+            // A new principal's workload that keeps growing past three times the
+            // threshold is a raid after all.
+            let modest = f.evidence.get("new_principal_modest_volume").is_some();
+            let threshold = f
+                .evidence
+                .get("threshold")
+                .and_then(|v| v.as_f64())
+                .unwrap_or(f64::MAX);
+            if modest && count > 3.0 * threshold {
+                f.evidence.remove("new_principal_modest_volume");
+                let sev = crate::catalogue::Catalogue::get()
+                    .rule(rule)
+                    .map(|r| r.severity)
+                    .unwrap_or(Severity::High);
+                f.severity = ctx.cfg.severity.get(rule).copied().unwrap_or(sev);
+                f.score = f.severity.base_score();
+            }
+        });
+        return sev.is_some_and(|s| s >= Severity::Medium);
     }
     let has_baseline = p.age_days(a.time) >= ctx.cfg.novelty_min_days;
     let irregular = p.active_hours_of_day() >= 12;
