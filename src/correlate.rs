@@ -486,31 +486,47 @@ pub(crate) fn queries_for(
 /// Risk per principal: its worst incident, plus a little for each further finding; most
 /// suspicious first.
 pub fn rank_principals(findings: &[Finding], incidents: &[Incident]) -> Vec<PrincipalRisk> {
-    let mut by: BTreeMap<&str, PrincipalRisk> = BTreeMap::new();
+    // The most serious finding or incident sets the score; every further finding adds a
+    // little (at most 10 in all), never past the band of the highest severity: many low
+    // findings do not outrank one high.
+    let mut by: BTreeMap<&str, (PrincipalRisk, u32)> = BTreeMap::new();
     for f in findings {
-        let e = by.entry(&f.principal).or_insert_with(|| PrincipalRisk {
-            principal: f.principal.clone(),
-            score: 0,
-            findings: 0,
-            incidents: 0,
-            highest: Severity::Info,
+        let (e, extra) = by.entry(&f.principal).or_insert_with(|| {
+            let r = PrincipalRisk {
+                principal: f.principal.clone(),
+                score: 0,
+                findings: 0,
+                incidents: 0,
+                highest: Severity::Info,
+            };
+            (r, 0)
         });
         e.findings += 1;
         e.highest = e.highest.max(f.severity);
-        e.score = e.score.max(f.score) + (f.score / 20).min(3);
+        *extra += (f.score / 20).clamp(1, 3);
+        e.score = e.score.max(f.score);
     }
     for i in incidents {
         for p in &i.principals {
-            if let Some(e) = by.get_mut(p.as_str()) {
+            if let Some((e, _)) = by.get_mut(p.as_str()) {
                 e.incidents += 1;
                 e.score = e.score.max(i.score);
+                e.highest = e.highest.max(i.severity);
             }
         }
     }
     let mut v: Vec<PrincipalRisk> = by
         .into_values()
-        .map(|mut r| {
-            r.score = r.score.min(100);
+        .map(|(mut r, extra)| {
+            let ceiling = match r.highest {
+                Severity::Info => 19,
+                Severity::Low => 44,
+                Severity::Medium => 69,
+                Severity::High => 89,
+                Severity::Critical => 100,
+            };
+            let first = (r.score / 20).clamp(1, 3);
+            r.score = (r.score + extra.saturating_sub(first).min(10)).min(ceiling);
             r
         })
         .collect();
@@ -751,6 +767,36 @@ mod tests {
         ];
         let inc = correlate(&mut fs, &cfg);
         assert_eq!(inc.len(), 1, "{inc:#?}");
+    }
+
+    #[test]
+    fn many_low_findings_do_not_outrank_one_high() {
+        let mut fs: Vec<Finding> = (0..12)
+            .map(|m| {
+                // Lows carry up to 40 with their signs.
+                let mut x = f(
+                    "baseline.new_user_agent",
+                    "noisy",
+                    m * 90,
+                    Severity::Low,
+                    "a",
+                );
+                x.score = 40;
+                x
+            })
+            .collect();
+        fs.push(f("aws.s3.bucket_deleted", "thief", 0, Severity::High, "b"));
+        fs.push(f("baseline.new_user_agent", "quiet", 0, Severity::Low, "c"));
+        let ranked = rank_principals(&fs, &[]);
+        assert_eq!(ranked[0].principal, "thief");
+        let noisy = ranked.iter().find(|r| r.principal == "noisy").unwrap();
+        let quiet = ranked.iter().find(|r| r.principal == "quiet").unwrap();
+        assert!(
+            noisy.score < Severity::Medium.base_score(),
+            "{}",
+            noisy.score
+        );
+        assert!(noisy.score > quiet.score, "more findings still count");
     }
 
     #[test]

@@ -217,7 +217,7 @@ fn findings(h: &mut String, out: &ScanOutput) {
         let evidence = serde_json::to_string_pretty(&f.evidence).unwrap_or_default();
         let _ = write!(
             h,
-            "<tr id=\"{}\"><td><span class=\"sev {}\">{}</span></td><td>{}</td><td><code>{}</code></td><td class=\"wrap\">{}</td><td>{}<div class=\"meta\">IPs: {} &middot; resources: {} &middot; {} events</div></td><td><details><summary>show</summary><pre>{}</pre></details></td></tr>",
+            "<tr id=\"{}\"><td><span class=\"sev {}\">{}</span></td><td>{}</td><td><code>{}</code></td><td class=\"wrap\">{}</td><td>{}<div class=\"meta\">IPs: {} &middot; resources: {} &middot; {} event{}</div></td><td><details><summary>show</summary><pre>{}</pre></details></td></tr>",
             esc(&f.id),
             sev_class(f.severity),
             f.severity.as_str(),
@@ -228,6 +228,7 @@ fn findings(h: &mut String, out: &ScanOutput) {
             esc(&f.source_ips.join(", ")),
             esc(&crate::report::sanitize::bounded(&f.resources.join(", "), 300)),
             f.event_count,
+            if f.event_count == 1 { "" } else { "s" },
             esc(&evidence)
         );
     }
