@@ -92,3 +92,41 @@ fn stdin_and_json_report() {
     assert_eq!(doc["summary"]["events"], 2);
     assert_eq!(doc["summary"]["by_format"]["aws_cloudtrail"], 2);
 }
+
+#[test]
+fn table_colour_only_when_asked_or_on_a_terminal() {
+    let file = corpus_dir().join("aws_cloudtrail/panther-s3-events.jsonl");
+    let file = file.to_str().unwrap();
+    let table = |extra: &[&str]| {
+        let mut args = vec!["scan", "-q", "--format", "table", file];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let always = table(&["--color", "always"]);
+    assert!(
+        always.contains("\u{1b}[1;31mCRITICAL\u{1b}[0m"),
+        "severity not coloured:\n{always}"
+    );
+    // Colour wraps the padded cell: the columns after it stay aligned.
+    let plain = table(&["--color", "never"]);
+    assert!(!plain.contains('\u{1b}'), "{plain}");
+    let stripped = always
+        .replace("\u{1b}[1;31m", "")
+        .replace("\u{1b}[31m", "")
+        .replace("\u{1b}[33m", "")
+        .replace("\u{1b}[36m", "")
+        .replace("\u{1b}[2m", "")
+        .replace("\u{1b}[0m", "");
+    // (The throughput line differs from run to run.)
+    let steady = |t: &str| {
+        t.lines()
+            .filter(|l| !l.contains("events/s"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(steady(&stripped), steady(&plain));
+    // Not a terminal: no colour by default.
+    assert!(!table(&[]).contains('\u{1b}'));
+}

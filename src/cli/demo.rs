@@ -1,6 +1,7 @@
 //! `trailhound demo`: a multi-cloud world with known attacks, generated, scanned and scored,
 //! offline, in seconds.
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
 
@@ -81,7 +82,8 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         .ok()
         .and_then(|c| c.parse().ok())
         .unwrap_or(120);
-    let mut text = table::detections(&result, width);
+    let colour = crate::cli::args::ColorChoice::Auto.enabled(std::io::stdout().is_terminal());
+    let mut text = table::detections(&result, width, colour);
     text.push_str(&table::summary(
         &summary,
         scan_secs,

@@ -86,7 +86,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let text = match format {
         OutputFormat::Table => {
             let width = terminal_width();
-            let mut s = table::detections(&out, width);
+            let mut s = table::detections(&out, width, args.color.enabled(to_terminal));
             s.push_str(&table::summary(&summary, elapsed, report.bytes_read));
             s
         }

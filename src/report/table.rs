@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::catalogue::Severity;
 use crate::report::sanitize;
 use crate::summary::Summary;
 
@@ -21,6 +22,38 @@ pub fn thousands(n: u64) -> String {
 
 /// Renders rows as aligned columns; the first row is the header.
 pub fn columns(rows: &[Vec<String>], out: &mut String) {
+    columns_styled(rows, out, |_, _| None);
+}
+
+/// ANSI style of a severity label.
+pub fn severity_style(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "\x1b[1;31m",
+        Severity::High => "\x1b[31m",
+        Severity::Medium => "\x1b[33m",
+        Severity::Low => "\x1b[36m",
+        Severity::Info => "\x1b[2m",
+    }
+}
+
+const RESET: &str = "\x1b[0m";
+
+/// A label in its severity's colour, when colour is on.
+fn paint(label: &str, sev: Severity, colour: bool) -> String {
+    if colour {
+        format!("{}{label}{RESET}", severity_style(sev))
+    } else {
+        label.to_string()
+    }
+}
+
+/// [`columns`], with an ANSI style for some cells (`style(row, column)`); the style wraps
+/// the padded cell, so alignment is kept.
+pub fn columns_styled(
+    rows: &[Vec<String>],
+    out: &mut String,
+    style: impl Fn(usize, usize) -> Option<&'static str>,
+) {
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0usize; n];
     for r in rows {
@@ -31,10 +64,20 @@ pub fn columns(rows: &[Vec<String>], out: &mut String) {
     for (ri, r) in rows.iter().enumerate() {
         let mut line = String::new();
         for (i, c) in r.iter().enumerate() {
+            let st = style(ri, i);
+            if let Some(st) = st {
+                line.push_str(st);
+            }
             if i + 1 == r.len() {
                 line.push_str(c);
             } else {
-                let _ = write!(line, "{c:<w$}  ", w = widths[i]);
+                let _ = write!(line, "{c:<w$}", w = widths[i]);
+            }
+            if st.is_some() {
+                line.push_str(RESET);
+            }
+            if i + 1 != r.len() {
+                line.push_str("  ");
             }
         }
         out.push_str("  ");
@@ -49,8 +92,7 @@ pub fn columns(rows: &[Vec<String>], out: &mut String) {
 }
 
 /// Ranked incidents, then findings of medium or above, as a person reads them.
-pub fn detections(out: &crate::pipeline::ScanOutput, width: usize) -> String {
-    use crate::catalogue::Severity;
+pub fn detections(out: &crate::pipeline::ScanOutput, width: usize, colour: bool) -> String {
     let mut s = String::new();
     let t = |x: &str, n: usize| sanitize::terminal(x, n);
     if out.incidents.is_empty() {
@@ -62,7 +104,7 @@ pub fn detections(out: &crate::pipeline::ScanOutput, width: usize) -> String {
                 s,
                 "\n  #{} {} (score {})  {}  {} .. {}",
                 n + 1,
-                i.severity.as_str().to_uppercase(),
+                paint(&i.severity.as_str().to_uppercase(), i.severity, colour),
                 i.score,
                 t(&i.principal, 90),
                 &i.first_seen[..16],
@@ -113,7 +155,9 @@ pub fn detections(out: &crate::pipeline::ScanOutput, width: usize) -> String {
                 t(&f.title, title_width),
             ]);
         }
-        columns(&rows, &mut s);
+        columns_styled(&rows, &mut s, |row, col| {
+            (colour && row > 0 && col == 0).then(|| severity_style(shown[row - 1].severity))
+        });
         if shown.len() > 200 {
             let _ = writeln!(
                 s,
