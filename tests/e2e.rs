@@ -132,3 +132,81 @@ fn demo_runs_offline_and_writes_its_report() {
     assert!(html.starts_with("<!doctype html>") && html.contains("backup-maint"));
     assert!(!html.contains("<script"), "self-contained, no script");
 }
+
+/// Blind spots end to end: the same world scanned whole, then with twelve daytime hours of
+/// its CloudTrail files taken away (as a StopLogging / StartLogging pair would).
+#[test]
+fn a_silenced_trail_is_a_blind_spot() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("world");
+    let w = world.to_str().unwrap();
+    let out = run(&["generate", "--out", w, "--seed", "5", "--scale", "0.3"]);
+    assert_eq!(out.status.code(), Some(0));
+    let gaps = |dir: &std::path::Path| -> Vec<serde_json::Value> {
+        let out = run(&["scan", dir.to_str().unwrap(), "--format", "jsonl", "-q"]);
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["rule"] == "baseline.log_gap")
+            .collect()
+    };
+    let whole = gaps(&world);
+    assert!(
+        !whole
+            .iter()
+            .any(|g| g["severity"] != "low" && g["severity"] != "info"),
+        "a healthy world has no blind spot of medium or above: {whole:#?}"
+    );
+    // Take away Tuesday 2026-02-03 08:00-20:00 UTC from every CloudTrail region.
+    let mut removed = 0;
+    for entry in walk(&world.join("AWSLogs")) {
+        let name = entry.file_name().unwrap().to_string_lossy().to_string();
+        let Some(at) = name.find("_20260203T") else {
+            continue;
+        };
+        let hour: u32 = name[at + 10..at + 12].parse().unwrap();
+        if (8..20).contains(&hour) {
+            std::fs::remove_file(&entry).unwrap();
+            removed += 1;
+        }
+    }
+    assert!(removed > 50, "{removed} files removed");
+    let silenced = gaps(&world);
+    let trail: Vec<_> = silenced
+        .iter()
+        .filter(|g| {
+            g["principal"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("log-stream:aws_cloudtrail"))
+        })
+        .collect();
+    assert!(!trail.is_empty(), "{silenced:#?}");
+    for g in &trail {
+        let start = g["evidence"]["gap_start"].as_str().unwrap();
+        let end = g["evidence"]["gap_end"].as_str().unwrap();
+        assert!(
+            // (Files overlap by minutes: the last hour's events also sit in the next file.)
+            start <= "2026-02-03T08:00:00.000Z" && end >= "2026-02-03T19:00:00.000Z",
+            "{g:#?}"
+        );
+        assert!(g["evidence"]["gap_hours"].as_i64().unwrap() >= 11);
+        // The sample record is the last one before the silence.
+        let file = g["evidence"]["raw_records"][0]["file"].as_str().unwrap();
+        assert!(file.contains("_20260203T0"), "{file}");
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -354,6 +354,8 @@ pub struct Engine<'a> {
     /// Buckets read anonymously, and since when.
     public_buckets: FastMap<Sym, crate::baseline::Seen>,
     last_time: i64,
+    /// Log streams' hourly presence, for blind spots.
+    streams: crate::detect::blindspot::Streams,
     /// Events that arrived older than one already judged.
     pub late_events: u64,
     pub events: u64,
@@ -403,6 +405,7 @@ impl<'a> Engine<'a> {
             out: Emitter::default(),
             public_buckets: Default::default(),
             last_time: i64::MIN,
+            streams: Default::default(),
             late_events: 0,
             events: 0,
         }
@@ -415,6 +418,7 @@ impl<'a> Engine<'a> {
             self.late_events += 1;
         }
         self.last_time = self.last_time.max(a.time);
+        self.streams.observe(a);
         if self.ctx.data_start == i64::MAX {
             self.ctx.data_start = a.time;
         }
@@ -536,6 +540,9 @@ impl<'a> Engine<'a> {
                 statistics::close_day(profile, out, ctx);
                 profile.day_judged = true;
             }
+        }
+        if self.last_time != i64::MIN {
+            self.streams.judge(self.last_time, ctx, out);
         }
         let syms = self.ctx.syms;
         let mut state = crate::state::EngineState {

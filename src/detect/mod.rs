@@ -5,6 +5,7 @@
 //! [`errors`], and the single-event families under [`rules`].
 
 pub mod access;
+pub mod blindspot;
 pub mod engine;
 pub mod errors;
 pub mod finding;
@@ -22,6 +23,7 @@ pub const STATEFUL_RULE_IDS: &[&[&str]] = &[
     novelty::RULE_IDS,
     statistics::RULE_IDS,
     errors::RULE_IDS,
+    blindspot::RULE_IDS,
 ];
 
 /// Every rule id trailhound can emit.
