@@ -578,6 +578,26 @@ fn first_time_api_and_new_bucket() {
         .find(|f| f.principal == who && f.rule == "baseline.new_bucket")
         .expect("first read of finance-ledger");
     assert!(bucket.title.contains("finance-ledger"), "{}", bucket.title);
+    // Same service as always: no new event source.
+    assert!(!has(&fs, who, "baseline.new_event_source", Severity::Info));
+}
+
+#[test]
+fn first_use_of_an_event_source() {
+    let cfg = DetectConfig::default();
+    let who = "alice";
+    let mut r = Run::new();
+    office(&mut r, who, 21);
+    let t = r.t0 + 21 * DAY + 10 * NANOS_PER_HOUR;
+    r.one(who, t, ActionClass::Logging, "StopLogging", "", OFFICE, UA);
+    let at = r.events.len() - 1;
+    r.events[at].event_source = r.syms.intern("cloudtrail.amazonaws.com");
+    let fs = r.findings(&cfg);
+    let f = fs
+        .iter()
+        .find(|f| f.principal == who && f.rule == "baseline.new_event_source")
+        .expect("first CloudTrail call");
+    assert!(f.title.contains("cloudtrail.amazonaws.com"), "{}", f.title);
 }
 
 #[test]

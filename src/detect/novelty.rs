@@ -14,6 +14,7 @@ pub const RULE_IDS: &[&str] = &[
     "baseline.new_source_ip",
     "baseline.new_user_agent",
     "baseline.first_time_api",
+    "baseline.new_event_source",
     "baseline.new_bucket",
 ];
 
@@ -278,6 +279,28 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
                         v.push(api.clone().into());
                     }
                 }
+            },
+        );
+    }
+    if source_known == Some(false) {
+        // A principal that only ever used S3 now calling CloudTrail or KMS is how a stolen
+        // key explores (and how logging gets switched off).
+        let source = ctx.syms.text(a.event_source);
+        out.emit(
+            ctx,
+            "baseline.new_event_source",
+            a,
+            || {
+                format!(
+                    "first use of {} by this principal",
+                    crate::report::sanitize::bounded(&source, 120)
+                )
+            },
+            |f| {
+                f.set(
+                    "event_source",
+                    crate::report::sanitize::bounded(&source, 200),
+                )
             },
         );
     }
