@@ -619,46 +619,32 @@ fn new_principals_after_the_first_days_only() {
 fn hourly_volume_and_bytes_out_spikes() {
     let cfg = DetectConfig::default();
     let who = "alice";
+    // Three weeks of routine, then `n` reads of `bytes` each from 14:00 on day 21, `gap` apart.
+    let after_routine = |n: u64, gap: i64, bytes: u64| {
+        let mut r = Run::new();
+        office(&mut r, who, 21);
+        let t = r.t0 + 21 * DAY + 14 * NANOS_PER_HOUR;
+        r.reads(who, t, n, gap, OFFICE, UA, bytes);
+        r.findings(&cfg)
+    };
     // 80 requests in an hour where 5 are usual: above the band, under the bulk threshold.
-    let mut r = Run::new();
-    office(&mut r, who, 21);
-    let t = r.t0 + 21 * DAY + 14 * NANOS_PER_HOUR;
-    r.reads(who, t, 80, 30_000_000_000, OFFICE, UA, 1000);
-    let fs = r.findings(&cfg);
+    let fs = after_routine(80, 30_000_000_000, 1000);
     assert!(
         has(&fs, who, "baseline.hourly_volume_anomaly", Severity::Low),
         "{:#?}",
         fs.iter().filter(|f| f.principal == who).collect::<Vec<_>>()
     );
     // The usual count: nothing.
-    let mut r = Run::new();
-    office(&mut r, who, 22);
-    let fs = r.findings(&cfg);
-    assert!(!has(
-        &fs,
-        who,
-        "baseline.hourly_volume_anomaly",
-        Severity::Info
-    ));
-
+    let fs = after_routine(5, MIN, 1000);
+    let quiet = |fs: &[Finding], rule| !has(fs, who, rule, Severity::Info);
+    assert!(quiet(&fs, "baseline.hourly_volume_anomaly"));
     // 1.5 GB in five reads where kilobytes are usual: a bytes spike, not a count anomaly.
-    let mut r = Run::new();
-    office(&mut r, who, 21);
-    r.reads(who, t, 5, MIN, OFFICE, UA, 300_000_000);
-    let fs = r.findings(&cfg);
+    let fs = after_routine(5, MIN, 300_000_000);
     assert!(has(&fs, who, "baseline.bytes_out_spike", Severity::Low));
-    assert!(!has(
-        &fs,
-        who,
-        "baseline.hourly_volume_anomaly",
-        Severity::Info
-    ));
+    assert!(quiet(&fs, "baseline.hourly_volume_anomaly"));
     // 500 MB stays under the 1 GiB floor.
-    let mut r = Run::new();
-    office(&mut r, who, 21);
-    r.reads(who, t, 5, MIN, OFFICE, UA, 100_000_000);
-    let fs = r.findings(&cfg);
-    assert!(!has(&fs, who, "baseline.bytes_out_spike", Severity::Info));
+    let fs = after_routine(5, MIN, 100_000_000);
+    assert!(quiet(&fs, "baseline.bytes_out_spike"));
 }
 
 #[test]
