@@ -130,3 +130,32 @@ fn table_colour_only_when_asked_or_on_a_terminal() {
     // Not a terminal: no colour by default.
     assert!(!table(&[]).contains('\u{1b}'));
 }
+
+#[test]
+fn html_report_escapes_what_attackers_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trail.json");
+    // A public-policy change by a principal, on a bucket, with an agent that carry markup.
+    let rec = serde_json::json!({"Records": [{
+        "eventVersion": "1.09",
+        "userIdentity": {"type": "IAMUser", "principalId": "AIDAX", "arn": "arn:aws:iam::111122223333:user/<img src=x onerror=alert(1)>", "accountId": "111122223333", "userName": "x"},
+        "eventTime": "2024-03-01T02:45:00Z", "eventSource": "s3.amazonaws.com", "eventName": "PutBucketPolicy",
+        "awsRegion": "us-east-1", "sourceIPAddress": "203.0.113.7", "userAgent": "</pre><script>alert(2)</script>",
+        "requestParameters": {"bucketName": "b<svg onload=alert(3)>", "bucketPolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}},
+        "responseElements": null, "requestID": "R1", "eventID": "E1", "readOnly": false,
+        "eventType": "AwsApiCall", "managementEvent": true, "recipientAccountId": "111122223333"
+    }]});
+    std::fs::write(&file, rec.to_string()).unwrap();
+    let out = run(&["scan", "-q", "--format", "html", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        html.contains("aws.s3.public_policy"),
+        "the finding is there"
+    );
+    // (The page draws its own <svg> timelines; the hostile ones carry their attributes.)
+    for raw in ["<img", "<script", "<svg onload"] {
+        assert!(!html.contains(raw), "{raw} reached the page unescaped");
+    }
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+}
