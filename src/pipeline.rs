@@ -31,6 +31,9 @@ pub struct ScanOutput {
     pub files: Vec<InputFile>,
     pub late_events: u64,
     pub max_buffered: usize,
+    /// Days of activity per hour of the day (UTC) of the principals in incidents: the habit
+    /// the report sets an incident against.
+    pub habits: std::collections::BTreeMap<String, [u16; 24]>,
 }
 
 /// Settings of a scan.
@@ -137,6 +140,7 @@ pub fn ingest_only(files: Vec<InputFile>, opts: &IngestOptions) -> ScanOutput {
         files,
         late_events: 0,
         max_buffered: 0,
+        habits: Default::default(),
     }
 }
 
@@ -216,9 +220,16 @@ pub fn scan_with_state(
             }
             let late = engine.late_events;
             let principals = engine.principals();
+            let habits = engine.habits();
             let (findings, new_state) = engine.finish_with_state(names, keep_state);
-            *engine_out.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some((findings, late, merger.max_buffered, principals, new_state));
+            *engine_out.lock().unwrap_or_else(|e| e.into_inner()) = Some((
+                findings,
+                late,
+                merger.max_buffered,
+                principals,
+                new_state,
+                habits,
+            ));
         });
         let result = ingest::run(&files, opts, || DetectSink {
             syms: SymbolCache::new(syms),
@@ -237,7 +248,7 @@ pub fn scan_with_state(
         }
         (stats, report)
     });
-    let (mut findings, late_events, max_buffered, principals, new_state) = engine_out
+    let (mut findings, late_events, max_buffered, principals, new_state, habits) = engine_out
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
         .unwrap_or_default();
@@ -251,6 +262,14 @@ pub fn scan_with_state(
         eprintln!("timing: correlated at {:?}", t0.elapsed());
     }
     let risks = correlate::rank_principals(&findings, &incidents);
+    let in_incidents: std::collections::BTreeSet<&str> = incidents
+        .iter()
+        .flat_map(|i| i.principals.iter().map(String::as_str))
+        .collect();
+    let habits = habits
+        .into_iter()
+        .filter(|(p, _)| in_incidents.contains(p.as_str()))
+        .collect();
     let out = ScanOutput {
         findings,
         incidents,
@@ -260,6 +279,7 @@ pub fn scan_with_state(
         files,
         late_events,
         max_buffered,
+        habits,
     };
     (out, new_state)
 }

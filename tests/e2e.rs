@@ -131,6 +131,10 @@ fn demo_runs_offline_and_writes_its_report() {
     let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
     assert!(html.starts_with("<!doctype html>") && html.contains("backup-maint"));
     assert!(!html.contains("<script"), "self-contained, no script");
+    // Each incident's principal with its habit: 24 hour cells, the incident's hours outlined.
+    assert!(html.contains("Usual hours of this principal"));
+    assert!(html.contains(":00 UTC: active on "));
+    assert!(html.contains(r##"stroke="#b00020""##));
 }
 
 /// Blind spots end to end: the same world scanned whole, then with twelve daytime hours of

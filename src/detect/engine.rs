@@ -598,6 +598,14 @@ impl<'a> Engine<'a> {
         self.profiles.len()
     }
 
+    /// Each principal's days of activity per hour of the day (UTC), for reports.
+    pub fn habits(&self) -> Vec<(String, [u16; 24])> {
+        self.profiles
+            .iter()
+            .map(|(p, prof)| (self.ctx.syms.text(*p), prof.active_days_by_hour))
+            .collect()
+    }
+
     /// The profile of a principal (for `investigate` and tests).
     pub fn profile(&self, principal: Sym) -> Option<&Profile> {
         self.profiles.get(&principal)

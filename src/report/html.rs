@@ -106,6 +106,7 @@ fn incidents(h: &mut String, out: &ScanOutput) {
             esc(&i.mitre.join(", ")),
             esc(&i.narrative)
         );
+        habit(h, i, out);
         timeline(h, i, out);
         h.push_str("<h3>Next steps</h3><ol>");
         for s in &i.next_steps {
@@ -128,6 +129,46 @@ fn incidents(h: &mut String, out: &ScanOutput) {
         h.push_str("</div>");
     }
     h.push_str("</section>");
+}
+
+/// The principal's habit beside the incident: 24 cells, one per hour of the day (UTC), shaded
+/// by the days it was active at that hour; the incident's hours are outlined.
+fn habit(h: &mut String, i: &Incident, out: &ScanOutput) {
+    let Some(days) = out.habits.get(&i.principal) else {
+        return;
+    };
+    let max = days.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let hour = |t: &str| t.get(11..13).and_then(|x| x.parse::<usize>().ok());
+    let (Some(from), Some(to)) = (hour(&i.first_seen), hour(&i.last_seen)) else {
+        return;
+    };
+    // Hours the incident touched (wrapping past midnight; a day or more: all of them).
+    let long = i.first_seen.get(..10) != i.last_seen.get(..10) && from <= to;
+    let touched = |hr: usize| {
+        long || if from <= to {
+            (from..=to).contains(&hr)
+        } else {
+            hr >= from || hr <= to
+        }
+    };
+    h.push_str(r#"<p class="meta">Usual hours of this principal (days active per hour, UTC; the incident's hours outlined)</p>"#);
+    h.push_str(r#"<svg role="img" aria-label="usual hours" width="100%" viewBox="0 0 900 44" preserveAspectRatio="xMinYMin meet">"#);
+    for (hr, &d) in days.iter().enumerate() {
+        let x = 20 + hr * 36;
+        let shade = d as f64 / max;
+        let stroke = if touched(hr) {
+            r##"stroke="#b00020" stroke-width="3""##
+        } else {
+            r##"stroke="#cfd6e4" stroke-width="1""##
+        };
+        let _ = write!(
+            h,
+            r##"<rect x="{x}" y="2" width="34" height="22" fill="#3b6fd8" fill-opacity="{:.2}" {stroke}><title>{hr:02}:00 UTC: active on {d} day(s)</title></rect><text x="{}" y="38" font-size="11" text-anchor="middle" fill="#555">{hr:02}</text>"##,
+            0.06 + 0.94 * shade,
+            x + 17
+        );
+    }
+    h.push_str("</svg>");
 }
 
 /// An SVG timeline of an incident's findings: one row per finding, a bar from first to last
