@@ -476,6 +476,40 @@ impl Batch {
         self.arena_finish(at)
     }
 
+    /// A span for percent-encoded text (`%20` → space): zero-copy without a `%`, decoded into
+    /// the arena otherwise. A `%` not followed by two hex digits stays as it is.
+    pub(crate) fn percent_decoded(&mut self, src: &[u8], start: usize, end: usize) -> Span {
+        let Some(bytes) = src.get(start..end) else {
+            return Span::EMPTY;
+        };
+        if !bytes.contains(&b'%') {
+            return self.span_of(src, false, start, end);
+        }
+        let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = bytes[i];
+            if c == b'%' {
+                if let (Some(h), Some(l)) = (
+                    bytes.get(i + 1).copied().and_then(hex),
+                    bytes.get(i + 2).copied().and_then(hex),
+                ) {
+                    scratch.push(h << 4 | l);
+                    i += 3;
+                    continue;
+                }
+            }
+            scratch.push(c);
+            i += 1;
+        }
+        let at = self.arena_start();
+        self.arena_push_bytes(&scratch);
+        self.scratch = scratch;
+        self.arena_finish(at)
+    }
+
     /// Copies text into the arena.
     pub(crate) fn push_arena(&mut self, s: &str) -> Span {
         let at = self.arena_start();

@@ -187,7 +187,10 @@ pub fn parse_line(src: &[u8], start: usize, end: usize, ctx: &mut RecordCtx) -> 
     };
     ev.event_source = b.push_arena("s3.amazonaws.com");
     ev.bucket = span_opt(b, src, dash(src, bucket));
-    ev.object = span_opt(b, src, dash(src, key));
+    // The log writes keys URL-encoded; the event holds the key itself.
+    ev.object = dash(src, key)
+        .map(|(x, y)| b.percent_decoded(src, x, y))
+        .unwrap_or_default();
     ev.account = span_opt(b, src, dash(src, owner));
     ev.request_id = span_opt(b, src, dash(src, request_id));
     ev.request = span_opt(b, src, dash(src, uri));
@@ -337,4 +340,27 @@ fn resolve_requester(b: &mut Batch, src: &[u8], r: Option<(usize, usize)>, ev: &
         // Canonical user ids (64 or 32 hex digits) name an account's canonical user.
         PrincipalType::Unknown
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::rules::{test_util::hits, RuleSet};
+
+    fn object_of(key: &str) -> String {
+        let line = format!(
+            r#"79a59df9 bkt [06/Feb/2019:00:00:38 +0000] 192.0.2.3 arn:aws:iam::1:user/a 3E57427F3EXAMPLE REST.GET.OBJECT {key} "GET /bkt/{key} HTTP/1.1" 200 - 113 113 7 - "-" "aws-cli/2.15.0" - x= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader bkt.s3.us-west-1.amazonaws.com TLSv1.2 - -"#
+        );
+        hits(&line, &RuleSet::default()).remove(0).0.object
+    }
+
+    #[test]
+    fn keys_are_url_decoded() {
+        assert_eq!(
+            object_of("reports/Q1%202024%2Bfinal%C3%A9.pdf"),
+            "reports/Q1 2024+finalé.pdf"
+        );
+        // Not an escape: kept as written.
+        assert_eq!(object_of("100%25%zz%4"), "100%%zz%4");
+        assert_eq!(object_of("plain/key.txt"), "plain/key.txt");
+    }
 }
