@@ -2,14 +2,7 @@
 
 use std::process::{Command, Output};
 
-use crate::common::{bin, corpus_dir};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .output()
-        .expect("run trailhound")
-}
+use crate::common::{bin, corpus_dir, run};
 
 fn summary_of(out: &Output) -> serde_json::Value {
     crate::common::summary_line(&out.stdout)

@@ -33,6 +33,31 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_trailhound"))
 }
 
+/// Runs the binary; whatever its exit status, it must not have panicked.
+pub fn run(args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run trailhound");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// [`run`], and it must have succeeded.
+pub fn run_ok(args: &[&str]) -> std::process::Output {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// The `{"type":"summary"}` object of JSON Lines output.
 pub fn summary_line(stdout: &[u8]) -> serde_json::Value {
     let text = String::from_utf8_lossy(stdout);

@@ -1,21 +1,6 @@
 //! generate → scan → eval through the CLI, on a world with known attacks.
 
-use std::process::Command;
-
-use crate::common::bin;
-
-fn run(args: &[&str]) -> std::process::Output {
-    let out = Command::new(bin())
-        .args(args)
-        .output()
-        .expect("run trailhound");
-    assert!(
-        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use crate::common::run;
 
 #[test]
 fn generated_world_every_attack_found_few_false_alarms() {

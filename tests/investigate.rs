@@ -2,25 +2,10 @@
 //! window shows in its findings, timeline and addresses; hostile strings reach the terminal
 //! table only as visible escapes.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-use crate::common::bin;
+use crate::common::run_ok;
 use trailhound::time::{parse_rfc3339, NANOS_PER_HOUR};
-
-fn run(args: &[&str]) -> std::process::Output {
-    let out = Command::new(bin())
-        .args(args)
-        .output()
-        .expect("run trailhound");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 fn t(v: &Value) -> i64 {
     parse_rfc3339(v.as_str().unwrap().as_bytes()).unwrap()
@@ -33,7 +18,7 @@ fn investigate_shows_the_labelled_attack_window() {
     let dir = tempfile::tempdir().unwrap();
     let w = dir.path().join("world");
     let ws = w.to_str().unwrap();
-    run(&["generate", "--out", ws, "--seed", "5", "--scale", "0.2"]);
+    run_ok(&["generate", "--out", ws, "--seed", "5", "--scale", "0.2"]);
     // labels.json is ground truth, not a log: keep it out of the input.
     let labels_path = dir.path().join("labels.json");
     std::fs::rename(w.join("labels.json"), &labels_path).unwrap();
@@ -46,7 +31,7 @@ fn investigate_shows_the_labelled_attack_window() {
         .expect("a label for backup-maint");
     let (start, end) = (t(&label["start"]), t(&label["end"]));
 
-    let out = run(&[
+    let out = run_ok(&[
         "investigate",
         ws,
         "--principal",
@@ -109,7 +94,7 @@ fn investigate_shows_the_labelled_attack_window() {
     assert!(athena.contains(BACKUP_MAINT), "{athena}");
 
     // The table says the same on a terminal-style report.
-    let out = run(&[
+    let out = run_ok(&[
         "investigate",
         ws,
         "--principal",
@@ -159,7 +144,7 @@ fn hostile_strings_are_escaped_in_the_table() {
         serde_json::to_string(&serde_json::json!({ "Records": records })).unwrap(),
     )
     .unwrap();
-    let out = run(&[
+    let out = run_ok(&[
         "investigate",
         file.to_str().unwrap(),
         "--principal",

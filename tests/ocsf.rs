@@ -7,12 +7,11 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value};
 
-use crate::common::bin;
+use crate::common::run_ok;
 
 struct Schema {
     class: Value,
@@ -284,19 +283,6 @@ fn check_value(
     }
 }
 
-fn run(args: &[&str]) -> std::process::Output {
-    let out = Command::new(bin())
-        .args(args)
-        .output()
-        .expect("run trailhound");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 /// The OCSF objects of a scan of a small generated world (made once for this module).
 fn scanned() -> &'static Vec<Value> {
     static OUT: OnceLock<Vec<Value>> = OnceLock::new();
@@ -304,9 +290,9 @@ fn scanned() -> &'static Vec<Value> {
         let dir = tempfile::tempdir().unwrap();
         let w = dir.path().join("world");
         let w = w.to_str().unwrap();
-        run(&["generate", "--out", w, "--seed", "3", "--scale", "0.2"]);
+        run_ok(&["generate", "--out", w, "--seed", "3", "--scale", "0.2"]);
         std::fs::remove_file(dir.path().join("world/labels.json")).unwrap();
-        let out = run(&["scan", w, "--format", "ocsf", "-q"]);
+        let out = run_ok(&["scan", w, "--format", "ocsf", "-q"]);
         String::from_utf8(out.stdout)
             .unwrap()
             .lines()

@@ -78,10 +78,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     )?))?;
     let evaluation = crate::eval::evaluate(&labels, &findings);
 
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(120);
+    let width = crate::cli::terminal_width();
     let colour = crate::cli::args::ColorChoice::Auto.enabled(std::io::stdout().is_terminal());
     let mut text = table::detections(&result, width, colour);
     text.push_str(&table::summary(

@@ -6,8 +6,7 @@ use anyhow::{bail, Result};
 
 use crate::cli::args::{InvestigateArgs, InvestigateFormat};
 use crate::cli::scan::{load_config, write_output};
-use crate::cli::{progress, ExitCode};
-use crate::ingest::{self, IngestOptions};
+use crate::cli::{terminal_width, ExitCode, Inputs};
 use crate::investigate::{self, parse_time, Query};
 
 pub fn run(args: &InvestigateArgs) -> Result<ExitCode> {
@@ -28,32 +27,12 @@ pub fn run(args: &InvestigateArgs) -> Result<ExitCode> {
         until: time("--until", &args.until)?,
     };
     let config = load_config(args.config.as_deref())?;
-    let (files, path_errors) = ingest::expand_paths(&args.paths);
-    for e in &path_errors {
-        eprintln!(
-            "trailhound: {}: {}",
-            crate::report::sanitize::terminal(&e.path, 300),
-            e.error
-        );
-    }
-    if files.is_empty() {
-        eprintln!("trailhound: no input files to read");
+    let Some(mut inputs) = Inputs::open(&args.paths, args.threads, !args.quiet) else {
         return Ok(ExitCode::NoInput);
-    }
-    let total_bytes: u64 = files.iter().map(|f| f.size).sum();
-    let bar = (!args.quiet && std::io::stderr().is_terminal())
-        .then(|| progress::Bar::new(files.len(), total_bytes));
-    let mut opts = IngestOptions::default();
-    if let Some(t) = args.threads {
-        opts.threads = t.max(1);
-    }
-    if let Some(b) = bar.clone() {
-        opts.progress = Some(Box::new(move |done, bytes| b.update(done, bytes)));
-    }
-    let result = investigate::run(files, &opts, &config, &query);
-    if let Some(b) = &bar {
-        b.finish();
-    }
+    };
+    let files = std::mem::take(&mut inputs.files);
+    let result = investigate::run(files, &inputs.opts, &config, &query);
+    inputs.finish_progress();
     let (inv, out) = match result {
         Ok(x) => x,
         Err(e) => {
@@ -74,11 +53,7 @@ pub fn run(args: &InvestigateArgs) -> Result<ExitCode> {
     });
     let text = match format {
         InvestigateFormat::Table => {
-            let width = std::env::var("COLUMNS")
-                .ok()
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(120usize)
-                .clamp(60, 240);
+            let width = terminal_width();
             investigate::table(&inv, width)
         }
         InvestigateFormat::Json => {

@@ -9,7 +9,12 @@ pub mod progress;
 pub mod rules;
 pub mod scan;
 
+use std::io::IsTerminal;
+
 use clap::Parser;
+
+use crate::ingest::{self, IngestOptions, InputFile};
+use crate::summary::FileProblem;
 
 /// Exit codes (DESIGN.md): 0 the run completed; 1 `--strict` saw a skip or `--fail-on` a
 /// finding; 2 a usage or configuration error, or no input could be read at all.
@@ -57,4 +62,72 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// What a reading command reads: the files, the paths that could not be expanded (already
+/// said on stderr), and ingest options with the thread count and, when asked for on a
+/// terminal, a progress bar.
+pub(crate) struct Inputs {
+    pub files: Vec<InputFile>,
+    pub problems: Vec<FileProblem>,
+    pub opts: IngestOptions,
+    pub bar: Option<progress::Bar>,
+}
+
+impl Inputs {
+    /// Expands `paths`; `None` when there is nothing to read (said on stderr).
+    pub fn open(paths: &[String], threads: Option<usize>, progress: bool) -> Option<Inputs> {
+        let (files, path_errors) = ingest::expand_paths(paths);
+        let problems: Vec<FileProblem> = path_errors
+            .into_iter()
+            .map(|e| FileProblem {
+                file: e.path,
+                error: e.error,
+            })
+            .collect();
+        for p in &problems {
+            eprintln!(
+                "trailhound: {}: {}",
+                crate::report::sanitize::terminal(&p.file, 300),
+                p.error
+            );
+        }
+        if files.is_empty() {
+            eprintln!("trailhound: no input files to read");
+            return None;
+        }
+        let bar = (progress && std::io::stderr().is_terminal()).then(|| {
+            let total_bytes: u64 = files.iter().map(|f| f.size).sum();
+            progress::Bar::new(files.len(), total_bytes)
+        });
+        let mut opts = IngestOptions::default();
+        if let Some(t) = threads {
+            opts.threads = t.max(1);
+        }
+        if let Some(b) = bar.clone() {
+            opts.progress = Some(Box::new(move |done, bytes| b.update(done, bytes)));
+        }
+        Some(Inputs {
+            files,
+            problems,
+            opts,
+            bar,
+        })
+    }
+
+    /// Ends the progress bar, if there is one.
+    pub fn finish_progress(&self) {
+        if let Some(b) = &self.bar {
+            b.finish();
+        }
+    }
+}
+
+/// The terminal width tables wrap at (`COLUMNS`, else 120).
+pub(crate) fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(120)
+        .clamp(60, 240)
 }

@@ -6,51 +6,17 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::cli::args::{OutputFormat, ScanArgs};
-use crate::cli::{progress, ExitCode};
-use crate::ingest::{self, IngestOptions};
+use crate::cli::{terminal_width, ExitCode, Inputs};
 
-fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(120)
-        .clamp(60, 240)
-}
 use crate::pipeline::{self, ScanConfig};
 use crate::report::{json, table};
-use crate::summary::{FileProblem, Summary};
+use crate::summary::Summary;
 
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let started = Instant::now();
-    let (files, path_errors) = ingest::expand_paths(&args.paths);
-    let path_problems: Vec<FileProblem> = path_errors
-        .iter()
-        .map(|e| FileProblem {
-            file: e.path.clone(),
-            error: e.error.clone(),
-        })
-        .collect();
-    for p in &path_problems {
-        eprintln!(
-            "trailhound: {}: {}",
-            crate::report::sanitize::terminal(&p.file, 300),
-            p.error
-        );
-    }
-    if files.is_empty() {
-        eprintln!("trailhound: no input files to read");
+    let Some(mut inputs) = Inputs::open(&args.paths, args.threads, !args.quiet) else {
         return Ok(ExitCode::NoInput);
-    }
-    let total_bytes: u64 = files.iter().map(|f| f.size).sum();
-    let bar = (!args.quiet && std::io::stderr().is_terminal())
-        .then(|| progress::Bar::new(files.len(), total_bytes));
-    let mut opts = IngestOptions::default();
-    if let Some(t) = args.threads {
-        opts.threads = t.max(1);
-    }
-    if let Some(b) = bar.clone() {
-        opts.progress = Some(Box::new(move |done, bytes| b.update(done, bytes)));
-    }
+    };
     let config = load_config(args.config.as_deref())?;
     // The state is locked for the whole run and written only when it completed.
     let db = args
@@ -59,16 +25,18 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         .map(crate::state::StateDb::open)
         .transpose()?;
     let prior = db.as_ref().map(|d| d.load()).transpose()?;
+    let files = std::mem::take(&mut inputs.files);
     let (out, new_state) = if args.no_detect {
-        (pipeline::ingest_only(files, &opts), Default::default())
+        (
+            pipeline::ingest_only(files, &inputs.opts),
+            Default::default(),
+        )
     } else {
-        pipeline::scan_with_state(files, &opts, &config, prior, None)
+        pipeline::scan_with_state(files, &inputs.opts, &config, prior, None)
     };
-    if let Some(b) = &bar {
-        b.finish();
-    }
+    inputs.finish_progress();
     let (stats, report) = (&out.stats, &out.ingest);
-    let summary = Summary::new(stats, report, &path_problems).with_detection(&out);
+    let summary = Summary::new(stats, report, &inputs.problems).with_detection(&out);
     let elapsed = started.elapsed().as_secs_f64();
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -164,27 +132,15 @@ pub fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> 
 
 /// `trailhound baseline`: learn from logs into the state file, report nothing.
 pub fn baseline(args: &crate::cli::args::BaselineArgs) -> Result<ExitCode> {
-    let (files, path_errors) = ingest::expand_paths(&args.paths);
-    for e in &path_errors {
-        eprintln!(
-            "trailhound: {}: {}",
-            crate::report::sanitize::terminal(&e.path, 300),
-            e.error
-        );
-    }
-    if files.is_empty() {
-        eprintln!("trailhound: no input files to read");
+    let Some(inputs) = Inputs::open(&args.paths, args.threads, false) else {
         return Ok(ExitCode::NoInput);
-    }
+    };
     let config = load_config(args.config.as_deref())?;
     let db = crate::state::StateDb::open(&args.state)?;
     let prior = db.load()?;
     let before = prior.profiles.len();
-    let mut opts = IngestOptions::default();
-    if let Some(t) = args.threads {
-        opts.threads = t.max(1);
-    }
-    let (out, new_state) = pipeline::scan_with_state(files, &opts, &config, Some(prior), None);
+    let (out, new_state) =
+        pipeline::scan_with_state(inputs.files, &inputs.opts, &config, Some(prior), None);
     for p in out.ingest.problems() {
         eprintln!("trailhound: {}", crate::report::sanitize::terminal(&p, 400));
     }

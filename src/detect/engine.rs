@@ -200,15 +200,12 @@ impl Emitter {
         fill: impl FnOnce(&mut FindingAcc),
         update: impl FnOnce(&mut FindingAcc),
     ) -> Severity {
-        let mut update = Some(update);
-        if let Some(sev) = self.extend(ctx, rule, a, |f| {
-            if let Some(u) = update.take() {
-                u(f)
-            }
-        }) {
-            return sev;
+        if let Some(i) = self.open_finding(ctx, rule, a) {
+            let f = &mut self.findings[i];
+            f.add(a);
+            update(f);
+            return f.severity;
         }
-        let update = update.expect("not used when no finding was open");
         if ctx.cfg.disabled.contains(rule) {
             return Severity::Info;
         }
@@ -258,8 +255,17 @@ impl Emitter {
         a: &Access,
         update: impl FnOnce(&mut FindingAcc),
     ) -> Option<Severity> {
-        let &i = self.open.get(&Self::key(rule, a))?;
+        let i = self.open_finding(ctx, rule, a)?;
         let f = &mut self.findings[i];
+        f.add(a);
+        update(f);
+        Some(f.severity)
+    }
+
+    /// The open finding of `rule` for the event's principal (and scope) that the event falls
+    /// within the merge gap of.
+    fn open_finding(&self, ctx: &Ctx, rule: &'static str, a: &Access) -> Option<usize> {
+        let &i = self.open.get(&Self::key(rule, a))?;
         // Novelty and time-of-day findings are daily digests per principal; the others
         // follow the behaviour while it lasts.
         let gap = if rule.starts_with("baseline.new_")
@@ -270,12 +276,7 @@ impl Emitter {
         } else {
             ctx.cfg.merge_gap
         };
-        if a.time - f.last_seen > gap {
-            return None;
-        }
-        f.add(a);
-        update(f);
-        Some(f.severity)
+        (a.time - self.findings[i].last_seen <= gap).then_some(i)
     }
 }
 

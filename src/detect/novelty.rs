@@ -68,8 +68,8 @@ pub(crate) fn activity_techniques(a: &Access) -> [Option<&'static str>; 4] {
         if let Some(meta) = crate::catalogue::Catalogue::get().rule(hit.rule) {
             let mut n = 1;
             for m in &meta.mitre {
-                if let Some(s) = STATIC_TECHNIQUES.iter().find(|t| **t == m.as_str()) {
-                    if n < v.len() && !v.contains(&Some(*s)) {
+                if let Some(s) = static_technique(m) {
+                    if n < v.len() && !v.contains(&Some(s)) {
                         v[n] = Some(s);
                         n += 1;
                     }
@@ -80,7 +80,8 @@ pub(crate) fn activity_techniques(a: &Access) -> [Option<&'static str>; 4] {
     v
 }
 
-/// The techniques the catalogue uses, as static strings.
+/// The techniques the catalogue uses, as static strings (findings keep them without
+/// allocating).
 const STATIC_TECHNIQUES: &[&str] = &[
     "T1530",
     "T1619",
@@ -93,6 +94,11 @@ const STATIC_TECHNIQUES: &[&str] = &[
     "T1580",
     "T1078.004",
 ];
+
+/// The static string of a catalogue technique id, if it is one.
+pub(crate) fn static_technique(id: &str) -> Option<&'static str> {
+    STATIC_TECHNIQUES.iter().find(|t| **t == id).copied()
+}
 
 /// Principals that use this many networks or more roam (mobile staff, CI runners): a new one
 /// is low.

@@ -279,22 +279,10 @@ impl OpenFinding {
         f.evidence = self.evidence;
         f.peak = self.peak;
         f.features = self.features;
-        let statics: &[&'static str] = &[
-            "T1530",
-            "T1619",
-            "T1485",
-            "T1486",
-            "T1490",
-            "T1537",
-            "T1098",
-            "T1562.008",
-            "T1580",
-            "T1078.004",
-        ];
         f.extra_mitre = self
             .extra_mitre
             .iter()
-            .filter_map(|m| statics.iter().find(|s| **s == m.as_str()).copied())
+            .filter_map(|m| crate::detect::novelty::static_technique(m))
             .collect();
         Some((rule, principal, scope, f))
     }

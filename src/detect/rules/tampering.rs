@@ -205,29 +205,23 @@ fn aws(i: &Input) -> Option<RuleHit> {
                 h
             })
         }
-        ("kms", "ScheduleKeyDeletion" | "DisableKey") => {
+        ("kms", "ScheduleKeyDeletion" | "DisableKey" | "PutKeyPolicy") => {
             let key = i
                 .request()
                 .and_then(|r| text(get_ci(r, "keyId")))
                 .unwrap_or("?")
                 .to_string();
-            let mut h = i.hit(
-                "aws.kms.key_deletion_scheduled",
-                format!("{} on KMS key {key}", i.action),
-            );
-            h.resources.push(key);
-            Some(h)
-        }
-        ("kms", "PutKeyPolicy") => {
-            let key = i
-                .request()
-                .and_then(|r| text(get_ci(r, "keyId")))
-                .unwrap_or("?")
-                .to_string();
-            let mut h = i.hit(
-                "aws.kms.key_policy_changed",
-                format!("key policy of {key} replaced"),
-            );
+            let mut h = if i.action == "PutKeyPolicy" {
+                i.hit(
+                    "aws.kms.key_policy_changed",
+                    format!("key policy of {key} replaced"),
+                )
+            } else {
+                i.hit(
+                    "aws.kms.key_deletion_scheduled",
+                    format!("{} on KMS key {key}", i.action),
+                )
+            };
             h.resources.push(key);
             Some(h)
         }
