@@ -18,28 +18,7 @@ use crate::time::parse_rfc3339;
 /// Slack on each side of a label's time range.
 pub const SLACK_NS: i64 = 3_600 * 1_000_000_000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn parse(s: &str) -> Option<Severity> {
-        Some(match s {
-            "info" => Severity::Info,
-            "low" => Severity::Low,
-            "medium" => Severity::Medium,
-            "high" => Severity::High,
-            "critical" => Severity::Critical,
-            _ => return None,
-        })
-    }
-}
+pub use crate::catalogue::Severity;
 
 /// The parts of a finding (DESIGN.md output contract) the matching rule reads.
 #[derive(Clone, Debug, PartialEq)]
