@@ -41,6 +41,9 @@
 //!
 //! [identities]
 //! alice = ["arn:aws:iam::111122223333:user/alice", "alice@acme.example"]
+//!
+//! [geoip]
+//! databases = ["GeoLite2-City.mmdb", "GeoLite2-ASN.mmdb"]
 //! ```
 
 use std::collections::BTreeMap;
@@ -74,6 +77,17 @@ struct File {
     ip_list: Vec<IpList>,
     #[serde(default)]
     identities: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    geoip: Option<GeoIp>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct GeoIp {
+    /// MaxMind-format files (City or Country, ASN); relative names resolve against the
+    /// configuration's directory.
+    #[serde(default)]
+    databases: Vec<String>,
 }
 
 #[derive(Deserialize, Default, Debug, Clone)]
@@ -468,6 +482,12 @@ pub fn parse(text: &str, base: &Path) -> Result<ScanConfig> {
             }
         }
     }
+    if let Some(g) = &f.geoip {
+        let paths: Vec<std::path::PathBuf> = g.databases.iter().map(|d| base.join(d)).collect();
+        if !paths.is_empty() {
+            detect.geoip = Some(crate::geo::GeoDb::open(&paths).context("geoip.databases")?);
+        }
+    }
     Ok(ScanConfig {
         rules,
         detect,
@@ -565,6 +585,28 @@ alice = ["arn:aws:iam::1:user/alice", "alice@acme.example"]
         assert!(err("[[change_window]]\nweekday = \"tue\"\n").contains("change_window[0]"));
         assert!(err("[allow]\ncidrs = [\"10.0.0.0/40\"]\n").contains("allow.cidrs"));
         assert!(err("nonsense = 1\n").contains("nonsense"));
+        assert!(err("[geoip]\ncity = \"x.mmdb\"\n").contains("city"));
+        let e = err("[geoip]\ndatabases = [\"no-such.mmdb\"]\n");
+        assert!(
+            e.contains("geoip.databases") && e.contains("no-such.mmdb"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn geoip_databases_resolve_against_the_configuration() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+        let cfg = parse(
+            "[geoip]\ndatabases = [\"geoip/GeoLite2-Country-Test.mmdb\"]\n",
+            &dir,
+        )
+        .unwrap();
+        let db = cfg.detect.geoip.expect("opened");
+        let mut org = None;
+        let place = db.lookup("89.160.20.120".parse().unwrap(), &mut org);
+        assert_eq!(place.country_code(), Some("SE"));
+        // A Country database has no locations: no impossible travel from it.
+        assert_eq!(place.location, None);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod eval;
 pub mod event;
 pub mod formats;
 pub mod generate;
+pub mod geo;
 pub mod ingest;
 pub mod investigate;
 pub mod json;

@@ -2,6 +2,15 @@
 
 use crate::common::run;
 
+/// MaxMind's test databases in the repository.
+fn geoip(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/geoip")
+        .join(name)
+        .display()
+        .to_string()
+}
+
 #[test]
 fn generated_world_every_attack_found_few_false_alarms() {
     let dir = tempfile::tempdir().unwrap();
@@ -17,7 +26,11 @@ fn generated_world_every_attack_found_few_false_alarms() {
     let config = dir.path().join("trailhound.toml");
     std::fs::write(
         &config,
-        "[known]\naccounts = [\"111122223333\", \"444455556666\"]\n\n[[change_window]]\nprincipals = [\"arn:aws:iam::111122223333:user/pat-admin\", \"3f6a2b1c-8d4e-4f5a-9b6c-7d8e9f0a1b2c\"]\nweekday = \"tue\"\nfrom = \"14:00\"\nto = \"16:00\"\n",
+        format!(
+            "[known]\naccounts = [\"111122223333\", \"444455556666\"]\n\n[[change_window]]\nprincipals = [\"arn:aws:iam::111122223333:user/pat-admin\", \"3f6a2b1c-8d4e-4f5a-9b6c-7d8e9f0a1b2c\"]\nweekday = \"tue\"\nfrom = \"14:00\"\nto = \"16:00\"\n\n[geoip]\ndatabases = [{:?}, {:?}]\n",
+            geoip("GeoLite2-City-Test.mmdb"),
+            geoip("GeoLite2-ASN-Test.mmdb")
+        ),
     )
     .unwrap();
     let findings = dir.path().join("findings.jsonl");

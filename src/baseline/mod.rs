@@ -180,6 +180,18 @@ impl<K: std::hash::Hash + Eq + Copy> SeenSet<K> {
     }
 }
 
+/// Where and when a principal's latest located request came from.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LastPlace {
+    pub time: i64,
+    pub ip: IpAddr,
+    pub country: u16,
+    pub lat: f32,
+    pub lon: f32,
+    /// Accuracy radius of the location, km.
+    pub radius_km: u16,
+}
+
 /// What is normal for one principal.
 #[derive(Default, Debug)]
 pub struct Profile {
@@ -210,6 +222,12 @@ pub struct Profile {
     pub apis: SeenSet<Sym>,
     pub buckets: SeenSet<Sym>,
     pub sources: SeenSet<Sym>,
+    /// Countries (packed ISO codes) and AS numbers of the source addresses, when a GeoIP
+    /// database is given.
+    pub countries: SeenSet<u16>,
+    pub asns: SeenSet<u32>,
+    /// The latest located request, for impossible travel.
+    pub last_place: Option<LastPlace>,
     /// The open hour.
     pub cur_hour: i64,
     pub cur: HourStat,

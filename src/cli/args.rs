@@ -97,6 +97,11 @@ pub struct InvestigateArgs {
     /// Configuration file [default: ./trailhound.toml when it exists].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// MaxMind-format GeoIP / ASN database (.mmdb; repeat for several). Adds countries, ASNs
+    /// and impossible travel; replaces the configuration's [geoip] databases.
+    #[arg(long, value_name = "FILE")]
+    pub geoip: Vec<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +123,11 @@ pub struct BaselineArgs {
     /// Configuration file [default: ./trailhound.toml when it exists].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// MaxMind-format GeoIP / ASN database (.mmdb; repeat for several). Adds countries, ASNs
+    /// and impossible travel; replaces the configuration's [geoip] databases.
+    #[arg(long, value_name = "FILE")]
+    pub geoip: Vec<PathBuf>,
 
     /// Worker threads [default: number of CPUs].
     #[arg(long, value_name = "N")]
@@ -231,6 +241,11 @@ pub struct ScanArgs {
     /// Configuration file [default: ./trailhound.toml when it exists].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// MaxMind-format GeoIP / ASN database (.mmdb; repeat for several). Adds countries, ASNs
+    /// and impossible travel; replaces the configuration's [geoip] databases.
+    #[arg(long, value_name = "FILE")]
+    pub geoip: Vec<PathBuf>,
 
     /// Read and count only: no detection (the summary alone; the ingest benchmark).
     #[arg(long, conflicts_with = "state")]

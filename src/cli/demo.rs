@@ -28,7 +28,25 @@ principals = ["arn:aws:iam::111122223333:user/pat-admin", "3f6a2b1c-8d4e-4f5a-9b
 weekday = "tue"
 from = "14:00"
 to = "16:00"
+
+# Countries, networks and impossible travel. The demo ships MaxMind's test databases (a few
+# hundred networks, Apache-2.0/MIT); point these at GeoLite2-City/ASN, DB-IP or
+# ip-location-db files for real logs.
+[geoip]
+databases = ["geoip/GeoLite2-City-Test.mmdb", "geoip/GeoLite2-ASN-Test.mmdb"]
 "#;
+
+/// MaxMind's test databases, written next to the demo's configuration.
+const DEMO_GEOIP: [(&str, &[u8]); 2] = [
+    (
+        "GeoLite2-City-Test.mmdb",
+        include_bytes!("../../tests/data/geoip/GeoLite2-City-Test.mmdb"),
+    ),
+    (
+        "GeoLite2-ASN-Test.mmdb",
+        include_bytes!("../../tests/data/geoip/GeoLite2-ASN-Test.mmdb"),
+    ),
+];
 
 pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let started = Instant::now();
@@ -40,7 +58,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     eprintln!(
-        "trailhound demo: generating a 35-day multi-cloud world with 14 attacks in {} …",
+        "trailhound demo: generating a 35-day multi-cloud world with 15 attacks in {} …",
         logs.display()
     );
     let world = generate(&Options {
@@ -49,6 +67,13 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         seed: args.seed,
         scale: args.scale,
     })?;
+    let geoip = out.join("geoip");
+    std::fs::create_dir_all(&geoip)
+        .with_context(|| format!("cannot create {}", geoip.display()))?;
+    for (name, bytes) in DEMO_GEOIP {
+        std::fs::write(geoip.join(name), bytes)
+            .with_context(|| format!("cannot write {}", geoip.join(name).display()))?;
+    }
     let config_path = out.join("trailhound.toml");
     std::fs::write(&config_path, DEMO_CONFIG)
         .with_context(|| format!("cannot write {}", config_path.display()))?;

@@ -26,7 +26,7 @@ pub fn run(args: &InvestigateArgs) -> Result<ExitCode> {
         since: time("--since", &args.since)?,
         until: time("--until", &args.until)?,
     };
-    let config = load_config(args.config.as_deref())?;
+    let config = load_config(args.config.as_deref(), &args.geoip)?;
     let Some(mut inputs) = Inputs::open(&args.paths, args.threads, !args.quiet) else {
         return Ok(ExitCode::NoInput);
     };

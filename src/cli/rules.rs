@@ -11,7 +11,7 @@ use crate::cli::scan::{load_config, write_output};
 use crate::cli::ExitCode;
 
 pub fn run(args: &RulesArgs) -> Result<ExitCode> {
-    let cfg = load_config(args.config.as_deref())?;
+    let cfg = load_config(args.config.as_deref(), &[])?;
     let cat = Catalogue::get();
     let rows: Vec<serde_json::Value> = cat
         .rules

@@ -17,7 +17,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let Some(mut inputs) = Inputs::open(&args.paths, args.threads, !args.quiet) else {
         return Ok(ExitCode::NoInput);
     };
-    let config = load_config(args.config.as_deref())?;
+    let config = load_config(args.config.as_deref(), &args.geoip)?;
     // The state is locked for the whole run and written only when it completed.
     let db = args
         .state
@@ -102,7 +102,20 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
 }
 
 /// The configuration: the file given, else `./trailhound.toml` when present, else defaults.
-pub fn load_config(path: Option<&std::path::Path>) -> Result<ScanConfig> {
+/// The configuration (`--config`, else ./trailhound.toml, else defaults), with `--geoip`
+/// databases in place of the file's when given.
+pub fn load_config(
+    path: Option<&std::path::Path>,
+    geoip: &[std::path::PathBuf],
+) -> Result<ScanConfig> {
+    let mut config = load_config_file(path)?;
+    if !geoip.is_empty() {
+        config.detect.geoip = Some(crate::geo::GeoDb::open(geoip).context("--geoip")?);
+    }
+    Ok(config)
+}
+
+fn load_config_file(path: Option<&std::path::Path>) -> Result<ScanConfig> {
     match path {
         Some(p) => crate::config::load(p),
         None => {
@@ -135,7 +148,7 @@ pub fn baseline(args: &crate::cli::args::BaselineArgs) -> Result<ExitCode> {
     let Some(inputs) = Inputs::open(&args.paths, args.threads, false) else {
         return Ok(ExitCode::NoInput);
     };
-    let config = load_config(args.config.as_deref())?;
+    let config = load_config(args.config.as_deref(), &args.geoip)?;
     let db = crate::state::StateDb::open(&args.state)?;
     let prior = db.load()?;
     let before = prior.profiles.len();

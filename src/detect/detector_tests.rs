@@ -141,6 +141,11 @@ const OFFICE: &str = "198.51.100.20";
 
 /// An office worker (UTC business hours) with a steady routine, days 0..days.
 fn office(r: &mut Run, who: &str, days: i64) {
+    office_at(r, who, days, OFFICE);
+}
+
+/// The same routine from another address.
+fn office_at(r: &mut Run, who: &str, days: i64, ip: &str) {
     for d in 0..days {
         if d % 7 >= 5 {
             continue;
@@ -151,7 +156,7 @@ fn office(r: &mut Run, who: &str, days: i64) {
                 r.t0 + d * DAY + h * NANOS_PER_HOUR,
                 5,
                 MIN,
-                OFFICE,
+                ip,
                 UA,
                 1000,
             );
@@ -857,4 +862,128 @@ fn an_anonymous_burst_on_one_bucket_does_not_spill_onto_another() {
             "the website's visitors joined the burst: {f:#?}"
         );
     }
+}
+
+/// MaxMind's test databases: 81.2.69.142 is London, 89.160.20.120 Linköping (SE),
+/// 175.16.199.5 Changchun (CN), 216.160.83.60 Milton (US).
+fn geo_config() -> DetectConfig {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/geoip");
+    DetectConfig {
+        geoip: Some(
+            crate::geo::GeoDb::open(&[
+                dir.join("GeoLite2-City-Test.mmdb"),
+                dir.join("GeoLite2-ASN-Test.mmdb"),
+            ])
+            .unwrap(),
+        ),
+        ..Default::default()
+    }
+}
+
+const LONDON: &str = "81.2.69.142";
+
+#[test]
+fn two_places_at_once_is_impossible_travel_and_a_new_country() {
+    let cfg = geo_config();
+    let mut r = Run::new();
+    let alice = "alice";
+    office_at(&mut r, alice, 21, LONDON);
+    let t = r.t0 + 22 * DAY + 10 * NANOS_PER_HOUR;
+    r.reads(alice, t, 3, MIN, LONDON, UA, 500);
+    // Twenty minutes later, from China.
+    r.reads(alice, t + 20 * MIN, 3, MIN, "175.16.199.5", UA, 500);
+    let fs = r.findings(&cfg);
+    let travel = fs
+        .iter()
+        .find(|f| f.rule == "baseline.impossible_travel")
+        .unwrap_or_else(|| panic!("{fs:#?}"));
+    assert_eq!(travel.severity, Severity::High);
+    assert_eq!(travel.evidence["previous_country"], "GB");
+    assert_eq!(travel.evidence["country"], "CN");
+    assert!(travel.evidence["speed_kmh"].as_f64().unwrap() > 10_000.0);
+    assert!(travel.source_ips.contains(&LONDON.to_string()));
+    assert!(
+        has(&fs, alice, "baseline.new_country", Severity::Medium),
+        "{fs:#?}"
+    );
+
+    // Without GeoIP databases neither can be told.
+    let mut r = Run::new();
+    office_at(&mut r, alice, 21, LONDON);
+    r.reads(alice, t, 3, MIN, LONDON, UA, 500);
+    r.reads(alice, t + 20 * MIN, 3, MIN, "175.16.199.5", UA, 500);
+    let fs = r.findings(&DetectConfig::default());
+    assert!(!fs
+        .iter()
+        .any(|f| f.rule == "baseline.impossible_travel" || f.rule == "baseline.new_country"));
+}
+
+#[test]
+fn a_flight_a_day_later_is_not_impossible_travel() {
+    let cfg = geo_config();
+    let mut r = Run::new();
+    let alice = "alice";
+    office_at(&mut r, alice, 21, LONDON);
+    let t = r.t0 + 22 * DAY + 10 * NANOS_PER_HOUR;
+    r.reads(alice, t, 3, MIN, LONDON, UA, 500);
+    // Linköping the next morning: 1,300 km in 24 h.
+    r.reads(alice, t + DAY, 3, MIN, "89.160.20.120", UA, 500);
+    // Another address of the office network: no travel at all.
+    r.reads(alice, t + DAY + 10 * MIN, 3, MIN, "81.2.69.150", UA, 500);
+    let fs = r.findings(&cfg);
+    assert!(
+        !fs.iter().any(|f| f.rule == "baseline.impossible_travel"),
+        "{fs:#?}"
+    );
+    // Sweden is new to her, though: worth a question, not a page.
+    let c = fs
+        .iter()
+        .find(|f| f.rule == "baseline.new_country")
+        .unwrap_or_else(|| panic!("{fs:#?}"));
+    assert_eq!(c.evidence["country"], "SE");
+    assert_eq!(c.severity, Severity::Medium);
+}
+
+#[test]
+fn geography_is_quiet_for_new_principals_and_lower_for_roamers() {
+    let cfg = geo_config();
+    // First days: everything is new, nothing is judged.
+    let mut r = Run::new();
+    office_at(&mut r, "carol", 3, LONDON);
+    r.reads(
+        "carol",
+        r.t0 + 3 * DAY + 10 * NANOS_PER_HOUR,
+        3,
+        MIN,
+        "175.16.199.5",
+        UA,
+        500,
+    );
+    let fs = r.findings(&cfg);
+    assert!(
+        !fs.iter()
+            .any(|f| f.rule == "baseline.impossible_travel" || f.rule == "baseline.new_country"),
+        "{fs:#?}"
+    );
+    // A principal that works from four countries: a fifth is low.
+    let mut r = Run::new();
+    for ip in [LONDON, "89.160.20.120", "216.160.83.60", "2001:218::1"] {
+        office_at(&mut r, "dave", 21, ip);
+    }
+    r.reads(
+        "dave",
+        r.t0 + 22 * DAY + 3 * NANOS_PER_HOUR,
+        3,
+        MIN,
+        "175.16.199.5",
+        UA,
+        500,
+    );
+    let fs = r.findings(&cfg);
+    let c = fs
+        .iter()
+        .find(|f| f.rule == "baseline.new_country")
+        .unwrap_or_else(|| panic!("{fs:#?}"));
+    assert_eq!(c.severity, Severity::Low, "{c:#?}");
+    assert_eq!(c.evidence["roaming_principal"], true);
 }

@@ -46,6 +46,8 @@ pub struct DetectConfig {
     pub allow: crate::config::AllowLists,
     /// Changes inside a window (by the listed principals) are reported as info.
     pub change_windows: Vec<crate::config::ChangeWindowRule>,
+    /// GeoIP / ASN databases, when given: new countries, new ASNs, impossible travel.
+    pub geoip: Option<std::sync::Arc<crate::geo::GeoDb>>,
 }
 
 impl Default for DetectConfig {
@@ -64,6 +66,7 @@ impl Default for DetectConfig {
             hours_rules: Vec::new(),
             allow: Default::default(),
             change_windows: Vec::new(),
+            geoip: None,
         }
     }
 }
@@ -357,6 +360,8 @@ pub struct Engine<'a> {
     last_time: i64,
     /// Log streams' hourly presence, for blind spots.
     streams: crate::detect::blindspot::Streams,
+    /// GeoIP lookups (when databases are given).
+    geo: Option<crate::geo::GeoCache>,
     /// Events that arrived older than one already judged.
     pub late_events: u64,
     pub events: u64,
@@ -407,6 +412,7 @@ impl<'a> Engine<'a> {
             public_buckets: Default::default(),
             last_time: i64::MIN,
             streams: Default::default(),
+            geo: cfg.geoip.clone().map(crate::geo::GeoCache::new),
             late_events: 0,
             events: 0,
         }
@@ -465,7 +471,12 @@ impl<'a> Engine<'a> {
         }
         let mut new_keys = novelty::NewKeys::default();
         if a.principal_type != PrincipalType::Anonymous {
-            let (f, keys) = novelty::judge(profile, out, ctx, a);
+            let place = match (&mut self.geo, a.source_ip) {
+                (Some(g), Some(ip)) => Some(g.lookup(ip)),
+                _ => None,
+            };
+            let geo = place.map(|p| (p, self.geo.as_ref().and_then(|g| g.org(p.asn))));
+            let (f, keys) = novelty::judge(profile, out, ctx, a, geo);
             flagged |= f;
             new_keys = keys;
             flagged |= timing::judge(profile, out, ctx, a);
@@ -710,6 +721,8 @@ fn prune(p: &mut Profile, now: i64, window: i64) {
     p.apis.prune(now, window);
     p.buckets.prune(now, window);
     p.sources.prune(now, window);
+    p.countries.prune(now, window);
+    p.asns.prune(now, window);
 }
 
 #[cfg(test)]

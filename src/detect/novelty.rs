@@ -16,6 +16,8 @@ pub const RULE_IDS: &[&str] = &[
     "baseline.first_time_api",
     "baseline.new_event_source",
     "baseline.new_bucket",
+    "baseline.new_country",
+    "baseline.impossible_travel",
 ];
 
 const PLACE_NEW_NETWORK: u32 = 1;
@@ -23,6 +25,7 @@ const PLACE_ODD_HOUR: u32 = 2;
 const PLACE_NEW_CLIENT: u32 = 4;
 const PLACE_NEW_API: u32 = 8;
 const PLACE_DATA: u32 = 16;
+const PLACE_NEW_ASN: u32 = 32;
 
 fn place_features(bits: u32) -> Vec<&'static str> {
     [
@@ -42,6 +45,10 @@ fn place_features(bits: u32) -> Vec<&'static str> {
         (
             PLACE_DATA,
             "object data read or deleted from the new network",
+        ),
+        (
+            PLACE_NEW_ASN,
+            "autonomous system (network operator) not used in the history window",
         ),
     ]
     .iter()
@@ -136,11 +143,22 @@ pub(crate) struct NewKeys {
     pub api: bool,
     pub bucket: bool,
     pub source: bool,
+    pub country: Option<u16>,
+    pub asn: Option<u32>,
 }
+
+/// Where the event came from by the GeoIP databases, and its AS organisation.
+pub(crate) type Geo<'g> = Option<(crate::geo::Place, Option<&'g str>)>;
 
 /// Judges the event against the profile and absorbs it in the same step. Returns whether a
 /// finding of medium or above was raised, and which keys were new.
-pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -> (bool, NewKeys) {
+pub(crate) fn judge(
+    p: &mut Profile,
+    out: &mut Emitter,
+    ctx: &Ctx,
+    a: &Access,
+    geo: Geo,
+) -> (bool, NewKeys) {
     let now = a.time;
     let window = ctx.cfg.window();
     let mut new = NewKeys::default();
@@ -180,8 +198,37 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     new.api = api_known == Some(false);
     new.bucket = bucket_known == Some(false);
     new.source = source_known == Some(false);
+    let place = geo.map(|g| g.0);
+    let country_known = place
+        .filter(|pl| pl.has_country())
+        .map(|pl| p.countries.observe(pl.country_key(), now, window));
+    let asn_known = place
+        .filter(|pl| pl.asn != 0)
+        .map(|pl| p.asns.observe(pl.asn, now, window));
+    new.country = place
+        .filter(|_| country_known == Some(false))
+        .map(|pl| pl.country_key());
+    new.asn = place.filter(|_| asn_known == Some(false)).map(|pl| pl.asn);
+    let previous_place = p.last_place;
+    if let (Some(pl), Some(ip)) = (place, a.source_ip) {
+        if let Some((lat, lon, radius_km)) = pl.location {
+            if previous_place.is_none_or(|l| l.time <= now) {
+                p.last_place = Some(crate::baseline::LastPlace {
+                    time: now,
+                    ip,
+                    country: pl.country_key(),
+                    lat,
+                    lon,
+                    radius_km,
+                });
+            }
+        }
+    }
     if !baseline {
         return (flagged, new);
+    }
+    if let Some((pl, org)) = geo {
+        flagged |= judge_place(p, out, ctx, a, (pl, org), previous_place, new, net_known);
     }
     // A request from a network the principal has not used. On its own that is how a
     // traveller looks (low); each further sign of someone else at the keyboard raises it: an
@@ -213,17 +260,30 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
         ) {
             features |= PLACE_DATA;
         }
+        if new.asn.is_some() {
+            features |= PLACE_NEW_ASN;
+        }
+        let whereabouts = geo
+            .map(|(pl, org)| describe_place(pl, org))
+            .filter(|w| !w.is_empty());
         let sev = out.emit_with(
             ctx,
             "baseline.new_source_ip",
             a,
             || {
+                let at = whereabouts
+                    .as_deref()
+                    .map(|w| format!(" ({w})"))
+                    .unwrap_or_default();
                 format!(
-                    "request from {ip}, a network this principal has not used in {} days",
+                    "request from {ip}{at}, a network this principal has not used in {} days",
                     ctx.cfg.history_days
                 )
             },
             |f| {
+                if let Some((pl, org)) = geo {
+                    set_place(f, "", pl, org);
+                }
                 f.set("known_networks", networks as u64);
                 f.set("known_addresses", p.ips.known_count(now, window) as u64);
                 f.set("roaming_principal", roaming);
@@ -323,6 +383,152 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     (flagged, new)
 }
 
+/// "London, GB, AS7018 AT&T Services" — what the databases say about an address.
+fn describe_place(pl: crate::geo::Place, org: Option<&str>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(c) = pl.country_code() {
+        parts.push(c.to_string());
+    }
+    if pl.asn != 0 {
+        parts.push(match org {
+            Some(o) => format!("AS{} {}", pl.asn, crate::report::sanitize::bounded(o, 60)),
+            None => format!("AS{}", pl.asn),
+        });
+    }
+    parts.join(", ")
+}
+
+/// Puts the place of an address into a finding's evidence (`prefix` tells two places apart).
+fn set_place(
+    f: &mut crate::detect::finding::FindingAcc,
+    prefix: &str,
+    pl: crate::geo::Place,
+    org: Option<&str>,
+) {
+    if let Some(c) = pl.country_code() {
+        f.set(&format!("{prefix}country"), c);
+    }
+    if pl.asn != 0 {
+        f.set(&format!("{prefix}asn"), pl.asn);
+        if let Some(o) = org {
+            f.set(
+                &format!("{prefix}as_org"),
+                crate::report::sanitize::bounded(o, 80),
+            );
+        }
+    }
+}
+
+/// New country and impossible travel, from the GeoIP place of the event.
+#[allow(clippy::too_many_arguments)]
+fn judge_place(
+    p: &Profile,
+    out: &mut Emitter,
+    ctx: &Ctx,
+    a: &Access,
+    (pl, org): (crate::geo::Place, Option<&str>),
+    previous: Option<crate::baseline::LastPlace>,
+    new: NewKeys,
+    net_known: Option<bool>,
+) -> bool {
+    let now = a.time;
+    let window = ctx.cfg.window();
+    let mut flagged = false;
+    if let Some(country) = new.country {
+        let known = p.countries.known_count(now, window);
+        let roaming =
+            known as f64 >= ctx.threshold("baseline.new_country", "roaming_countries", 4.0);
+        let code = crate::geo::country_text(country);
+        let sev = out.emit_with(
+            ctx,
+            "baseline.new_country",
+            a,
+            || {
+                format!(
+                    "request from {} ({code}), a country this principal has not worked from in {} days",
+                    a.source_ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                    ctx.cfg.history_days
+                )
+            },
+            |f| {
+                set_place(f, "", pl, org);
+                f.set("known_countries", known as u64);
+                if roaming {
+                    f.severity = f.severity.lower();
+                    f.set("roaming_principal", true);
+                }
+            },
+            |f| {
+                let list = f
+                    .evidence
+                    .entry("new_countries")
+                    .or_insert_with(|| serde_json::json!([]));
+                if let Some(v) = list.as_array_mut() {
+                    if v.len() < 20 && !v.iter().any(|x| x.as_str() == Some(code.as_str())) {
+                        v.push(code.clone().into());
+                    }
+                }
+            },
+        );
+        flagged |= sev >= Severity::Medium;
+    }
+    // Impossible travel: the previous located request was too far away, too recently.
+    let (Some(prev), Some((lat, lon, radius)), Some(ip)) = (previous, pl.location, a.source_ip)
+    else {
+        return flagged;
+    };
+    if net_known == Some(true) || prev.ip == ip || prev.time > now {
+        return flagged;
+    }
+    let raw_km = crate::geo::distance_km((prev.lat, prev.lon), (lat, lon));
+    // Locations are estimates: only the distance beyond both accuracy radii counts.
+    let km = raw_km - f64::from(prev.radius_km.min(500)) - f64::from(radius.min(500));
+    let min_km = ctx.threshold("baseline.impossible_travel", "min_km", 500.0);
+    let max_kmh = ctx.threshold("baseline.impossible_travel", "max_kmh", 1000.0);
+    let hours = ((now - prev.time) as f64 / crate::time::NANOS_PER_HOUR as f64).max(1.0 / 60.0);
+    let kmh = km / hours;
+    if km < min_km || kmh <= max_kmh {
+        return flagged;
+    }
+    let sev = if new.country.is_some() {
+        Severity::High
+    } else if p.networks.known_count(now, window) >= ROAMING_NETWORKS {
+        Severity::Low
+    } else {
+        Severity::Medium
+    };
+    let from_country = crate::geo::country_text(prev.country);
+    let minutes = (now - prev.time) as f64 / 60e9;
+    let sev = out.emit(
+        ctx,
+        "baseline.impossible_travel",
+        a,
+        || {
+            format!(
+                "{ip} ({}) {:.0} min after {} ({from_country}), {:.0} km apart: {:.0} km/h",
+                pl.country_code().unwrap_or("?"),
+                minutes,
+                prev.ip,
+                raw_km,
+                kmh
+            )
+        },
+        |f| {
+            f.severity = sev;
+            set_place(f, "", pl, org);
+            f.set("previous_ip", prev.ip.to_string());
+            f.set("previous_country", from_country.clone());
+            f.set("previous_time", crate::time::rfc3339(prev.time));
+            f.set("distance_km", raw_km.round());
+            f.set("minutes_between", (minutes * 10.0).round() / 10.0);
+            f.set("speed_kmh", kmh.round());
+            f.set("max_kmh", max_kmh);
+            f.source_ips.insert(prev.ip);
+        },
+    );
+    flagged | (sev >= Severity::Medium)
+}
+
 /// Holds the event's new keys apart from the baseline when it was part of a finding of
 /// medium or above.
 pub(crate) fn hold(p: &mut Profile, a: &Access, new: NewKeys) {
@@ -341,5 +547,11 @@ pub(crate) fn hold(p: &mut Profile, a: &Access, new: NewKeys) {
     }
     if new.source {
         p.sources.hold(&a.event_source);
+    }
+    if let Some(c) = new.country {
+        p.countries.hold(&c);
+    }
+    if let Some(n) = new.asn {
+        p.asns.hold(&n);
     }
 }

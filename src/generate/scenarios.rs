@@ -91,6 +91,7 @@ pub fn weave(w: &mut World, root: &Rng) -> Vec<Label> {
     labels.push(stop_logging(w, last - 2));
     labels.push(access_denied_probe(w, &mut root.fork("s-k"), last - 3));
     labels.extend(azure_keys(w, &mut root.fork("s-l"), last));
+    labels.push(impossible_travel(w, &mut root.fork("s-m"), last - 1));
     labels
 }
 
@@ -294,7 +295,65 @@ fn stolen_key(w: &mut World, rng: &mut Rng, d: u32) -> Label {
         span,
         &["T1078.004", "T1530"],
         "high",
-        &["baseline.new_source_ip", "baseline.new_country", "baseline.new_user_agent", "baseline.off_hours"],
+        &["baseline.new_source_ip", "baseline.new_country", "baseline.new_user_agent", "baseline.after_hours_access"],
+    )
+}
+
+/// m: liam works in London as usual; twenty minutes after his last request, his access key
+/// reads a dozen shared documents from an address in China, with his own client (the
+/// attacker copied his credentials file). Nothing crosses a volume threshold: only where it
+/// comes from, and when, gives it away.
+fn impossible_travel(w: &mut World, rng: &mut Rng, d: u32) -> Label {
+    let who = w.aws_id("liam");
+    let src = Addr::Ip(v4(175, 16, 199, 23));
+    let bucket = w.bucket("acme-shared-docs");
+    // Liam's own morning, so the attack sits right after his last request.
+    let mut t = day(w, d) + 10 * HOUR;
+    let own = Addr::Ip(world::london_nat());
+    let mut evs = Vec::new();
+    for _ in 0..3 {
+        t += ms(rng, 20_000, 90_000);
+        evs.push(s3(
+            w,
+            t,
+            AwsWho::Id(who),
+            own,
+            world::UA_CLI_MAC,
+            "GetObject",
+            bucket,
+            world::key_for(rng, "acme-shared-docs", d),
+            rng.size(300_000.0, 1.0),
+        ));
+    }
+    w.aws.extend(evs);
+    t += 20 * MINUTE;
+    let mut evs = Vec::new();
+    for _ in 0..12 {
+        t += ms(rng, 5_000, 40_000);
+        evs.push(s3(
+            w,
+            t,
+            AwsWho::Id(who),
+            src,
+            world::UA_CLI_MAC,
+            "GetObject",
+            bucket,
+            world::key_for(rng, "acme-shared-docs", d),
+            rng.size(300_000.0, 1.0),
+        ));
+    }
+    let span = Span::of(&evs);
+    w.aws.extend(evs);
+    label(
+        "m-impossible-travel",
+        "liam's access key reads 12 shared documents from an address in China twenty minutes after he worked from the London office, with his usual client and under every volume threshold",
+        "aws",
+        w.aws_ids[who as usize].principal(),
+        user_aliases(w, who),
+        span,
+        &["T1078.004", "T1530"],
+        "high",
+        &["baseline.impossible_travel", "baseline.new_country", "baseline.new_source_ip"],
     )
 }
 
@@ -441,7 +500,7 @@ fn public_bucket(w: &mut World, rng: &mut Rng, d: u32) -> Vec<Label> {
             span1,
             &["T1098", "T1530"],
             "high",
-            &["aws.s3.public_bucket_policy", "aws.s3.public_access_block_removed"],
+            &["aws.s3.public_policy", "aws.s3.public_access_block_removed"],
         ),
         label(
             "e2-anonymous-reads-of-public-bucket",
@@ -555,7 +614,7 @@ fn azure_sas_night(w: &mut World, rng: &mut Rng, d: u32) -> Label {
         Span { start, end },
         &["T1530", "T1078.004"],
         "high",
-        &["azure.blob.bulk_download", "baseline.new_source_ip", "baseline.off_hours"],
+        &["azure.blob.bulk_download", "baseline.new_source_ip", "baseline.after_hours_access"],
     )
 }
 
@@ -916,7 +975,7 @@ fn azure_keys(w: &mut World, rng: &mut Rng, d: u32) -> Vec<Label> {
             Span { start: t, end: t + 2 * MINUTE },
             &["T1078.004", "T1098", "T1562.008"],
             "medium",
-            &["azure.storage.list_keys", "azure.storage.diagnostic_settings_deleted", "baseline.new_source_ip"],
+            &["azure.storage.keys_listed", "azure.storage.diagnostics_deleted", "baseline.new_source_ip"],
         ),
         label(
             "l2-azure-account-key-used-from-new-place",
@@ -978,8 +1037,15 @@ mod tests {
                 l.id
             );
             assert!(!l.expected_rules.is_empty());
+            for r in &l.expected_rules {
+                assert!(
+                    crate::catalogue::Catalogue::get().rule(r).is_some(),
+                    "{}: {r} is not a rule id",
+                    l.id
+                );
+            }
         }
-        assert_eq!(labels.len(), 14);
+        assert_eq!(labels.len(), 15);
     }
 
     #[test]

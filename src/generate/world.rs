@@ -60,6 +60,11 @@ pub fn ny_nat() -> IpAddr {
 pub fn berlin_nat() -> IpAddr {
     v4(203, 0, 113, 45)
 }
+/// The London office NAT: an address MaxMind's test databases place in London, so the demo's
+/// GeoIP finds it.
+pub fn london_nat() -> IpAddr {
+    v4(81, 2, 69, 165)
+}
 
 /// Start of day `d` of the world.
 pub fn day(w: &World, d: u32) -> i64 {
@@ -225,6 +230,7 @@ fn aws_ids() -> Vec<AwsId> {
     add(Root, PROD, "root", "");
     add(Service, PROD, "lambda.amazonaws.com", "");
     add(Service, PROD, "ec2.amazonaws.com", "");
+    add(User, PROD, "liam", "");
     ids
 }
 
@@ -465,6 +471,15 @@ fn office_aws(w: &mut World, root: &Rng) {
             tz: 9,
             ips: vec![tokyo(0x31), v4(192, 0, 2, 77)],
             buckets: &["acme-shared-docs"],
+            per_day: 30.0,
+            first_day: 0,
+            travel: 0.0,
+        },
+        Office {
+            user: "liam",
+            tz: 0,
+            ips: vec![london_nat()],
+            buckets: &["acme-shared-docs", "acme-reports"],
             per_day: 30.0,
             first_day: 0,
             travel: 0.0,

@@ -44,6 +44,12 @@ pub struct ProfileState {
     apis: Vec<(String, Seen)>,
     buckets: Vec<(String, Seen)>,
     sources: Vec<(String, Seen)>,
+    #[serde(default)]
+    countries: Vec<(u16, Seen)>,
+    #[serde(default)]
+    asns: Vec<(u32, Seen)>,
+    #[serde(default)]
+    last_place: Option<crate::baseline::LastPlace>,
     cur_hour: i64,
     cur: HourStat,
     cur_objects: Vec<u64>,
@@ -132,6 +138,9 @@ impl ProfileState {
             apis: text_set(&p.apis, syms),
             buckets: text_set(&p.buckets, syms),
             sources: text_set(&p.sources, syms),
+            countries: plain_set(&p.countries),
+            asns: plain_set(&p.asns),
+            last_place: p.last_place,
             cur_hour: p.cur_hour,
             cur: p.cur,
             cur_objects: {
@@ -192,6 +201,13 @@ impl ProfileState {
         for (k, s) in self.sources {
             p.sources.restore(syms.intern(&k), s);
         }
+        for (k, s) in self.countries {
+            p.countries.restore(k, s);
+        }
+        for (k, s) in self.asns {
+            p.asns.restore(k, s);
+        }
+        p.last_place = self.last_place;
         p.cur_hour = self.cur_hour;
         p.cur = self.cur;
         p.cur_objects = self.cur_objects.into_iter().collect();
