@@ -285,7 +285,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("not.mmdb");
         std::fs::write(&bad, b"hello").unwrap();
-        let e = GeoDb::open(std::slice::from_ref(&bad)).unwrap_err().to_string();
+        let e = GeoDb::open(std::slice::from_ref(&bad))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not.mmdb") && e.contains("MaxMind"), "{e}");
         let e = GeoDb::open(&[dir.path().join("missing.mmdb")])
             .unwrap_err()

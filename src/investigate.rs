@@ -169,6 +169,42 @@ pub struct Seen {
     pub first_seen: String,
     pub last_seen: String,
     pub new: bool,
+    /// For addresses: the /24 or /48 network, and country and AS when a GeoIP database is
+    /// given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asn: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_org: Option<String>,
+}
+
+/// Adds network, country and AS to source addresses.
+fn locate(ips: &mut [Seen], geo: Option<&crate::geo::GeoDb>) {
+    for s in ips {
+        let Ok(ip) = s.value.parse::<IpAddr>() else {
+            continue;
+        };
+        s.network = Some(match ip {
+            IpAddr::V4(v4) => format!(
+                "{}/24",
+                std::net::Ipv4Addr::from(u32::from(v4) & 0xffff_ff00)
+            ),
+            IpAddr::V6(v6) => format!(
+                "{}/48",
+                std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 80) - 1))
+            ),
+        });
+        if let Some(db) = geo {
+            let mut org = None;
+            let place = db.lookup(ip, &mut org);
+            s.country = place.country_code().map(str::to_string);
+            s.asn = (place.asn != 0).then_some(place.asn);
+            s.as_org = org;
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -277,7 +313,8 @@ pub fn run(
         .store
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
-    let inv = investigate(&store, &out.findings, q)?;
+    let mut inv = investigate(&store, &out.findings, q)?;
+    locate(&mut inv.source_ips, cfg.detect.geoip.as_deref());
     Ok((inv, out))
 }
 
@@ -305,6 +342,10 @@ fn seen(m: BTreeMap<String, SeenAcc>, max: usize) -> Vec<Seen> {
             first_seen: rfc3339(first),
             last_seen: rfc3339(last),
             new: !before,
+            network: None,
+            country: None,
+            asn: None,
+            as_org: None,
         })
         .collect();
     // New ones first: they are what an analyst checks first.
@@ -701,21 +742,38 @@ pub fn table(inv: &Investigation, width: usize) -> String {
 
     let seen_rows = |title: &str, v: &[Seen], distinct: u64, out: &mut String| {
         let _ = writeln!(out, "\n{title} ({distinct} distinct)");
-        let mut rows = vec![vec![
+        let located = v.iter().any(|s| s.network.is_some());
+        let mut header: Vec<String> = vec![
             "".into(),
             "count".into(),
             "first".into(),
             "last".into(),
             "value".into(),
-        ]];
+        ];
+        if located {
+            header.push("network, country, AS".into());
+        }
+        let mut rows = vec![header];
         for s in v {
-            rows.push(vec![
+            let mut row = vec![
                 if s.new { "NEW" } else { "" }.into(),
                 thousands(s.count),
                 s.first_seen[..19].to_string(),
                 s.last_seen[..19].to_string(),
                 t(&s.value, cell),
-            ]);
+            ];
+            if located {
+                let mut place: Vec<String> = s.network.iter().cloned().collect();
+                place.extend(s.country.clone());
+                if let Some(n) = s.asn {
+                    place.push(match &s.as_org {
+                        Some(o) => format!("AS{n} {o}"),
+                        None => format!("AS{n}"),
+                    });
+                }
+                row.push(t(&place.join(", "), cell));
+            }
+            rows.push(row);
         }
         columns(&rows, out);
     };
@@ -938,5 +996,47 @@ mod tests {
     fn times_parse_as_dates_or_rfc3339() {
         assert_eq!(parse_time("2026-02-07"), parse_time("2026-02-07T00:00:00Z"));
         assert!(parse_time("yesterday").is_none());
+    }
+
+    #[test]
+    fn addresses_get_network_country_and_as() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/geoip");
+        let db = crate::geo::GeoDb::open(&[
+            dir.join("GeoLite2-City-Test.mmdb"),
+            dir.join("GeoLite2-ASN-Test.mmdb"),
+        ])
+        .unwrap();
+        let seen = |v: &str| Seen {
+            value: v.into(),
+            count: 1,
+            first_seen: String::new(),
+            last_seen: String::new(),
+            new: true,
+            network: None,
+            country: None,
+            asn: None,
+            as_org: None,
+        };
+        let mut v = vec![
+            seen("81.2.69.142"),
+            seen("12.81.92.7"),
+            seen("2001:218::5"),
+            seen("s3.amazonaws.com"),
+        ];
+        locate(&mut v, Some(&db));
+        assert_eq!(v[0].network.as_deref(), Some("81.2.69.0/24"));
+        assert_eq!(v[0].country.as_deref(), Some("GB"));
+        assert_eq!(
+            (v[1].asn, v[1].as_org.as_deref()),
+            (Some(7018), Some("AT&T Services"))
+        );
+        assert_eq!(v[2].network.as_deref(), Some("2001:218::/48"));
+        assert_eq!(v[2].country.as_deref(), Some("JP"));
+        // A service host name is not an address: left as it is.
+        assert_eq!(v[3].network, None);
+        // Without a database: networks only.
+        let mut w = vec![seen("81.2.69.142")];
+        locate(&mut w, None);
+        assert_eq!((w[0].network.is_some(), w[0].country.clone()), (true, None));
     }
 }
