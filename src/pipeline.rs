@@ -31,9 +31,9 @@ pub struct ScanOutput {
     pub files: Vec<InputFile>,
     pub late_events: u64,
     pub max_buffered: usize,
-    /// Days of activity per hour of the day (UTC) of the principals in incidents: the habit
-    /// the report sets an incident against.
-    pub habits: std::collections::BTreeMap<String, [u16; 24]>,
+    /// The habits (hour-of-week activity, last week's hourly requests against the band) of
+    /// the principals in incidents: what the report sets an incident against.
+    pub habits: std::collections::BTreeMap<String, crate::baseline::Habit>,
 }
 
 /// Settings of a scan.
@@ -220,8 +220,7 @@ pub fn scan_with_state(
             }
             let late = engine.late_events;
             let principals = engine.principals();
-            let habits = engine.habits();
-            let (findings, new_state) = engine.finish_with_state(names, keep_state);
+            let (findings, new_state, habits) = engine.finish_with_state(names, keep_state);
             *engine_out.lock().unwrap_or_else(|e| e.into_inner()) = Some((
                 findings,
                 late,

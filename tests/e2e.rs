@@ -129,10 +129,15 @@ fn demo_runs_offline_and_writes_its_report() {
     let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
     assert!(html.starts_with("<!doctype html>") && html.contains("backup-maint"));
     assert!(!html.contains("<script"), "self-contained, no script");
-    // Each incident's principal with its habit: 24 hour cells, the incident's hours outlined.
+    // Each incident's principal with its habit: a 7 x 24 hour-of-week heat map with the
+    // incident's hours outlined, and its last week's hourly requests against its band, with
+    // new places marked.
     assert!(html.contains("Usual hours of this principal"));
-    assert!(html.contains(":00 UTC: active on "));
+    assert!(html.contains("Sat 02:00 UTC: active on "));
     assert!(html.contains(r##"stroke="#b00020""##));
+    assert!(html.contains("hourly requests against the baseline band"));
+    assert!(html.contains("usual band (upper edge)"));
+    assert!(html.contains("impossible travel") || html.contains("a network this principal has not used"));
 }
 
 /// Blind spots end to end: the same world scanned whole, then with twelve daytime hours of

@@ -192,6 +192,18 @@ pub struct LastPlace {
     pub radius_km: u16,
 }
 
+/// A principal's activity against its baseline, for reports.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Habit {
+    /// Days active per hour of the week (UTC, Monday 00:00 first; 168 cells).
+    pub week: Vec<u16>,
+    /// Requests per hour over the principal's last week: (hour since the epoch, requests,
+    /// flagged), oldest first.
+    pub hours: Vec<(i64, u32, bool)>,
+    /// Upper edge of the normal band of requests for each hour of the day (UTC).
+    pub band: [f64; 24],
+}
+
 /// What is normal for one principal.
 #[derive(Default, Debug)]
 pub struct Profile {
@@ -245,6 +257,9 @@ pub struct Profile {
     /// deletes, denied), and which volume detectors already fired in it (bit per kind).
     pub cur_limits: [Option<f64>; 4],
     pub cur_fired: u8,
+    /// Whether the principal keeps an hour of the week, cached for one hour at a time:
+    /// (hour since the epoch + 1, answer); 0 = nothing cached.
+    pub week_cache: std::cell::Cell<(i64, bool)>,
     /// The principal's latest event (who, which cloud, a raw record), for findings about
     /// closed hours and days.
     pub last_event: Option<crate::detect::access::Access>,
@@ -423,6 +438,56 @@ impl Profile {
             .unwrap_or(0)
     }
 
+    /// For each hour of the week (UTC, Monday 00:00 first), on how many days of the window the
+    /// principal was active (clean hours; flagged ones once they recur at their hour).
+    pub fn active_days_by_hour_of_week(&self) -> [u16; 168] {
+        let mut v = [0u16; 168];
+        for h in &self.hours {
+            if !h.suspect || self.recurring_suspect(h.hour.rem_euclid(24) as usize) {
+                let slot = &mut v[hour_of_week(h.hour)];
+                *slot = slot.saturating_add(1);
+            }
+        }
+        v
+    }
+
+    /// The principal's week, its last week's hourly requests and its band, for reports.
+    pub fn habit(&self) -> Habit {
+        let last = self.hours.back().map(|h| h.hour).unwrap_or(self.cur_hour);
+        let mut band = [0.0; 24];
+        for (hod, b) in band.iter_mut().enumerate() {
+            *b = band_upper(&self.same_hour_values(hod as i64, |s| s.requests as f64));
+        }
+        Habit {
+            week: self.active_days_by_hour_of_week().to_vec(),
+            hours: self
+                .hours
+                .iter()
+                .filter(|h| h.hour > last - 168)
+                .map(|h| (h.hour, h.stat.requests, h.suspect))
+                .collect(),
+            band,
+        }
+    }
+
+    /// The principal was active at this hour of the week, or the hour either side, on some
+    /// day of the window: a weekday-only routine does not make Saturday 02:00 normal, a
+    /// nightly one does. Computed once per hour (it walks the window's hours).
+    pub fn keeps_hour_of_week(&self, hour: i64) -> bool {
+        let (cached, answer) = self.week_cache.get();
+        if cached == hour + 1 {
+            return answer;
+        }
+        let slot = hour_of_week(hour) as i64;
+        let answer = self.hours.iter().any(|h| {
+            let d = (hour_of_week(h.hour) as i64 - slot).rem_euclid(168);
+            (d <= 1 || d == 167)
+                && (!h.suspect || self.recurring_suspect(h.hour.rem_euclid(24) as usize))
+        });
+        self.week_cache.set((hour + 1, answer));
+        answer
+    }
+
     /// Flagged hours on enough distinct days to be a habit of the principal (an analyst's
     /// weekly big reads).
     pub fn habitual_bursts(&self) -> bool {
@@ -460,6 +525,12 @@ impl Profile {
             .map(|d| d.1 as f64)
             .collect()
     }
+}
+
+/// Hour of the week (UTC) of an hour since the epoch: 0 is Monday 00:00, 167 Sunday 23:00.
+pub fn hour_of_week(hour: i64) -> usize {
+    // 1970-01-01 was a Thursday (weekday 3).
+    ((hour.div_euclid(24) + 3).rem_euclid(7) * 24 + hour.rem_euclid(24)) as usize
 }
 
 /// Median and MAD (median absolute deviation) of a sample.
@@ -573,6 +644,14 @@ mod tests {
         assert_eq!(p.active_days_by_hour[0], 1);
         let v = p.same_hour_values(24, |s| s.reads as f64);
         assert_eq!(v, vec![9.0]);
+        // 1970-01-01 00:00 was a Thursday: hour 72 of the week.
+        assert_eq!(hour_of_week(0), 72);
+        assert_eq!(p.active_days_by_hour_of_week()[72], 1);
+        assert!(p.keeps_hour_of_week(7 * 24) && p.keeps_hour_of_week(7 * 24 + 1));
+        assert!(
+            !p.keeps_hour_of_week(24),
+            "Friday 00:00 is another hour of the week"
+        );
         assert_eq!(
             network_of("10.1.2.3".parse().unwrap()),
             network_of("10.1.2.200".parse().unwrap())

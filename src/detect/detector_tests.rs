@@ -987,3 +987,52 @@ fn geography_is_quiet_for_new_principals_and_lower_for_roamers() {
     assert_eq!(c.severity, Severity::Low, "{c:#?}");
     assert_eq!(c.evidence["roaming_principal"], true);
 }
+
+#[test]
+fn hour_of_week_a_weekday_job_on_saturday_is_not_its_routine() {
+    let cfg = DetectConfig::default();
+    // 22:00 UTC every weekday for three weeks (t0 is a Monday).
+    let run = |every_day: bool| {
+        let mut r = Run::new();
+        for d in 0..21 {
+            if !every_day && d % 7 >= 5 {
+                continue;
+            }
+            r.reads(
+                "job",
+                r.t0 + d * DAY + 22 * NANOS_PER_HOUR,
+                5,
+                MIN,
+                OFFICE,
+                UA,
+                10,
+            );
+        }
+        // Saturday of the fourth week, 22:00.
+        r.reads(
+            "job",
+            r.t0 + 26 * DAY + 22 * NANOS_PER_HOUR,
+            5,
+            MIN,
+            OFFICE,
+            UA,
+            10,
+        );
+        r.findings(&cfg)
+    };
+    // 2026-01-31 is the Saturday.
+    let saturday = |f: &&Finding| {
+        f.rule == "baseline.after_hours_access" && f.last_seen.starts_with("2026-01-31")
+    };
+    let fs = run(false);
+    let f = fs
+        .iter()
+        .find(saturday)
+        .unwrap_or_else(|| panic!("{fs:#?}"));
+    // Low: the hour of the day is its own, only the day is not.
+    assert_eq!(f.severity, Severity::Low);
+    assert_eq!(f.evidence["active_days_at_this_hour_of_week"], 0);
+    // A nightly job, weekends included: Saturday 22:00 is its routine.
+    let fs = run(true);
+    assert!(!fs.iter().any(|f| saturday(&f)), "{fs:#?}");
+}

@@ -533,13 +533,34 @@ impl<'a> Engine<'a> {
         self.finish_with_state(files, false).0
     }
 
+    /// The habits (week, last week's hours, band) of principals with findings of medium or
+    /// above, for reports.
+    fn habits(&self) -> Vec<(String, crate::baseline::Habit)> {
+        let mut who: Vec<Sym> = self
+            .out
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Medium)
+            .map(|f| f.principal)
+            .collect();
+        who.sort_unstable();
+        who.dedup();
+        who.into_iter()
+            .filter_map(|p| Some((self.ctx.syms.text(p), self.profiles.get(&p)?.habit())))
+            .collect()
+    }
+
     /// [`Engine::finish`], also returning the state to carry into the next run (built only
     /// when `keep`: it costs a pass over every profile).
     pub fn finish_with_state(
         mut self,
         files: &[String],
         keep: bool,
-    ) -> (Vec<Finding>, crate::state::EngineState) {
+    ) -> (
+        Vec<Finding>,
+        crate::state::EngineState,
+        Vec<(String, crate::baseline::Habit)>,
+    ) {
         let ctx = &self.ctx;
         let out = &mut self.out;
         let mut principals: Vec<Sym> = self.profiles.keys().copied().collect();
@@ -556,6 +577,7 @@ impl<'a> Engine<'a> {
         if self.last_time != i64::MIN {
             self.streams.judge(self.last_time, ctx, out);
         }
+        let habits = self.habits();
         let syms = self.ctx.syms;
         let mut state = crate::state::EngineState {
             data_start: (self.ctx.data_start != i64::MAX).then_some(self.ctx.data_start),
@@ -603,19 +625,11 @@ impl<'a> Engine<'a> {
         findings.sort_by(|a, b| {
             (a.first_ns, &a.principal, &a.rule).cmp(&(b.first_ns, &b.principal, &b.rule))
         });
-        (findings, state)
+        (findings, state, habits)
     }
 
     pub fn principals(&self) -> usize {
         self.profiles.len()
-    }
-
-    /// Each principal's days of activity per hour of the day (UTC), for reports.
-    pub fn habits(&self) -> Vec<(String, [u16; 24])> {
-        self.profiles
-            .iter()
-            .map(|(p, prof)| (self.ctx.syms.text(*p), prof.active_days_by_hour))
-            .collect()
     }
 
     /// The profile of a principal (for `investigate` and tests).

@@ -55,7 +55,8 @@ fn works_business_hours(p: &Profile, ctx: &Ctx) -> bool {
 }
 
 /// The principal has a baseline and is regularly active at this hour of the day (or the hours
-/// either side).
+/// either side), and has been active at this hour of the week before: a weekday routine at
+/// 22:00 does not make Saturday 22:00 normal.
 pub(crate) fn hour_is_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
     if p.age_days(t) < ctx.cfg.novelty_min_days {
         return false;
@@ -63,11 +64,13 @@ pub(crate) fn hour_is_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
     if ctx.business(p, t) {
         return true;
     }
-    let hod = t.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as usize;
+    let hour = t.div_euclid(NANOS_PER_HOUR);
+    let hod = hour.rem_euclid(24) as usize;
     let around = [(hod + 23) % 24, hod, (hod + 1) % 24];
     around
         .iter()
         .any(|&h| p.active_days_by_hour[h] >= NORMAL_HOUR_DAYS)
+        && p.keeps_hour_of_week(hour)
 }
 
 pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -> bool {
@@ -132,6 +135,8 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
             f.set("has_baseline", has_baseline);
             let active: Vec<u16> = p.active_days_by_hour.to_vec();
             f.set("active_days_by_hour_utc", active);
+            let how = crate::baseline::hour_of_week(a.time.div_euclid(NANOS_PER_HOUR));
+            f.set("active_days_at_this_hour_of_week", p.active_days_by_hour_of_week()[how]);
         },
         |f| f.extra_mitre.extend(crate::detect::novelty::activity_techniques(a).into_iter().flatten()),
     );

@@ -12,6 +12,7 @@ use crate::correlate::Incident;
 use crate::detect::finding::Finding;
 use crate::pipeline::ScanOutput;
 use crate::summary::Summary;
+use crate::time::NANOS_PER_HOUR;
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn esc(s: &str) -> String {
@@ -131,41 +132,158 @@ fn incidents(h: &mut String, out: &ScanOutput) {
     h.push_str("</section>");
 }
 
-/// The principal's habit beside the incident: 24 cells, one per hour of the day (UTC), shaded
-/// by the days it was active at that hour; the incident's hours are outlined.
+/// The principal's habit beside the incident: a heat map of the hours of the week it is
+/// active (days per hour, UTC) with the incident's hours outlined, and its requests per hour
+/// over its last week against the upper edge of its normal band, with the hours where new
+/// addresses, countries or impossible travel began marked.
 fn habit(h: &mut String, i: &Incident, out: &ScanOutput) {
-    let Some(days) = out.habits.get(&i.principal) else {
+    let Some(habit) = out.habits.get(&i.principal) else {
         return;
     };
-    let max = days.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let hour = |t: &str| t.get(11..13).and_then(|x| x.parse::<usize>().ok());
-    let (Some(from), Some(to)) = (hour(&i.first_seen), hour(&i.last_seen)) else {
+    let hour_of =
+        |t: &str| crate::time::parse_rfc3339(t.as_bytes()).map(|n| n.div_euclid(NANOS_PER_HOUR));
+    let (Some(h0), Some(h1)) = (hour_of(&i.first_seen), hour_of(&i.last_seen)) else {
         return;
     };
-    // Hours the incident touched (wrapping past midnight; a day or more: all of them).
-    let long = i.first_seen.get(..10) != i.last_seen.get(..10) && from <= to;
-    let touched = |hr: usize| {
-        long || if from <= to {
-            (from..=to).contains(&hr)
+    let mut touched = [false; 168];
+    for hr in h0..=h1.min(h0 + 167) {
+        touched[crate::baseline::hour_of_week(hr)] = true;
+    }
+    heat_map(h, &habit.week, &touched);
+    volume_chart(h, habit, i, out, (h0, h1));
+}
+
+const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+fn heat_map(h: &mut String, week: &[u16], touched: &[bool; 168]) {
+    let max = week.iter().copied().max().unwrap_or(0).max(1) as f64;
+    h.push_str(r#"<p class="meta">Usual hours of this principal: days active per hour of the week (UTC), the incident's hours outlined</p>"#);
+    h.push_str(r#"<svg class="heat" role="img" aria-label="hour-of-week heat map" width="100%" viewBox="0 0 900 150" preserveAspectRatio="xMinYMin meet">"#);
+    for (slot, &d) in week.iter().enumerate().take(168) {
+        let (day, hr) = (slot / 24, slot % 24);
+        let (x, y) = (44 + hr * 35, 2 + day * 18);
+        let stroke = if touched[slot] {
+            r##"stroke="#b00020" stroke-width="2.5""##
         } else {
-            hr >= from || hr <= to
-        }
-    };
-    h.push_str(r#"<p class="meta">Usual hours of this principal (days active per hour, UTC; the incident's hours outlined)</p>"#);
-    h.push_str(r#"<svg role="img" aria-label="usual hours" width="100%" viewBox="0 0 900 44" preserveAspectRatio="xMinYMin meet">"#);
-    for (hr, &d) in days.iter().enumerate() {
-        let x = 20 + hr * 36;
-        let shade = d as f64 / max;
-        let stroke = if touched(hr) {
-            r##"stroke="#b00020" stroke-width="3""##
-        } else {
-            r##"stroke="#cfd6e4" stroke-width="1""##
+            r##"stroke="#e3e8f0" stroke-width="1""##
         };
         let _ = write!(
             h,
-            r##"<rect x="{x}" y="2" width="34" height="22" fill="#3b6fd8" fill-opacity="{:.2}" {stroke}><title>{hr:02}:00 UTC: active on {d} day(s)</title></rect><text x="{}" y="38" font-size="11" text-anchor="middle" fill="#555">{hr:02}</text>"##,
-            0.06 + 0.94 * shade,
-            x + 17
+            r##"<rect x="{x}" y="{y}" width="34" height="17" fill="#3b6fd8" fill-opacity="{:.2}" {stroke}><title>{} {hr:02}:00 UTC: active on {d} day(s)</title></rect>"##,
+            if d == 0 {
+                0.03
+            } else {
+                0.15 + 0.85 * d as f64 / max
+            },
+            DAYS[day]
+        );
+    }
+    for (day, name) in DAYS.iter().enumerate() {
+        let _ = write!(
+            h,
+            r##"<text x="38" y="{}" font-size="11" text-anchor="end" fill="#555">{name}</text>"##,
+            14 + day * 18
+        );
+    }
+    for hr in (0..24).step_by(2) {
+        let _ = write!(
+            h,
+            r##"<text x="{}" y="144" font-size="11" text-anchor="middle" fill="#555">{hr:02}</text>"##,
+            44 + hr * 35 + 17
+        );
+    }
+    h.push_str("</svg>");
+}
+
+fn volume_chart(
+    h: &mut String,
+    habit: &crate::baseline::Habit,
+    i: &Incident,
+    out: &ScanOutput,
+    (h0, h1): (i64, i64),
+) {
+    let Some(&(last, _, _)) = habit.hours.last() else {
+        return;
+    };
+    let end = last.max(h1);
+    let start = end - 167;
+    let max = habit
+        .hours
+        .iter()
+        .map(|&(_, n, _)| n as f64)
+        .chain(habit.band.iter().copied())
+        .fold(1.0, f64::max);
+    // Log scale: an incident hour is often a hundred times the usual one.
+    let (left, top, height, width) = (44.0, 6.0, 120.0, 5.0);
+    let y = |v: f64| top + height - (1.0 + v).log10() / (1.0 + max).log10() * height;
+    let x = |hr: i64| left + (hr - start) as f64 * width;
+    h.push_str(r#"<p class="meta">Requests per hour over the principal's last week (log scale; UTC) against the upper edge of its usual band for that hour (line); incident hours in red, flagged hours in orange, ▼ where a new address, country or impossible travel began</p>"#);
+    h.push_str(r#"<svg class="volume" role="img" aria-label="hourly requests against the baseline band" width="100%" viewBox="0 0 900 170" preserveAspectRatio="xMinYMin meet">"#);
+    let _ = write!(
+        h,
+        r##"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#999" stroke-width="1"/>"##,
+        top + height,
+        x(end + 1),
+        top + height
+    );
+    for &(hr, n, flagged) in habit.hours.iter().filter(|r| r.0 >= start) {
+        let colour = if hr >= h0 && hr <= h1 {
+            "#b00020"
+        } else if flagged {
+            "#e8590c"
+        } else {
+            "#3b6fd8"
+        };
+        let top_y = y(n as f64);
+        let _ = write!(
+            h,
+            r##"<rect x="{:.1}" y="{top_y:.1}" width="{:.1}" height="{:.1}" fill="{colour}"><title>{}: {n} requests; usual up to {:.0}</title></rect>"##,
+            x(hr),
+            width - 0.5,
+            top + height - top_y,
+            esc(&crate::time::rfc3339(hr * NANOS_PER_HOUR)[..16]),
+            habit.band[hr.rem_euclid(24) as usize]
+        );
+    }
+    let mut band = String::new();
+    for hr in start..=end {
+        let v = y(habit.band[hr.rem_euclid(24) as usize]);
+        let _ = write!(band, "{:.1},{v:.1} {:.1},{v:.1} ", x(hr), x(hr + 1));
+    }
+    let _ = write!(
+        h,
+        r##"<polyline points="{band}" fill="none" stroke="#2b8a3e" stroke-width="1.5"><title>usual band (upper edge)</title></polyline>"##
+    );
+    for f in out.findings.iter().filter(|f| {
+        i.findings.contains(&f.id)
+            && matches!(
+                f.rule.as_str(),
+                "baseline.new_source_ip" | "baseline.new_country" | "baseline.impossible_travel"
+            )
+    }) {
+        let hr = f.first_ns.div_euclid(NANOS_PER_HOUR);
+        if hr < start || hr > end {
+            continue;
+        }
+        let cx = x(hr) + width / 2.0;
+        let _ = write!(
+            h,
+            r##"<path d="M{:.1} {top} l-5 -6 h10 z" transform="translate(0 6)" fill="#b00020"><title>{}</title></path>"##,
+            cx,
+            esc(&f.title)
+        );
+    }
+    for d in 0..=7 {
+        let hr = (start + d * 24).div_euclid(24) * 24;
+        if hr < start {
+            continue;
+        }
+        let _ = write!(
+            h,
+            r##"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle" fill="#555">{}</text>"##,
+            x(hr),
+            top + height + 16.0,
+            esc(&crate::time::rfc3339(hr * NANOS_PER_HOUR)[5..10])
         );
     }
     h.push_str("</svg>");
