@@ -152,3 +152,26 @@ fn html_report_escapes_what_attackers_write() {
     }
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
 }
+
+#[test]
+fn anonymous_reads_after_a_bucket_is_made_public_are_findings_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = |exposed: bool| -> Vec<String> {
+        let trail = crate::common::hostile_trail(dir.path(), exposed);
+        let out = run(&["scan", "-q", "--format", "jsonl", trail.to_str().unwrap()]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["type"] == "finding")
+            .map(|v| v["rule"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    // Read anonymously since the data began: a public bucket by all we know.
+    assert!(!rules(false).contains(&"aws.s3.anonymous_read".to_string()));
+    // Made public minutes before: those reads are what the change was for.
+    let with = rules(true);
+    assert!(
+        with.contains(&"aws.s3.anonymous_read".to_string()),
+        "{with:?}"
+    );
+}

@@ -72,3 +72,36 @@ pub fn summary_line(stdout: &[u8]) -> serde_json::Value {
         });
     serde_json::from_str(line).unwrap()
 }
+
+/// A public-policy change (when `exposed`) and anonymous reads whose principal, user agent
+/// and object key carry markup.
+pub fn hostile_trail(dir: &Path, exposed: bool) -> PathBuf {
+    let base = |name: &str, t: &str| {
+        serde_json::json!({
+            "eventVersion": "1.09",
+            "userIdentity": {"type": "IAMUser", "principalId": "AIDAX", "arn": "arn:aws:iam::111122223333:user/<img src=x onerror=alert(1)>", "accountId": "111122223333", "userName": "x"},
+            "eventTime": t, "eventSource": "s3.amazonaws.com", "eventName": name,
+            "awsRegion": "us-east-1", "sourceIPAddress": "203.0.113.7",
+            "userAgent": "<script>alert(2)</script>",
+            "requestID": "R1", "eventID": format!("E-{t}"), "readOnly": false,
+            "eventType": "AwsApiCall", "recipientAccountId": "111122223333"
+        })
+    };
+    let mut policy = base("PutBucketPolicy", "2024-03-01T02:45:00Z");
+    policy["managementEvent"] = true.into();
+    policy["requestParameters"] = serde_json::json!({"bucketName": "pub-bucket", "bucketPolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::pub-bucket/*"}]}});
+    let mut records = if exposed { vec![policy] } else { Vec::new() };
+    for i in 0..3 {
+        let mut get = base("GetObject", &format!("2024-03-01T02:5{i}:00Z"));
+        get["userIdentity"] = serde_json::json!({"type": "AWSAccount", "principalId": "", "accountId": "ANONYMOUS_PRINCIPAL"});
+        get["userAgent"] = "\"><img onerror=alert(3) src=x>".into();
+        get["managementEvent"] = false.into();
+        get["readOnly"] = true.into();
+        get["requestParameters"] = serde_json::json!({"bucketName": "pub-bucket", "key": format!("\"><img onerror=alert(4) src=x>{i}.csv")});
+        get["resources"] = serde_json::json!([{"type": "AWS::S3::Object", "ARN": format!("arn:aws:s3:::pub-bucket/\"><img onerror=alert(4) src=x>{i}.csv")}]);
+        records.push(get);
+    }
+    let file = dir.join("trail.json");
+    std::fs::write(&file, serde_json::json!({ "Records": records }).to_string()).unwrap();
+    file
+}

@@ -137,7 +137,10 @@ fn demo_runs_offline_and_writes_its_report() {
     assert!(html.contains(r##"stroke="#b00020""##));
     assert!(html.contains("hourly requests against the baseline band"));
     assert!(html.contains("usual band (upper edge)"));
-    assert!(html.contains("impossible travel") || html.contains("a network this principal has not used"));
+    assert!(
+        html.contains("impossible travel")
+            || html.contains("a network this principal has not used")
+    );
 }
 
 /// Blind spots end to end: the same world scanned whole, then with twelve daytime hours of

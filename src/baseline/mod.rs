@@ -90,6 +90,13 @@ impl Seen {
         }
     }
 
+    /// Holds the entry apart from `t` on: it must recur on [`PROMOTE_DAYS`] days from here.
+    pub fn hold_from(&mut self, t: i64) {
+        self.pending = true;
+        self.days = 1;
+        self.last = self.last.max(t);
+    }
+
     /// Known as normal (not pending) and seen within the window.
     pub fn known(&self, now: i64, window: i64) -> bool {
         !self.pending && now - self.last <= window

@@ -638,6 +638,15 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// Rules that open a bucket or container to anyone.
+const EXPOSURE_RULES: &[&str] = &[
+    "aws.s3.public_policy",
+    "aws.s3.public_acl",
+    "aws.s3.public_access_block_removed",
+    "azure.blob.public_container",
+    "gcp.gcs.public_iam_binding",
+];
+
 /// Single-event rule hits become findings, weighed against history where it matters: an
 /// anonymous read of a bucket that has been read anonymously for a week (a public website)
 /// is its normal, and key listing by an administrator who does it routinely is low.
@@ -660,10 +669,27 @@ fn rule_hit(
             .or_insert_with(|| crate::baseline::Seen::first(a.time));
         seen.note(a.time);
         // Read anonymously on several days (or since the data began): public on purpose, and
-        // its anonymous reads are its normal.
-        let established = seen.days >= crate::baseline::PROMOTE_DAYS;
-        if established || (warmup && seen.first < ctx.data_start + NANOS_PER_DAY) {
+        // its anonymous reads are its normal. Not when the data shows it being made public
+        // (held "pending" by the exposure below): those reads are what the change was for.
+        let established = seen.days >= crate::baseline::PROMOTE_DAYS && !seen.pending;
+        if established || (warmup && !seen.pending && seen.first < ctx.data_start + NANOS_PER_DAY) {
             return false;
+        }
+    }
+    if EXPOSURE_RULES.contains(&hit.rule) && a.bucket != 0 {
+        // A bucket made public in the data: its anonymous reads from now on are not its
+        // normal until they recur on several days (a new website) — unless it already was.
+        match public_buckets.entry(a.bucket) {
+            hashbrown::hash_map::Entry::Occupied(mut e) => {
+                if e.get().days < crate::baseline::PROMOTE_DAYS {
+                    e.get_mut().hold_from(a.time);
+                }
+            }
+            hashbrown::hash_map::Entry::Vacant(e) => {
+                let mut s = crate::baseline::Seen::first(a.time);
+                s.hold_from(a.time);
+                e.insert(s);
+            }
         }
     }
     let routine_rule = matches!(

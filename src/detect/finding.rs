@@ -16,6 +16,7 @@ use crate::time::rfc3339;
 const MAX_IPS: usize = 20;
 const MAX_RESOURCES: usize = 20;
 const MAX_SAMPLES: usize = 5;
+const MAX_AGENTS: usize = 5;
 
 /// A finding while it is open: the same rule and principal within the merge gap extend it.
 #[derive(Debug, Clone)]
@@ -45,6 +46,8 @@ pub struct FindingAcc {
     pub imported_count: Option<u64>,
     /// (file index, offset) of sample raw records.
     pub samples: Vec<(u32, u64)>,
+    /// Distinct user agents of the finding's events (the first few).
+    pub user_agents: Vec<Sym>,
     pub evidence: Map<String, Value>,
 }
 
@@ -68,6 +71,7 @@ impl FindingAcc {
             extra_mitre: BTreeSet::new(),
             imported_count: None,
             samples: Vec::new(),
+            user_agents: Vec::new(),
             evidence: Map::new(),
         }
     }
@@ -87,6 +91,12 @@ impl FindingAcc {
         }
         if self.samples.len() < MAX_SAMPLES {
             self.samples.push((a.file, a.offset));
+        }
+        if a.user_agent != 0
+            && self.user_agents.len() < MAX_AGENTS
+            && !self.user_agents.contains(&a.user_agent)
+        {
+            self.user_agents.push(a.user_agent);
         }
     }
 
@@ -156,6 +166,14 @@ impl FindingAcc {
             })
             .collect();
         evidence.insert("raw_records".into(), Value::Array(samples));
+        if !self.user_agents.is_empty() && !evidence.contains_key("user_agents") {
+            let agents: Vec<Value> = self
+                .user_agents
+                .iter()
+                .map(|u| crate::report::sanitize::bounded(&syms.text(*u), 200).into())
+                .collect();
+            evidence.insert("user_agents".into(), Value::Array(agents));
+        }
         let id = finding_id(self.rule, &principal, self.first_seen);
         Finding {
             kind: "finding",

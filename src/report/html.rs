@@ -62,7 +62,7 @@ pub fn render(out: &ScanOutput, summary: &Summary) -> String {
     let mut h = String::with_capacity(64 * 1024);
     let _ = write!(
         h,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>trailhound report</title><style>{STYLE}</style></head><body>"
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>trailhound report</title><style>{STYLE}</style></head><body>"
     );
     let range = match summary.time_range.as_slice() {
         [a, b] => format!("{} to {}", esc(a), esc(b)),
