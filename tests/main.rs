@@ -1,5 +1,6 @@
 //! One integration-test binary (each file under tests/ would otherwise link alone).
 
+mod agreement;
 mod cli;
 mod common;
 mod corpus;

@@ -11,7 +11,7 @@ pub const RULE_IDS: &[&str] = &[
 ];
 
 pub(super) fn check(i: &Input) -> Option<RuleHit> {
-    if i.provider() != Provider::Aws {
+    if i.provider() != Provider::Aws || !i.is_s3() {
         return None;
     }
     match i.action {

@@ -54,6 +54,9 @@ const CONFINING_CONDITIONS: &[&str] = &[
 ];
 
 fn aws(i: &Input) -> Option<RuleHit> {
+    if !i.is_s3() {
+        return None;
+    }
     match i.action {
         "PutBucketPolicy" => bucket_policy(i),
         "PutBucketAcl" | "PutObjectAcl" => acl(i),

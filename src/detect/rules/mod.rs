@@ -183,6 +183,12 @@ impl Input<'_> {
         (!text.is_empty() && text.len() <= (1 << 20)).then_some(text)
     }
 
+    /// The call was made to S3 (`s3.amazonaws.com`, or S3 Control for account-level
+    /// settings): the same API name on another service is not an S3 change.
+    pub fn is_s3(&self) -> bool {
+        self.source.starts_with("s3.") || self.source.starts_with("s3-control.")
+    }
+
     pub fn account(&self) -> &str {
         self.b.str(self.ev.account)
     }

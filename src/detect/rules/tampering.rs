@@ -55,8 +55,10 @@ fn aws(i: &Input) -> Option<RuleHit> {
     match (service, i.action) {
         ("s3", "PutBucketLogging") => {
             let req = i.request()?;
-            let status = get_ci(req, "BucketLoggingStatus");
-            let enabled = status.and_then(|s| get_ci(s, "LoggingEnabled"));
+            // Without the status the record does not say what changed (trimmed or redacted
+            // parameters): no conclusion. Present without `LoggingEnabled` is "off".
+            let status = get_ci(req, "BucketLoggingStatus")?;
+            let enabled = get_ci(status, "LoggingEnabled");
             match enabled {
                 None => Some(i.hit(
                     "aws.s3.logging_disabled",
@@ -132,30 +134,7 @@ fn aws(i: &Input) -> Option<RuleHit> {
                 None
             }
         }
-        ("s3", "PutBucketLifecycle" | "PutBucketLifecycleConfiguration") => {
-            let cfg = get_ci(i.request()?, "LifecycleConfiguration")?;
-            let rules = get_ci(cfg, "Rule").or_else(|| get_ci(cfg, "Rules"))?;
-            let expiring = one_or_many(rules).into_iter().find(|r| {
-                let enabled =
-                    text(get_ci(r, "Status")).is_none_or(|s| s.eq_ignore_ascii_case("Enabled"));
-                enabled
-                    && (get_ci(r, "Expiration").is_some()
-                        || get_ci(r, "NoncurrentVersionExpiration").is_some())
-            })?;
-            let days = path(expiring, &["Expiration", "Days"])
-                .or_else(|| path(expiring, &["NoncurrentVersionExpiration", "NoncurrentDays"]))
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "?".into());
-            let mut h = i.hit(
-                "aws.s3.lifecycle_expiration",
-                format!(
-                    "lifecycle rule on bucket {} expires objects after {days} day(s)",
-                    i.bucket()
-                ),
-            );
-            h.evidence.push(("expiration_days", days));
-            Some(h)
-        }
+        ("s3", "PutBucketLifecycle" | "PutBucketLifecycleConfiguration") => lifecycle(i),
         ("s3", "DeleteBucket") => Some(i.hit(
             "aws.s3.bucket_deleted",
             format!("bucket {} deleted", i.bucket()),
@@ -240,45 +219,190 @@ fn trail_hit(i: &Input, rule: &'static str, what: &str) -> RuleHit {
     h
 }
 
+/// Objects expiring within this many days are a time bomb (high); up to
+/// [`SHORT_RETENTION_DAYS`] a change worth a look (low); beyond, ordinary retention.
+const DESTRUCTIVE_EXPIRY_DAYS: f64 = 7.0;
+const SHORT_RETENTION_DAYS: f64 = 90.0;
+
+/// PutBucketLifecycle(Configuration) rules that expire current or noncurrent object versions
+/// soon. Ransomware and cover-ups set a day or two; 30, 90 or 730-day retention is ordinary
+/// housekeeping and is not reported past [`SHORT_RETENTION_DAYS`].
+fn lifecycle(i: &Input) -> Option<RuleHit> {
+    let cfg = get_ci(i.request()?, "LifecycleConfiguration")?;
+    let rules = get_ci(cfg, "Rule").or_else(|| get_ci(cfg, "Rules"))?;
+    let number = |v: Option<&Value>| -> Option<f64> {
+        let v = v?;
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    };
+    // The soonest expiry among the enabled rules, in days (a date expiry counts from the
+    // event's time).
+    let mut soonest: Option<f64> = None;
+    for r in one_or_many(rules) {
+        let enabled = text(get_ci(r, "Status")).is_none_or(|s| s.eq_ignore_ascii_case("Enabled"));
+        if !enabled {
+            continue;
+        }
+        let mut days: Vec<f64> = Vec::new();
+        if let Some(e) = get_ci(r, "Expiration") {
+            days.extend(number(get_ci(e, "Days")));
+            if let Some(date) = text(get_ci(e, "Date")) {
+                let t = crate::time::parse_rfc3339(date.as_bytes())
+                    .or_else(|| crate::time::parse_rfc3339(format!("{date}T00:00:00Z").as_bytes()));
+                if let Some(t) = t {
+                    days.push(((t - i.ev.time) as f64 / 86_400e9).max(0.0));
+                }
+            }
+        }
+        if let Some(e) = get_ci(r, "NoncurrentVersionExpiration") {
+            days.extend(number(get_ci(e, "NoncurrentDays")));
+        }
+        for d in days {
+            soonest = Some(soonest.map_or(d, |s: f64| s.min(d)));
+        }
+    }
+    let days = soonest?;
+    if days > SHORT_RETENTION_DAYS {
+        return None;
+    }
+    let mut h = i.hit(
+        "aws.s3.lifecycle_expiration",
+        format!(
+            "lifecycle rule on bucket {} expires objects after {days:.0} day(s)",
+            i.bucket()
+        ),
+    );
+    if days > DESTRUCTIVE_EXPIRY_DAYS {
+        h.severity = crate::catalogue::Severity::Low;
+    }
+    h.evidence.push(("expiration_days", format!("{days:.0}")));
+    Some(h)
+}
+
+/// What a trail's selectors log: management and S3 object data events, reads and writes.
+#[derive(Default, Clone, Copy)]
+struct Logged {
+    mgmt_read: bool,
+    mgmt_write: bool,
+    s3_read: bool,
+    s3_write: bool,
+}
+
+/// `ReadOnly` / `WriteOnly` / `All` (basic selectors) as (reads, writes).
+fn read_write(v: Option<&Value>) -> (bool, bool) {
+    match text(v) {
+        Some(t) if t.eq_ignore_ascii_case("ReadOnly") => (true, false),
+        Some(t) if t.eq_ignore_ascii_case("WriteOnly") => (false, true),
+        _ => (true, true),
+    }
+}
+
+fn basic_selectors(sel: &Value) -> Logged {
+    let mut l = Logged::default();
+    for s in one_or_many(sel) {
+        let (r, w) = read_write(get_ci(s, "readWriteType"));
+        if get_ci(s, "includeManagementEvents").and_then(Value::as_bool) != Some(false) {
+            l.mgmt_read |= r;
+            l.mgmt_write |= w;
+        }
+        let s3 = get_ci(s, "dataResources").is_some_and(|d| {
+            one_or_many(d)
+                .iter()
+                .any(|r| text(get_ci(r, "type")) == Some("AWS::S3::Object"))
+        });
+        if s3 {
+            l.s3_read |= r;
+            l.s3_write |= w;
+        }
+    }
+    l
+}
+
+/// Advanced selectors: each is an AND of field conditions (`eventCategory`,
+/// `resources.type`, `readOnly`, …); the trail logs the union of the selectors.
+fn advanced_selectors(sel: &Value) -> Logged {
+    let mut l = Logged::default();
+    for s in one_or_many(sel) {
+        let fields = get_ci(s, "fieldSelectors")
+            .map(one_or_many)
+            .unwrap_or_default();
+        let values = |field: &str, key: &str| -> Option<Vec<String>> {
+            fields
+                .iter()
+                .find(|f| text(get_ci(f, "field")).is_some_and(|x| x.eq_ignore_ascii_case(field)))
+                .and_then(|f| get_ci(f, key))
+                .map(|v| {
+                    one_or_many(v)
+                        .iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+        };
+        let has = |v: &Option<Vec<String>>, x: &str| {
+            v.as_ref()
+                .is_some_and(|v| v.iter().any(|y| y.eq_ignore_ascii_case(x)))
+        };
+        let category = values("eventCategory", "equals");
+        let read_only = values("readOnly", "equals");
+        let (r, w) = match (has(&read_only, "true"), has(&read_only, "false")) {
+            (true, false) => (true, false),
+            (false, true) => (false, true),
+            _ => (true, true),
+        };
+        if has(&category, "Management") {
+            l.mgmt_read |= r;
+            l.mgmt_write |= w;
+        }
+        let types = values("resources.type", "equals");
+        let not_types = values("resources.type", "notEquals");
+        if has(&category, "Data")
+            && has(&types, "AWS::S3::Object")
+            && !has(&not_types, "AWS::S3::Object")
+        {
+            l.s3_read |= r;
+            l.s3_write |= w;
+        }
+    }
+    l
+}
+
 /// PutEventSelectors / PutAdvancedEventSelectors that stop logging management events or S3
-/// data events.
+/// data events, or keep only their reads or only their writes (a trail that logs S3 reads
+/// only no longer sees DeleteObject; writes only, no longer GetObject).
 fn event_selectors(i: &Input) -> Option<RuleHit> {
     let req = i.request()?;
     let trail = text(get_ci(req, "trailName")).unwrap_or("?").to_string();
-    let (mgmt, s3data) = if let Some(sel) = get_ci(req, "eventSelectors") {
-        let sels = one_or_many(sel);
-        let mgmt = sels
-            .iter()
-            .any(|s| get_ci(s, "includeManagementEvents").and_then(Value::as_bool) != Some(false));
-        let s3 = sels.iter().any(|s| {
-            get_ci(s, "dataResources").is_some_and(|d| {
-                one_or_many(d)
-                    .iter()
-                    .any(|r| text(get_ci(r, "type")) == Some("AWS::S3::Object"))
-            })
-        });
-        (mgmt, s3)
+    let l = if let Some(sel) = get_ci(req, "eventSelectors") {
+        basic_selectors(sel)
     } else if let Some(sel) = get_ci(req, "advancedEventSelectors") {
-        let raw = sel.to_string();
-        (
-            raw.contains("\"Management\""),
-            raw.contains("AWS::S3::Object"),
-        )
+        advanced_selectors(sel)
     } else {
         return None;
     };
-    let what = match (mgmt, s3data) {
-        (false, false) => "no management events and no S3 data events",
-        (false, true) => "no management events",
-        (true, false) => "no S3 data events",
-        (true, true) => return None,
+    let mgmt = match (l.mgmt_read, l.mgmt_write) {
+        (false, false) => Some("no management events"),
+        (true, false) => Some("management reads only"),
+        (false, true) => Some("management writes only"),
+        (true, true) => None,
+    };
+    let s3 = match (l.s3_read, l.s3_write) {
+        (false, false) => Some("no S3 data events"),
+        (true, false) => Some("S3 data reads only (no PutObject, DeleteObject)"),
+        (false, true) => Some("S3 data writes only (no GetObject)"),
+        (true, true) => None,
+    };
+    let what = match (mgmt, s3) {
+        (None, None) => return None,
+        (Some(m), Some(d)) => format!("{m} and {d}"),
+        (Some(x), None) | (None, Some(x)) => x.to_string(),
     };
     let mut h = i.hit(
         "aws.cloudtrail.data_events_dropped",
         format!("event selectors of trail {trail} now log {what}"),
     );
-    if mgmt && !s3data {
-        // Many trails never logged S3 data events; this is a change to look at, not an alarm.
+    if mgmt.is_none() {
+        // Many trails never logged (all) S3 data events; this is a change to look at, not an
+        // alarm.
         h.severity = h.severity.lower();
     }
     h.resources.push(trail);
@@ -328,27 +452,69 @@ fn gcp(i: &Input) -> Option<RuleHit> {
         }
         // `m` has lost its `google.` prefix: Cloud Logging names its methods
         // `google.logging.v2.ConfigServiceV2.*`.
-        _ if m.starts_with("logging.v2.ConfigServiceV2.")
-            && (m.ends_with("DeleteSink")
-                || m.ends_with("UpdateSink")
-                || m.ends_with("CreateExclusion")) =>
-        {
-            Some(i.hit(
-                "gcp.logging.audit_config_changed",
-                format!("log sink changed ({m})"),
-            ))
-        }
-        _ if m.ends_with("SetIamPolicy") && !m.starts_with("storage.") => {
-            let req = i.request()?.to_string();
-            req.contains("auditConfigs").then(|| {
+        _ if m.starts_with("logging.v2.ConfigServiceV2.") => {
+            // Where logs go (sinks), what is dropped (exclusions) and where they are kept
+            // (log buckets: deletion, retention): each can blind the audit trail.
+            let what = m.rsplit('.').next().unwrap_or(m);
+            let blinding = matches!(
+                what,
+                "DeleteSink"
+                    | "UpdateSink"
+                    | "CreateExclusion"
+                    | "UpdateExclusion"
+                    | "DeleteBucket"
+                    | "UpdateBucket"
+                    | "UpdateBucketAsync"
+                    | "UpdateSettings"
+                    | "UpdateCmekSettings"
+            );
+            blinding.then(|| {
                 i.hit(
                     "gcp.logging.audit_config_changed",
-                    "Data Access audit configuration changed in an IAM policy",
+                    format!("Cloud Logging configuration changed ({what})"),
                 )
             })
         }
+        _ if m.ends_with("SetIamPolicy") && !m.starts_with("storage.") => audit_config(i),
         _ => None,
     }
+}
+
+/// A SetIamPolicy that removes Data Access audit logging. The record's `serviceData`
+/// carries the change as `policyDelta.auditConfigDeltas` (action `REMOVE`); without it, a
+/// request that replaces `auditConfigs` (its update mask names them) is reported, as what it
+/// removed cannot be told.
+fn audit_config(i: &Input) -> Option<RuleHit> {
+    let req = i.request()?;
+    if let Some(deltas) = path(req, &["policyDelta", "auditConfigDeltas"]) {
+        let removed: Vec<String> = one_or_many(deltas)
+            .into_iter()
+            .filter(|d| text(get_ci(d, "action")).is_some_and(|a| a.eq_ignore_ascii_case("REMOVE")))
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    text(get_ci(d, "service")).unwrap_or("?"),
+                    text(get_ci(d, "logType")).unwrap_or("?")
+                )
+            })
+            .collect();
+        if removed.is_empty() {
+            return None;
+        }
+        let mut h = i.hit(
+            "gcp.logging.audit_config_changed",
+            format!("Data Access audit logging removed: {}", removed.join(", ")),
+        );
+        h.evidence.push(("removed", removed.join(", ")));
+        return Some(h);
+    }
+    let raw = req.to_string();
+    (raw.contains("auditConfigs") && raw.contains("updateMask")).then(|| {
+        i.hit(
+            "gcp.logging.audit_config_changed",
+            "Data Access audit configuration replaced in an IAM policy",
+        )
+    })
 }
 
 fn azure(i: &Input) -> Option<RuleHit> {
@@ -757,6 +923,147 @@ mod tests {
         assert_eq!(
             rule_of(&rec.replace("storage.buckets.delete", "storage.buckets.get")),
             None
+        );
+    }
+
+    fn hit_of(text: &str) -> Option<crate::detect::rules::RuleHit> {
+        let mut h = super::super::test_util::hits(text, &super::super::RuleSet::default());
+        assert_eq!(h.len(), 1);
+        h.pop().and_then(|x| x.1)
+    }
+
+    #[test]
+    fn lifecycle_expiry_is_judged_by_how_soon() {
+        use crate::catalogue::Severity;
+        let rule = |days: &str| {
+            ct(
+                "s3.amazonaws.com",
+                "PutBucketLifecycleConfiguration",
+                &format!(
+                    r#"{{"bucketName":"b","LifecycleConfiguration":{{"Rule":[{{"ID":"r","Status":"Enabled","Filter":{{}},{days}}}]}}}}"#
+                ),
+            )
+        };
+        let one = hit_of(&rule(r#""Expiration":{"Days":1}"#)).expect("a day: time bomb");
+        assert_eq!(one.severity, Severity::High);
+        let month = hit_of(&rule(r#""Expiration":{"Days":30}"#)).expect("short retention");
+        assert_eq!(month.severity, Severity::Low);
+        // Ordinary retention (Panther's 730-day negative).
+        assert!(hit_of(&rule(r#""Expiration":{"Days":730}"#)).is_none());
+        // Old versions gone in a day: the backups of a ransomware run.
+        let nc = hit_of(&rule(
+            r#""NoncurrentVersionExpiration":{"NoncurrentDays":1}"#,
+        ))
+        .unwrap();
+        assert_eq!(nc.severity, Severity::High);
+        // A date two days after the call.
+        let date = hit_of(&rule(r#""Expiration":{"Date":"2024-03-03T00:00:00Z"}"#)).unwrap();
+        assert_eq!(date.severity, Severity::High);
+        // Only delete markers: no data expires.
+        assert!(hit_of(&rule(r#""Expiration":{"ExpiredObjectDeleteMarker":true}"#)).is_none());
+    }
+
+    #[test]
+    fn logging_status_missing_is_no_conclusion() {
+        let trimmed = ct(
+            "s3.amazonaws.com",
+            "PutBucketLogging",
+            r#"{"bucketName":"b"}"#,
+        );
+        assert_eq!(rule_of(&trimmed), None);
+    }
+
+    #[test]
+    fn s3_names_on_other_services_are_not_s3_changes() {
+        let block = ct(
+            "ec2.amazonaws.com",
+            "DeletePublicAccessBlock",
+            r#"{"bucketName":"b"}"#,
+        );
+        assert_eq!(rule_of(&block), None);
+        let s3 = ct(
+            "s3.amazonaws.com",
+            "DeletePublicAccessBlock",
+            r#"{"bucketName":"b"}"#,
+        );
+        assert_eq!(rule_of(&s3), Some("aws.s3.public_access_block_removed"));
+        let repl = ct(
+            "ec2.amazonaws.com",
+            "PutBucketReplication",
+            r#"{"bucketName":"b","ReplicationConfiguration":{"Rule":{"Destination":{"Bucket":"arn:aws:s3:::x","Account":"999999999999"},"Status":"Enabled"}}}"#,
+        );
+        assert_eq!(rule_of(&repl), None);
+    }
+
+    #[test]
+    fn selectors_that_keep_only_reads_or_writes() {
+        let sel = |body: &str| ct("cloudtrail.amazonaws.com", "PutEventSelectors", body);
+        let read_only = sel(
+            r#"{"trailName":"t","eventSelectors":[{"readWriteType":"ReadOnly","includeManagementEvents":true,"dataResources":[{"type":"AWS::S3::Object","values":["arn:aws:s3"]}]}]}"#,
+        );
+        let h = hit_of(&read_only).expect("writes dropped");
+        assert!(h.detail.contains("reads only"), "{}", h.detail);
+        let all = sel(
+            r#"{"trailName":"t","eventSelectors":[{"readWriteType":"All","includeManagementEvents":true,"dataResources":[{"type":"AWS::S3::Object","values":["arn:aws:s3"]}]}]}"#,
+        );
+        assert!(hit_of(&all).is_none());
+        let adv = |body: &str| {
+            ct(
+                "cloudtrail.amazonaws.com",
+                "PutAdvancedEventSelectors",
+                body,
+            )
+        };
+        let full = adv(
+            r#"{"trailName":"t","advancedEventSelectors":[{"name":"m","fieldSelectors":[{"field":"eventCategory","equals":["Management"]}]},{"name":"s3","fieldSelectors":[{"field":"eventCategory","equals":["Data"]},{"field":"resources.type","equals":["AWS::S3::Object"]}]}]}"#,
+        );
+        assert!(hit_of(&full).is_none());
+        let reads = adv(
+            r#"{"trailName":"t","advancedEventSelectors":[{"name":"m","fieldSelectors":[{"field":"eventCategory","equals":["Management"]}]},{"name":"s3","fieldSelectors":[{"field":"eventCategory","equals":["Data"]},{"field":"resources.type","equals":["AWS::S3::Object"]},{"field":"readOnly","equals":["true"]}]}]}"#,
+        );
+        assert!(hit_of(&reads)
+            .expect("writes dropped")
+            .detail
+            .contains("reads only"));
+        // Naming S3 objects only to exclude them is not logging them.
+        let excluded = adv(
+            r#"{"trailName":"t","advancedEventSelectors":[{"name":"m","fieldSelectors":[{"field":"eventCategory","equals":["Management"]}]},{"name":"s3","fieldSelectors":[{"field":"eventCategory","equals":["Data"]},{"field":"resources.type","equals":["AWS::DynamoDB::Table"]},{"field":"resources.type","notEquals":["AWS::S3::Object"]}]}]}"#,
+        );
+        assert!(hit_of(&excluded)
+            .expect("no S3 data")
+            .detail
+            .contains("no S3 data events"));
+    }
+
+    #[test]
+    fn cloud_logging_buckets_and_audit_config_deltas() {
+        let log_bucket = |m: &str| {
+            format!(
+                r#"{{"protoPayload":{{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{{"principalEmail":"ops@example.com"}},"methodName":"google.logging.v2.ConfigServiceV2.{m}","resourceName":"projects/p/locations/global/buckets/audit","serviceName":"logging.googleapis.com","request":{{"name":"projects/p/locations/global/buckets/audit"}},"status":{{}}}},"resource":{{"type":"logging_bucket","labels":{{"project_id":"p"}}}},"logName":"projects/p/logs/cloudaudit.googleapis.com%2Factivity","timestamp":"2024-03-01T02:00:00Z"}}"#
+            )
+        };
+        assert_eq!(
+            rule_of(&log_bucket("DeleteBucket")),
+            Some("gcp.logging.audit_config_changed")
+        );
+        assert_eq!(
+            rule_of(&log_bucket("UpdateExclusion")),
+            Some("gcp.logging.audit_config_changed")
+        );
+        assert_eq!(rule_of(&log_bucket("ListBuckets")), None);
+        let set_iam = |delta: &str| {
+            format!(
+                r#"{{"protoPayload":{{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{{"principalEmail":"ops@example.com"}},"methodName":"SetIamPolicy","resourceName":"projects/p","serviceName":"cloudresourcemanager.googleapis.com","request":{{"@type":"type.googleapis.com/google.iam.v1.SetIamPolicyRequest","policy":{{"bindings":[]}},"resource":"p"}},"serviceData":{{"@type":"type.googleapis.com/google.iam.v1.logging.AuditData","policyDelta":{{"auditConfigDeltas":[{{"action":"{delta}","service":"storage.googleapis.com","logType":"DATA_READ"}}]}}}},"status":{{}}}},"resource":{{"type":"project","labels":{{"project_id":"p"}}}},"logName":"projects/p/logs/cloudaudit.googleapis.com%2Factivity","timestamp":"2024-03-01T02:00:00Z"}}"#
+            )
+        };
+        assert_eq!(
+            rule_of(&set_iam("REMOVE")),
+            Some("gcp.logging.audit_config_changed")
+        );
+        assert_eq!(
+            rule_of(&set_iam("ADD")),
+            None,
+            "more logging is not tampering"
         );
     }
 }
