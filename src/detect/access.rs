@@ -296,8 +296,7 @@ fn compact(
         offset: ev.raw.offset,
         source_ip: ev.source_ip,
         principal: syms.sym(b.str(ev.principal)),
-        // Not interned: no detector reads it, and a lookup per event is not free.
-        account: 0,
+        account: syms.sym(b.str(ev.account)),
         action: syms.sym(b.str(ev.action)),
         event_source: syms.sym(b.str(ev.event_source)),
         bucket: syms.sym(b.str(ev.bucket)),

@@ -53,6 +53,7 @@ impl Run {
         self.events.push(Access {
             time: e.t,
             principal: s.intern(e.who),
+            account: s.intern("111122223333"),
             principal_type: PrincipalType::User,
             format: Format::AwsCloudtrail,
             class: e.class,
@@ -1035,4 +1036,113 @@ fn hour_of_week_a_weekday_job_on_saturday_is_not_its_routine() {
     // A nightly job, weekends included: Saturday 22:00 is its routine.
     let fs = run(true);
     assert!(!fs.iter().any(|f| saturday(&f)), "{fs:#?}");
+}
+
+/// Twelve service principals reading a few objects an hour, every hour, for two weeks.
+fn steady_account(r: &mut Run, days: i64) {
+    for p in 0..12 {
+        let who = format!("svc-{p}");
+        for h in 0..days * 24 {
+            r.reads(
+                &who,
+                r.t0 + h * NANOS_PER_HOUR + p * MIN,
+                5,
+                MIN,
+                OFFICE,
+                UA,
+                100,
+            );
+        }
+    }
+}
+
+#[test]
+fn account_call_rate_surge_spread_over_many_principals() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    steady_account(&mut r, 14);
+    // One hour: forty principals take 25 objects each — none near a per-principal threshold,
+    // 1,000 GetObject for the account.
+    let t = r.t0 + 14 * DAY + 3 * NANOS_PER_HOUR;
+    for p in 0..40 {
+        r.reads(
+            &format!("key-{p}"),
+            t + p * 10_000_000_000,
+            25,
+            1_000_000_000,
+            OFFICE,
+            UA,
+            100,
+        );
+    }
+    let fs = r.findings(&cfg);
+    let f = fs
+        .iter()
+        .find(|f| f.rule == "baseline.api_call_rate")
+        .unwrap_or_else(|| panic!("{fs:#?}"));
+    assert_eq!(f.severity, Severity::Medium);
+    assert_eq!(f.evidence["api"], "GetObject");
+    assert!(f.evidence["calls"].as_f64().unwrap() >= 1000.0);
+    assert!(!fs.iter().any(|f| f.rule == "aws.s3.bulk_download"));
+
+    // The same load every day at that hour is the account's routine.
+    let mut r = Run::new();
+    steady_account(&mut r, 15);
+    for d in 0..15 {
+        let t = r.t0 + d * DAY + 3 * NANOS_PER_HOUR;
+        for p in 0..40 {
+            r.reads(
+                &format!("key-{p}"),
+                t + p * 10_000_000_000,
+                25,
+                1_000_000_000,
+                OFFICE,
+                UA,
+                100,
+            );
+        }
+    }
+    let fs = r.findings(&cfg);
+    assert!(
+        !fs.iter().any(|f| f.rule == "baseline.api_call_rate"),
+        "{fs:#?}"
+    );
+}
+
+#[test]
+fn account_error_rate_surge() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    steady_account(&mut r, 14);
+    let t = r.t0 + 14 * DAY + 3 * NANOS_PER_HOUR;
+    for p in 0..20 {
+        for i in 0..6 {
+            r.push(Ev {
+                who: &format!("probe-{p}"),
+                t: t + (p * 6 + i) * 20_000_000_000,
+                class: ActionClass::Read,
+                action: "GetObject",
+                bucket: "data",
+                ip: "192.0.2.9",
+                ua: UA,
+                bytes: 0,
+                error: Some("AccessDenied"),
+                object: 900 + i as u64,
+            });
+        }
+    }
+    let fs = r.findings(&cfg);
+    let f = fs
+        .iter()
+        .find(|f| f.rule == "baseline.api_error_rate")
+        .unwrap_or_else(|| panic!("{fs:#?}"));
+    assert_eq!(f.evidence["errors"], 120.0);
+    // Without the probes: quiet.
+    let mut r = Run::new();
+    steady_account(&mut r, 15);
+    let fs = r.findings(&cfg);
+    assert!(
+        !fs.iter().any(|f| f.rule.starts_with("baseline.api_")),
+        "{fs:#?}"
+    );
 }

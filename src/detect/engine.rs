@@ -362,6 +362,8 @@ pub struct Engine<'a> {
     streams: crate::detect::blindspot::Streams,
     /// GeoIP lookups (when databases are given).
     geo: Option<crate::geo::GeoCache>,
+    /// Per-account API call and error rates.
+    insights: crate::detect::insights::Insights,
     /// Events that arrived older than one already judged.
     pub late_events: u64,
     pub events: u64,
@@ -413,6 +415,7 @@ impl<'a> Engine<'a> {
             last_time: i64::MIN,
             streams: Default::default(),
             geo: cfg.geoip.clone().map(crate::geo::GeoCache::new),
+            insights: Default::default(),
             late_events: 0,
             events: 0,
         }
@@ -453,6 +456,7 @@ impl<'a> Engine<'a> {
         if let Some(hit) = &a.hit {
             flagged |= rule_hit(hit, profile, &mut self.public_buckets, out, ctx, a);
         }
+        self.insights.observe(a, ctx, out);
         // Roll the profile to the event's hour and day: closing them runs the detectors that
         // judge whole hours and days.
         let hour = a.time.div_euclid(NANOS_PER_HOUR);
@@ -517,6 +521,13 @@ impl<'a> Engine<'a> {
         for (b, s) in st.public_buckets {
             self.public_buckets.insert(syms.intern(&b), s);
         }
+        for (account, api, s) in st.insights.series {
+            self.insights
+                .restore(syms.intern(&account), syms.intern(&api), s);
+        }
+        for (account, days) in st.insights.active_days {
+            self.insights.restore_days(syms.intern(&account), days);
+        }
         for of in st.open_findings {
             if let Some((rule, principal, scope, mut f)) = of.into_acc(syms) {
                 f.imported_count = Some(f.event_count);
@@ -577,6 +588,7 @@ impl<'a> Engine<'a> {
         if self.last_time != i64::MIN {
             self.streams.judge(self.last_time, ctx, out);
         }
+        self.insights.finish(ctx, out);
         let habits = self.habits();
         let syms = self.ctx.syms;
         let mut state = crate::state::EngineState {
@@ -603,6 +615,9 @@ impl<'a> Engine<'a> {
             .map(|(b, s)| (syms.text(*b), *s))
             .collect();
         state.public_buckets.sort_by(|a, b| a.0.cmp(&b.0));
+        if keep {
+            state.insights = self.insights.export(syms);
+        }
         // Findings the next run may still extend (the longest merge gap is a day).
         let horizon = self
             .last_time

@@ -2,13 +2,15 @@
 //! time-ordered stream of [`access::Access`] events, producing [`finding::Finding`]s.
 //!
 //! One file per detector family: [`volume`], [`timing`], [`novelty`], [`statistics`],
-//! [`errors`], and the single-event families under [`rules`].
+//! [`errors`], [`blindspot`], account [`insights`], and the single-event families under
+//! [`rules`].
 
 pub mod access;
 pub mod blindspot;
 pub mod engine;
 pub mod errors;
 pub mod finding;
+pub mod insights;
 pub mod merge;
 pub mod novelty;
 pub mod rules;
@@ -24,6 +26,7 @@ pub const STATEFUL_RULE_IDS: &[&[&str]] = &[
     statistics::RULE_IDS,
     errors::RULE_IDS,
     blindspot::RULE_IDS,
+    insights::RULE_IDS,
 ];
 
 /// Every rule id trailhound can emit.

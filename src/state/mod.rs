@@ -97,6 +97,15 @@ pub struct EngineState {
     pub profiles: Vec<ProfileState>,
     pub public_buckets: Vec<(String, Seen)>,
     pub open_findings: Vec<OpenFinding>,
+    /// Per-account API series (account insights).
+    pub insights: InsightsState,
+}
+
+/// The account insights' series with their symbols written out.
+#[derive(Serialize, Deserialize, Default)]
+pub struct InsightsState {
+    pub series: Vec<(String, String, crate::detect::insights::ApiSeries)>,
+    pub active_days: Vec<(String, Vec<i64>)>,
 }
 
 fn text_set(set: &crate::baseline::SeenSet<Sym>, syms: &Symbols) -> Vec<(String, Seen)> {
@@ -333,6 +342,7 @@ impl StateDb {
              CREATE TABLE IF NOT EXISTS profiles (principal TEXT PRIMARY KEY, data BLOB NOT NULL);
              CREATE TABLE IF NOT EXISTS public_buckets (bucket TEXT PRIMARY KEY, data TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS open_findings (n INTEGER PRIMARY KEY, data TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL);
              CREATE TABLE IF NOT EXISTS reported (id TEXT PRIMARY KEY, rule TEXT NOT NULL, principal TEXT NOT NULL,
                  first_seen TEXT NOT NULL, severity TEXT NOT NULL);",
         )
@@ -399,6 +409,18 @@ impl StateDb {
         for row in rows {
             st.open_findings.push(serde_json::from_str(&row?)?);
         }
+        let blob = |name: &str| -> Option<Vec<u8>> {
+            self.conn
+                .query_row("SELECT data FROM blobs WHERE name = ?1", [name], |r| {
+                    r.get::<_, Vec<u8>>(0)
+                })
+                .ok()
+        };
+        if let Some(data) = blob("insights") {
+            let json = inflate(&data).context("state: account insights are damaged")?;
+            st.insights =
+                serde_json::from_slice(&json).context("state: account insights are damaged")?;
+        }
         Ok(st)
     }
 
@@ -434,6 +456,10 @@ impl StateDb {
             for (b, s) in &st.public_buckets {
                 ins.execute(params![b, serde_json::to_string(s)?])?;
             }
+            c.execute(
+                "INSERT OR REPLACE INTO blobs (name, data) VALUES ('insights', ?1)",
+                params![deflate(&serde_json::to_vec(&st.insights)?)?],
+            )?;
             let mut ins = c.prepare("INSERT INTO open_findings (n, data) VALUES (?1, ?2)")?;
             for (n, f) in st.open_findings.iter().enumerate() {
                 ins.execute(params![n as i64, serde_json::to_string(f)?])?;

@@ -1,0 +1,314 @@
+//! Account insights, in the manner of CloudTrail Insights: for each account (AWS account, GCP
+//! project, Azure storage account) and API, the calls and errors of each hour against the
+//! same API's history at that hour of the day. Catches what no single principal shows: a
+//! rate or error surge spread across many principals or keys.
+//!
+//! Judged when an hour closes (the account's next event of that API in a later hour, or the
+//! end of the run). Conservative on purpose: an hour must be above the seasonal band, above
+//! twice the API's busiest hour in the window, and above a floor.
+
+use std::collections::VecDeque;
+
+use crate::baseline::{band_upper, median_mad, NANOS_PER_DAY};
+use crate::detect::access::{Access, Sym};
+use crate::detect::engine::{Ctx, Emitter};
+use crate::report::table::thousands;
+use crate::time::NANOS_PER_HOUR;
+
+pub const RULE_IDS: &[&str] = &["baseline.api_call_rate", "baseline.api_error_rate"];
+
+type FastMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Principals remembered per open hour (the top contributors are named in the finding).
+const MAX_CONTRIBUTORS: usize = 8;
+/// Distinct APIs tracked per account: a flood of invented names cannot grow memory.
+const MAX_APIS_PER_ACCOUNT: usize = 2048;
+
+/// One API of one account.
+#[derive(Default, Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ApiSeries {
+    /// Closed hours with calls: (hour since the epoch, calls, errors), oldest first.
+    pub hours: VecDeque<(i64, u32, u32)>,
+    pub cur_hour: i64,
+    pub cur_calls: u32,
+    pub cur_errors: u32,
+    /// Who made the open hour's calls: (principal, calls, a stand-in event of theirs).
+    #[serde(skip)]
+    contributors: Vec<(Sym, u32, Option<Access>)>,
+}
+
+/// One account: the days it was active in the window, and how many APIs it has.
+#[derive(Default)]
+struct Account {
+    days: VecDeque<i64>,
+    apis: usize,
+}
+
+/// Every account's APIs, and the days each account was active.
+#[derive(Default)]
+pub struct Insights {
+    series: FastMap<(Sym, Sym), ApiSeries>,
+    accounts: FastMap<Sym, Account>,
+}
+
+impl Insights {
+    /// Counts an event into its account's API series, judging the previous hour first when
+    /// the event opens a new one. (Two hash lookups per event: this runs for every event.)
+    pub(crate) fn observe(&mut self, a: &Access, ctx: &Ctx, out: &mut Emitter) {
+        if a.account == 0
+            || a.action == 0
+            || a.hit.as_ref().is_some_and(|h| h.rule.ends_with("insight"))
+        {
+            return;
+        }
+        let hour = a.time.div_euclid(NANOS_PER_HOUR);
+        let day = hour.div_euclid(24);
+        let account = self.accounts.entry(a.account).or_default();
+        if account.days.back().is_none_or(|&d| d < day) {
+            account.days.push_back(day);
+            let oldest = day - ctx.cfg.history_days;
+            while account.days.front().is_some_and(|&d| d < oldest) {
+                account.days.pop_front();
+            }
+        }
+        let key = (a.account, a.action);
+        let s = match self.series.get_mut(&key) {
+            Some(s) => s,
+            None => {
+                if account.apis >= MAX_APIS_PER_ACCOUNT {
+                    return;
+                }
+                account.apis += 1;
+                self.series.entry(key).or_insert_with(|| ApiSeries {
+                    cur_hour: hour,
+                    ..Default::default()
+                })
+            }
+        };
+        if hour > s.cur_hour {
+            judge(s, key, &account.days, ctx, out);
+            s.close(ctx);
+            s.cur_hour = hour;
+        }
+        s.cur_calls = s.cur_calls.saturating_add(1);
+        if a.error() {
+            s.cur_errors = s.cur_errors.saturating_add(1);
+        }
+        let full = s.contributors.len() >= MAX_CONTRIBUTORS;
+        match s.contributors.iter_mut().find(|c| c.0 == a.principal) {
+            Some(c) => c.1 += 1,
+            None if !full => s.contributors.push((a.principal, 1, Some(stand_in(a)))),
+            None => {}
+        }
+    }
+
+    /// Judges every open hour (end of the run).
+    pub(crate) fn finish(&mut self, ctx: &Ctx, out: &mut Emitter) {
+        let mut keys: Vec<(Sym, Sym)> = self.series.keys().copied().collect();
+        keys.sort_unstable();
+        let empty = VecDeque::new();
+        for key in keys {
+            let days = self.accounts.get(&key.0).map_or(&empty, |a| &a.days);
+            if let Some(s) = self.series.get_mut(&key) {
+                judge(s, key, days, ctx, out);
+                s.close(ctx);
+            }
+        }
+    }
+
+    /// The series and active days, for the state file.
+    pub fn export(&self, syms: &crate::detect::access::Symbols) -> crate::state::InsightsState {
+        let mut series: Vec<_> = self
+            .series
+            .iter()
+            .map(|((account, api), s)| (syms.text(*account), syms.text(*api), s.clone()))
+            .collect();
+        series.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        let mut active_days: Vec<_> = self
+            .accounts
+            .iter()
+            .map(|(k, v)| (syms.text(*k), v.days.iter().copied().collect()))
+            .collect();
+        active_days.sort();
+        crate::state::InsightsState {
+            series,
+            active_days,
+        }
+    }
+
+    /// Restores from the state file.
+    pub fn restore(&mut self, account: Sym, api: Sym, s: ApiSeries) {
+        self.accounts.entry(account).or_default().apis += 1;
+        self.series.insert((account, api), s);
+    }
+
+    pub fn restore_days(&mut self, account: Sym, days: Vec<i64>) {
+        self.accounts.entry(account).or_default().days = days.into();
+    }
+}
+
+fn stand_in(a: &Access) -> Access {
+    Access {
+        time: a.time,
+        principal: a.principal,
+        principal_type: a.principal_type,
+        format: a.format,
+        account: a.account,
+        action: a.action,
+        class: a.class,
+        source_ip: a.source_ip,
+        bucket: a.bucket,
+        user_agent: a.user_agent,
+        file: a.file,
+        offset: a.offset,
+        ..Default::default()
+    }
+}
+
+impl ApiSeries {
+    /// Moves the open hour into the history and forgets what left the window.
+    fn close(&mut self, ctx: &Ctx) {
+        if self.cur_calls > 0 {
+            self.hours
+                .push_back((self.cur_hour, self.cur_calls, self.cur_errors));
+        }
+        self.cur_calls = 0;
+        self.cur_errors = 0;
+        self.contributors.clear();
+        let oldest = self.cur_hour - ctx.cfg.window() / NANOS_PER_HOUR;
+        while self.hours.front().is_some_and(|h| h.0 < oldest) {
+            self.hours.pop_front();
+        }
+    }
+
+    /// For each active day of the account in the window before `hour`, the API's largest
+    /// figure at the same hour of the day or the hours either side (0 on days without).
+    fn same_hour(&self, hour: i64, days: &VecDeque<i64>, f: impl Fn(u32, u32) -> f64) -> Vec<f64> {
+        let hod = hour.rem_euclid(24);
+        let today = hour.div_euclid(24);
+        let mut per_day: FastMap<i64, f64> = FastMap::default();
+        for &(h, calls, errors) in &self.hours {
+            let d = (h.rem_euclid(24) - hod + 24) % 24;
+            if d <= 1 || d == 23 {
+                let e = per_day.entry(h.div_euclid(24)).or_insert(0.0);
+                *e = e.max(f(calls, errors));
+            }
+        }
+        let n = days.iter().filter(|&&d| d < today).count();
+        let mut v: Vec<f64> = per_day.into_values().collect();
+        v.resize(v.len().max(n), 0.0);
+        v
+    }
+}
+
+fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, out: &mut Emitter) {
+    if s.cur_calls == 0 {
+        return;
+    }
+    let hour = s.cur_hour;
+    let start = hour * NANOS_PER_HOUR;
+    // A baseline needs a week of the account's history.
+    let history_days = days.iter().filter(|&&d| d < hour.div_euclid(24)).count();
+    if history_days < ctx.cfg.novelty_min_days.ceil() as usize
+        || days.front().is_none_or(|&d| {
+            (start - d * NANOS_PER_DAY) < (ctx.cfg.novelty_min_days * NANOS_PER_DAY as f64) as i64
+        })
+    {
+        return;
+    }
+    s.contributors
+        .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let Some(top) = s.contributors.first().and_then(|c| c.2.clone()) else {
+        return;
+    };
+    let named: Vec<String> = s
+        .contributors
+        .iter()
+        .take(3)
+        .map(|(p, n, _)| {
+            format!(
+                "{} ({n})",
+                crate::report::sanitize::bounded(&ctx.syms.text(*p), 120)
+            )
+        })
+        .collect();
+    let api = ctx.syms.text(key.1);
+    let account = crate::report::sanitize::bounded(&ctx.syms.text(key.0), 80);
+    let busiest =
+        |f: &dyn Fn(u32, u32) -> f64| s.hours.iter().map(|&(_, c, e)| f(c, e)).fold(0.0, f64::max);
+
+    let calls = s.cur_calls as f64;
+    let min_calls = ctx.threshold("baseline.api_call_rate", "min_calls", 200.0);
+    if calls > min_calls {
+        let same = s.same_hour(hour, days, |c, _| c as f64);
+        let upper = band_upper(&same)
+            .max(2.0 * busiest(&|c, _| c as f64))
+            .max(min_calls);
+        if calls > upper {
+            let (med, _) = median_mad(&same);
+            let techniques = crate::detect::novelty::activity_techniques(&top);
+            out.emit_with(
+                ctx,
+                "baseline.api_call_rate",
+                &top,
+                || {
+                    format!(
+                        "{} {api} calls in one hour in account {account}; usual at this hour: {}",
+                        thousands(calls as u64),
+                        thousands(med.round() as u64)
+                    )
+                },
+                |f| {
+                    f.set("account", account.clone());
+                    f.set("api", api.clone());
+                    f.set("calls", calls);
+                    f.set("usual_at_this_hour", med.round());
+                    f.set("band_upper", upper.round());
+                    f.set("top_principals", named.clone());
+                    f.set("hour", crate::time::rfc3339(start));
+                    f.peak = calls;
+                },
+                // What the calls did (deletions are T1485, listings T1619).
+                |f| f.extra_mitre.extend(techniques.iter().flatten().copied()),
+            );
+        }
+    }
+    let errors = s.cur_errors as f64;
+    let min_errors = ctx.threshold("baseline.api_error_rate", "min_errors", 50.0);
+    if errors > min_errors && errors / calls >= 0.5 {
+        let (all_calls, all_errors) = s.hours.iter().fold((0u64, 0u64), |(c, e), &(_, hc, he)| {
+            (c + hc as u64, e + he as u64)
+        });
+        let usual_rate = all_errors as f64 / (all_calls as f64).max(1.0);
+        let same = s.same_hour(hour, days, |_, e| e as f64);
+        let upper = band_upper(&same)
+            .max(2.0 * busiest(&|_, e| e as f64))
+            .max(min_errors);
+        if errors > upper && errors / calls > 3.0 * usual_rate {
+            out.emit(
+                ctx,
+                "baseline.api_error_rate",
+                &top,
+                || {
+                    format!(
+                        "{} of {} {api} calls failed in one hour in account {account} ({:.0} %); usual error rate {:.1} %",
+                        thousands(errors as u64),
+                        thousands(calls as u64),
+                        100.0 * errors / calls,
+                        100.0 * usual_rate
+                    )
+                },
+                |f| {
+                    f.set("account", account.clone());
+                    f.set("api", api.clone());
+                    f.set("calls", calls);
+                    f.set("errors", errors);
+                    f.set("usual_error_rate", (usual_rate * 1000.0).round() / 1000.0);
+                    f.set("top_principals", named.clone());
+                    f.set("hour", crate::time::rfc3339(start));
+                    f.peak = errors;
+                },
+            );
+        }
+    }
+}
