@@ -211,6 +211,27 @@ pub struct Habit {
     pub band: [f64; 24],
 }
 
+/// The keys novelty looks up for an event.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EventKeys {
+    pub day: i64,
+    pub ip: Option<IpAddr>,
+    pub agent: u64,
+    pub api: Sym,
+    pub bucket: Sym,
+    pub source: Sym,
+    pub place: Option<crate::geo::Place>,
+}
+
+/// A run of events with the same keys, all known, on one day; `last` is the latest of them.
+#[derive(Clone, Copy, Debug)]
+pub struct Repeat {
+    pub keys: EventKeys,
+    pub last: i64,
+    /// Events were skipped since the keys were observed.
+    pub skipped: bool,
+}
+
 /// What is normal for one principal.
 #[derive(Default, Debug)]
 pub struct Profile {
@@ -247,6 +268,8 @@ pub struct Profile {
     pub asns: SeenSet<u32>,
     /// The latest located request, for impossible travel.
     pub last_place: Option<LastPlace>,
+    /// The principal's current run of repeated, known keys (see `novelty::flush`).
+    pub repeat: Option<Repeat>,
     /// The open hour.
     pub cur_hour: i64,
     pub cur: HourStat,
@@ -264,9 +287,11 @@ pub struct Profile {
     /// deletes, denied), and which volume detectors already fired in it (bit per kind).
     pub cur_limits: [Option<f64>; 4],
     pub cur_fired: u8,
-    /// Whether the principal keeps an hour of the week, cached for one hour at a time:
-    /// (hour since the epoch + 1, answer); 0 = nothing cached.
-    pub week_cache: std::cell::Cell<(i64, bool)>,
+    /// For each hour of the week (UTC, Monday 00:00 first), the hours in the window with
+    /// activity: clean ones, and ones that raised a finding of medium or above. Kept with the
+    /// history (168 cells each, allocated on the first closed hour).
+    pub active_by_hour_of_week: Vec<u16>,
+    pub suspect_by_hour_of_week: Vec<u16>,
     /// The principal's latest event (who, which cloud, a raw record), for findings about
     /// closed hours and days.
     pub last_event: Option<crate::detect::access::Access>,
@@ -341,6 +366,7 @@ impl Profile {
                 suspect: self.cur_suspect,
             };
             let hod = self.cur_hour.rem_euclid(24) as usize;
+            self.count_hour_of_week(rec.hour, rec.suspect, 1);
             if rec.suspect {
                 self.suspect_days_by_hour[hod] += 1;
                 let day = self.cur_hour.div_euclid(24);
@@ -365,6 +391,7 @@ impl Profile {
         let oldest = self.cur_hour - window / NANOS_PER_HOUR;
         while self.hours.front().is_some_and(|h| h.hour < oldest) {
             if let Some(h) = self.hours.pop_front() {
+                self.count_hour_of_week(h.hour, h.suspect, -1);
                 let counts = if h.suspect {
                     &mut self.suspect_days_by_hour
                 } else {
@@ -445,19 +472,6 @@ impl Profile {
             .unwrap_or(0)
     }
 
-    /// For each hour of the week (UTC, Monday 00:00 first), on how many days of the window the
-    /// principal was active (clean hours; flagged ones once they recur at their hour).
-    pub fn active_days_by_hour_of_week(&self) -> [u16; 168] {
-        let mut v = [0u16; 168];
-        for h in &self.hours {
-            if !h.suspect || self.recurring_suspect(h.hour.rem_euclid(24) as usize) {
-                let slot = &mut v[hour_of_week(h.hour)];
-                *slot = slot.saturating_add(1);
-            }
-        }
-        v
-    }
-
     /// The principal's week, its last week's hourly requests and its band, for reports.
     pub fn habit(&self) -> Habit {
         let last = self.hours.back().map(|h| h.hour).unwrap_or(self.cur_hour);
@@ -477,22 +491,45 @@ impl Profile {
         }
     }
 
+    /// Adds (`+1`) or removes (`-1`) an hour of the history in the hour-of-week counts.
+    pub fn count_hour_of_week(&mut self, hour: i64, suspect: bool, delta: i32) {
+        let counts = if suspect {
+            &mut self.suspect_by_hour_of_week
+        } else {
+            &mut self.active_by_hour_of_week
+        };
+        if counts.is_empty() {
+            counts.resize(168, 0);
+        }
+        let slot = &mut counts[hour_of_week(hour)];
+        *slot = (i32::from(*slot) + delta).clamp(0, i32::from(u16::MAX)) as u16;
+    }
+
+    /// For each hour of the week (UTC, Monday 00:00 first), on how many days of the window the
+    /// principal was active (clean hours; flagged ones once they recur at their hour).
+    pub fn active_days_by_hour_of_week(&self) -> [u16; 168] {
+        let mut v = [0u16; 168];
+        for (slot, out) in v.iter_mut().enumerate() {
+            *out = self.active_by_hour_of_week.get(slot).copied().unwrap_or(0);
+            if self.recurring_suspect(slot % 24) {
+                *out += self.suspect_by_hour_of_week.get(slot).copied().unwrap_or(0);
+            }
+        }
+        v
+    }
+
     /// The principal was active at this hour of the week, or the hour either side, on some
     /// day of the window: a weekday-only routine does not make Saturday 02:00 normal, a
-    /// nightly one does. Computed once per hour (it walks the window's hours).
+    /// nightly one does.
     pub fn keeps_hour_of_week(&self, hour: i64) -> bool {
-        let (cached, answer) = self.week_cache.get();
-        if cached == hour + 1 {
-            return answer;
-        }
-        let slot = hour_of_week(hour) as i64;
-        let answer = self.hours.iter().any(|h| {
-            let d = (hour_of_week(h.hour) as i64 - slot).rem_euclid(168);
-            (d <= 1 || d == 167)
-                && (!h.suspect || self.recurring_suspect(h.hour.rem_euclid(24) as usize))
-        });
-        self.week_cache.set((hour + 1, answer));
-        answer
+        let slot = hour_of_week(hour);
+        [(slot + 167) % 168, slot, (slot + 1) % 168]
+            .iter()
+            .any(|&s| {
+                self.active_by_hour_of_week.get(s).is_some_and(|&n| n > 0)
+                    || (self.suspect_by_hour_of_week.get(s).is_some_and(|&n| n > 0)
+                        && self.recurring_suspect(s % 24))
+            })
     }
 
     /// Flagged hours on enough distinct days to be a habit of the principal (an analyst's

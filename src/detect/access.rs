@@ -126,6 +126,24 @@ pub struct SymbolCache<'a> {
     local: hashbrown::HashMap<Box<str>, Sym, foldhash::fast::RandomState>,
     /// Agent family per agent symbol (computed once per distinct agent).
     families: hashbrown::HashMap<Sym, u64, foldhash::fast::RandomState>,
+    /// The last text and symbol of each field (log files repeat their account, event source
+    /// and often principal and agent from record to record: a compare beats a hash lookup).
+    recent: [(String, Sym); Field::COUNT],
+}
+
+/// Fields interned per event, for [`SymbolCache::field`].
+#[derive(Clone, Copy)]
+pub enum Field {
+    Principal,
+    Account,
+    Action,
+    Source,
+    Bucket,
+    Agent,
+}
+
+impl Field {
+    const COUNT: usize = 6;
 }
 
 /// Local cache entries before it is cleared (bounds a worker's memory on high-cardinality keys).
@@ -137,7 +155,22 @@ impl<'a> SymbolCache<'a> {
             shared,
             local: Default::default(),
             families: Default::default(),
+            recent: Default::default(),
         }
+    }
+
+    /// [`SymbolCache::sym`] for a per-event field, checking that field's last value first.
+    pub fn field(&mut self, field: Field, s: &str) -> Sym {
+        let slot = &self.recent[field as usize];
+        if slot.1 != 0 && slot.0 == s {
+            return slot.1;
+        }
+        let id = self.sym(s);
+        let slot = &mut self.recent[field as usize];
+        slot.0.clear();
+        slot.0.push_str(s);
+        slot.1 = id;
+        id
     }
 
     pub fn sym(&mut self, s: &str) -> Sym {
@@ -267,7 +300,7 @@ fn compact(
         flags |= flag::MFA;
     }
     let ua = b.str(ev.user_agent);
-    let ua_sym = syms.sym(ua);
+    let ua_sym = syms.field(Field::Agent, ua);
     let agent_family = syms.agent_family(ua_sym, ua);
     let hit = rules.check(ev, b).map(Box::new);
     let object_text = b.str(ev.object);
@@ -295,11 +328,11 @@ fn compact(
         file: b.file,
         offset: ev.raw.offset,
         source_ip: ev.source_ip,
-        principal: syms.sym(b.str(ev.principal)),
-        account: syms.sym(b.str(ev.account)),
-        action: syms.sym(b.str(ev.action)),
-        event_source: syms.sym(b.str(ev.event_source)),
-        bucket: syms.sym(b.str(ev.bucket)),
+        principal: syms.field(Field::Principal, b.str(ev.principal)),
+        account: syms.field(Field::Account, b.str(ev.account)),
+        action: syms.field(Field::Action, b.str(ev.action)),
+        event_source: syms.field(Field::Source, b.str(ev.event_source)),
+        bucket: syms.field(Field::Bucket, b.str(ev.bucket)),
         object,
         object_hash,
         user_agent: ua_sym,

@@ -131,6 +131,10 @@ pub(crate) struct Ctx<'a> {
     pub data_start: i64,
     /// Thresholds in force: catalogue defaults with the configuration's overrides.
     thresholds: FastMap<(&'static str, &'static str), f64>,
+    /// The per-hour thresholds of the volume rules, [kind][provider], and the dormancy
+    /// threshold: read for every event, so looked up once.
+    pub volume_per_hour: [[f64; 3]; 3],
+    pub dormant_days: f64,
 }
 
 impl Ctx<'_> {
@@ -371,6 +375,31 @@ pub struct Engine<'a> {
 
 impl<'a> Engine<'a> {
     pub fn new(syms: &'a Symbols, cfg: &'a DetectConfig) -> Self {
+        let mut engine = Self::build(syms, cfg);
+        use crate::detect::volume::{rule, Kind};
+        use crate::event::Provider;
+        for (k, kind) in [Kind::Reads, Kind::Lists, Kind::Deletes]
+            .into_iter()
+            .enumerate()
+        {
+            for (p, provider) in [Provider::Aws, Provider::Gcp, Provider::Azure]
+                .into_iter()
+                .enumerate()
+            {
+                engine.ctx.volume_per_hour[k][p] =
+                    engine
+                        .ctx
+                        .threshold(rule(kind, provider), "per_hour", 100.0);
+            }
+        }
+        engine.ctx.dormant_days =
+            engine
+                .ctx
+                .threshold("baseline.dormant_principal", "dormant_days", 30.0);
+        engine
+    }
+
+    fn build(syms: &'a Symbols, cfg: &'a DetectConfig) -> Self {
         let metadata_reads = [
             "HeadObject",
             "GetObjectAttributes",
@@ -408,6 +437,8 @@ impl<'a> Engine<'a> {
                 },
                 data_start: i64::MAX,
                 thresholds: thresholds_in_force(cfg),
+                volume_per_hour: [[0.0; 3]; 3],
+                dormant_days: 30.0,
             },
             profiles: Default::default(),
             out: Emitter::default(),
@@ -469,6 +500,7 @@ impl<'a> Engine<'a> {
                 statistics::close_day(profile, out, ctx);
                 profile.close_day(ctx.cfg.window());
                 profile.cur_day = day;
+                novelty::flush(profile, ctx.cfg.window());
                 prune(profile, a.time, ctx.cfg.window());
             }
             profile.cur_hour = hour;
@@ -578,6 +610,7 @@ impl<'a> Engine<'a> {
         principals.sort_unstable();
         for p in principals {
             if let Some(profile) = self.profiles.get_mut(&p) {
+                novelty::flush(profile, ctx.cfg.window());
                 statistics::close_hour(profile, out, ctx);
                 errors::close_hour(profile, out, ctx);
                 profile.close_hour(ctx.cfg.window());

@@ -48,6 +48,8 @@ pub struct FindingAcc {
     pub samples: Vec<(u32, u64)>,
     /// Distinct user agents of the finding's events (the first few).
     pub user_agents: Vec<Sym>,
+    /// The last address and resource counted in (see `add`).
+    last_keys: (Option<IpAddr>, (Sym, Sym)),
     pub evidence: Map<String, Value>,
 }
 
@@ -72,6 +74,7 @@ impl FindingAcc {
             imported_count: None,
             samples: Vec::new(),
             user_agents: Vec::new(),
+            last_keys: (None, (0, 0)),
             evidence: Map::new(),
         }
     }
@@ -81,13 +84,20 @@ impl FindingAcc {
         self.event_count += 1;
         self.first_seen = self.first_seen.min(a.time);
         self.last_seen = self.last_seen.max(a.time);
+        // Events of a finding mostly repeat the last one's address and resource: compare
+        // before searching the sets.
         if let Some(ip) = a.source_ip {
-            if self.source_ips.len() < MAX_IPS {
+            if self.source_ips.len() < MAX_IPS && self.last_keys.0 != Some(ip) {
                 self.source_ips.insert(ip);
+                self.last_keys.0 = Some(ip);
             }
         }
-        if self.resource_syms.len() < MAX_RESOURCES && a.bucket != 0 {
+        if self.resource_syms.len() < MAX_RESOURCES
+            && a.bucket != 0
+            && self.last_keys.1 != (a.bucket, a.object)
+        {
             self.resource_syms.insert((a.bucket, a.object));
+            self.last_keys.1 = (a.bucket, a.object);
         }
         if self.samples.len() < MAX_SAMPLES {
             self.samples.push((a.file, a.offset));

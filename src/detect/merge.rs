@@ -135,13 +135,19 @@ impl Merger {
         let (_, from_run) = self.peek()?;
         self.buffered -= 1;
         if from_run {
-            let Reverse((_, f)) = self.heads.pop()?;
+            // The run's next event replaces its head in place: one sift instead of a pop
+            // and a push.
+            let mut top = self.heads.peek_mut()?;
+            let f = (top.0).1;
             let run = &mut self.runs[f as usize];
             let a = run.pop_front()?;
             match run.front() {
-                Some(next) => self.heads.push(Reverse((pack(next), f))),
-                // A drained run gives its memory back (thousands of files pass through).
-                None => *run = std::collections::VecDeque::new(),
+                Some(next) => *top = Reverse((pack(next), f)),
+                None => {
+                    std::collections::binary_heap::PeekMut::pop(top);
+                    // A drained run gives its memory back (thousands of files pass through).
+                    *run = std::collections::VecDeque::new();
+                }
             }
             Some(a)
         } else {

@@ -166,7 +166,7 @@ pub(crate) fn judge(
         return (false, new);
     }
     let mut flagged = false;
-    let dormant_days = ctx.threshold("baseline.dormant_principal", "dormant_days", 30.0);
+    let dormant_days = ctx.dormant_days;
     let idle = (now - p.last_seen) as f64 / NANOS_PER_DAY as f64;
     if p.last_seen < now && idle >= dormant_days {
         let last = p.last_seen;
@@ -183,6 +183,30 @@ pub(crate) fn judge(
         flagged |= sev >= Severity::Medium;
     }
     let baseline = p.age_days(now) >= ctx.cfg.novelty_min_days;
+    // The same keys as the principal's last event, on the same day, all known: nothing to
+    // judge, and absorbing them only moves their "last seen" (written back by `flush`).
+    let keys = crate::baseline::EventKeys {
+        day: now.div_euclid(NANOS_PER_DAY),
+        ip: a.source_ip,
+        agent: a.agent_family,
+        api: a.action,
+        bucket: a.bucket,
+        source: a.event_source,
+        place: geo.map(|g| g.0),
+    };
+    if let Some(f) = &mut p.repeat {
+        if f.keys == keys {
+            f.last = f.last.max(now);
+            f.skipped = true;
+            if let (Some(lp), Some(ip)) = (&mut p.last_place, a.source_ip) {
+                if lp.ip == ip && lp.time <= now {
+                    lp.time = now;
+                }
+            }
+            return (flagged, new);
+        }
+    }
+    flush(p, window);
     // Observe first (one lookup per set), report after.
     let ip_known = a.source_ip.map(|ip| p.ips.observe(ip, now, window));
     let net_known = a
@@ -209,6 +233,16 @@ pub(crate) fn judge(
         .filter(|_| country_known == Some(false))
         .map(|pl| pl.country_key());
     new.asn = place.filter(|_| asn_known == Some(false)).map(|pl| pl.asn);
+    let all_known = !(new.ip || new.agent || new.api || new.bucket || new.source)
+        && new.country.is_none()
+        && new.asn.is_none();
+    if all_known {
+        p.repeat = Some(crate::baseline::Repeat {
+            keys,
+            last: now,
+            skipped: false,
+        });
+    }
     let previous_place = p.last_place;
     if let (Some(pl), Some(ip)) = (place, a.source_ip) {
         if let Some((lat, lon, radius_km)) = pl.location {
@@ -527,6 +561,40 @@ fn judge_place(
         },
     );
     flagged | (sev >= Severity::Medium)
+}
+
+/// Writes back the "last seen" of a run of repeated events (before the day rolls over, the
+/// sets are pruned, or the state is saved): the sets end as if each event had been observed.
+pub(crate) fn flush(p: &mut Profile, window: i64) {
+    // Nothing skipped: the sets saw every event already.
+    let Some(r) = p.repeat.take().filter(|r| r.skipped) else {
+        return;
+    };
+    let (k, t) = (r.keys, r.last);
+    if let Some(ip) = k.ip {
+        p.ips.observe(ip, t, window);
+        p.networks.observe(network_of(ip), t, window);
+    }
+    if k.agent != 0 {
+        p.agents.observe(k.agent, t, window);
+    }
+    if k.api != 0 {
+        p.apis.observe(k.api, t, window);
+    }
+    if k.bucket != 0 {
+        p.buckets.observe(k.bucket, t, window);
+    }
+    if k.source != 0 {
+        p.sources.observe(k.source, t, window);
+    }
+    if let Some(pl) = k.place {
+        if pl.has_country() {
+            p.countries.observe(pl.country_key(), t, window);
+        }
+        if pl.asn != 0 {
+            p.asns.observe(pl.asn, t, window);
+        }
+    }
 }
 
 /// Holds the event's new keys apart from the baseline when it was part of a finding of

@@ -136,13 +136,23 @@ pub(crate) fn count(
         });
         return sev.is_some_and(|s| s >= Severity::Medium);
     }
+    let provider = match a.provider() {
+        Provider::Aws => 0,
+        Provider::Gcp => 1,
+        Provider::Azure => 2,
+    };
+    let base = ctx.volume_per_hour[kind as usize][provider];
+    // Under the threshold (nearly every event): nothing more to work out.
+    if count <= base {
+        return false;
+    }
     let has_baseline = p.age_days(a.time) >= ctx.cfg.novelty_min_days;
     let irregular = p.active_hours_of_day() >= 12;
     let usual_context =
         has_baseline && !new_place && (irregular || timing::hour_is_near_normal(p, ctx, a.time));
     // The fixed threshold is a blunt default: a principal with a baseline, from a network it
     // knows, at an hour it keeps, gets twice the room.
-    let threshold = ctx.threshold(rule, "per_hour", 100.0) * if usual_context { 2.0 } else { 1.0 };
+    let threshold = base * if usual_context { 2.0 } else { 1.0 };
     if count <= threshold {
         return false;
     }

@@ -187,6 +187,11 @@ impl ProfileState {
                 suspect,
             })
             .collect();
+        // Derived from the history: rebuilt, not stored.
+        let hours: Vec<(i64, bool)> = p.hours.iter().map(|h| (h.hour, h.suspect)).collect();
+        for (hour, suspect) in hours {
+            p.count_hour_of_week(hour, suspect, 1);
+        }
         p.active_days_by_hour = self.active_days_by_hour;
         p.suspect_days_by_hour = self.suspect_days_by_hour;
         p.suspect_days = self.suspect_days.into_iter().collect();
