@@ -36,6 +36,11 @@ const TECHNIQUES: &[(&str, &str, &str)] = &[
     ("T1537", "Transfer Data to Cloud Account", "exfiltration"),
     ("T1562", "Impair Defenses", "defense-evasion"),
     (
+        "T1562.007",
+        "Disable or Modify Cloud Firewall",
+        "defense-evasion",
+    ),
+    (
         "T1562.008",
         "Disable or Modify Cloud Logs",
         "defense-evasion",

@@ -16,6 +16,7 @@ pub const RULE_IDS: &[&str] = &[
     "gcp.gcs.foreign_member_binding",
     "azure.blob.public_container",
     "azure.blob.anonymous_read",
+    "azure.storage.security_weakened",
 ];
 
 pub(super) fn check(i: &Input) -> Option<RuleHit> {
@@ -313,7 +314,7 @@ fn azure(i: &Input) -> Option<RuleHit> {
         }
         return None;
     }
-    (get_ci(p, "allowBlobPublicAccess").and_then(Value::as_bool) == Some(true)).then(|| {
+    if get_ci(p, "allowBlobPublicAccess").and_then(Value::as_bool) == Some(true) {
         let mut h = i.hit(
             "azure.blob.public_container",
             format!(
@@ -322,8 +323,48 @@ fn azure(i: &Input) -> Option<RuleHit> {
             ),
         );
         h.severity = h.severity.lower();
-        h
-    })
+        return Some(h);
+    }
+    account_weakened(i, p)
+}
+
+/// A storage account write that opens its network to everyone, allows shared-key (account
+/// key and SAS) authorisation, plain HTTP or old TLS: each widens who can reach the data.
+fn account_weakened(i: &Input, p: &Value) -> Option<RuleHit> {
+    let is = |v: Option<&Value>, want: &str| {
+        v.and_then(|v| {
+            v.as_str()
+                .map(|s| s.eq_ignore_ascii_case(want))
+                .or_else(|| v.as_bool().map(|b| b.to_string() == want))
+        })
+        .unwrap_or(false)
+    };
+    let mut what: Vec<&str> = Vec::new();
+    if is(path(p, &["networkAcls", "defaultAction"]), "Allow") {
+        what.push("network access from all networks (firewall default Allow)");
+    }
+    if is(get_ci(p, "publicNetworkAccess"), "Enabled") {
+        what.push("public network access enabled");
+    }
+    if is(get_ci(p, "allowSharedKeyAccess"), "true") {
+        what.push("shared key (account key and SAS) authorisation allowed");
+    }
+    if is(get_ci(p, "supportsHttpsTrafficOnly"), "false") {
+        what.push("plain HTTP allowed");
+    }
+    if is(get_ci(p, "minimumTlsVersion"), "TLS1_0") || is(get_ci(p, "minimumTlsVersion"), "TLS1_1")
+    {
+        what.push("TLS below 1.2 allowed");
+    }
+    if what.is_empty() {
+        return None;
+    }
+    let mut h = i.hit(
+        "azure.storage.security_weakened",
+        format!("storage account {}: {}", i.bucket(), what.join("; ")),
+    );
+    h.evidence.push(("changes", what.join("; ")));
+    Some(h)
 }
 
 #[cfg(test)]
@@ -472,5 +513,34 @@ mod tests {
             Some("azure.blob.public_container")
         );
         assert_eq!(rule_of(&rec("None")), None);
+    }
+
+    /// Line `n` (from 1) of Panther's Azure Activity test records in the corpus.
+    fn panther_activity(n: usize) -> String {
+        let text = include_str!(
+            "../../../tests/corpus/azure_blob_logs/panther-activity-storage-accounts.jsonl"
+        );
+        text.lines().nth(n - 1).unwrap().to_string()
+    }
+
+    #[test]
+    fn azure_storage_accounts_weakened() {
+        // Firewall default Allow (three shapes), shared key access on, HTTP allowed.
+        for n in [23, 24, 25, 15, 16, 45] {
+            assert_eq!(
+                rule_of(&panther_activity(n)),
+                Some("azure.storage.security_weakened"),
+                "line {n}"
+            );
+        }
+        // HTTPS only switched on, public access off, or no body: nothing weakened.
+        for n in [46, 29, 14, 10] {
+            assert_eq!(rule_of(&panther_activity(n)), None, "line {n}");
+        }
+        // Public blob access is its own, stronger finding.
+        assert_eq!(
+            rule_of(&panther_activity(28)),
+            Some("azure.blob.public_container")
+        );
     }
 }

@@ -22,6 +22,7 @@ pub const RULE_IDS: &[&str] = &[
     "aws.s3.bucket_policy_deleted",
     "aws.s3.object_lock_changed",
     "aws.kms.key_deletion_scheduled",
+    "azure.storage.lock_deleted",
     "aws.kms.key_policy_changed",
     "aws.s3.ransomware_reencryption",
     "aws.cloudtrail.insight",
@@ -526,6 +527,13 @@ fn azure(i: &Input) -> Option<RuleHit> {
                 "diagnostic settings of storage account {} deleted",
                 i.bucket()
             ),
+        ));
+    }
+    // A delete lock removed from a storage account: the step before deleting it.
+    if ends_with_ci(op, "microsoft.authorization/locks/delete") && !i.bucket().is_empty() {
+        return Some(i.hit(
+            "azure.storage.lock_deleted",
+            format!("resource lock removed from storage account {}", i.bucket()),
         ));
     }
     if op.eq_ignore_ascii_case("microsoft.storage/storageaccounts/delete") {
@@ -1065,5 +1073,20 @@ mod tests {
             None,
             "more logging is not tampering"
         );
+    }
+
+    #[test]
+    fn azure_lock_removed_from_a_storage_account() {
+        let text = include_str!(
+            "../../../tests/corpus/azure_blob_logs/panther-activity-storage-accounts.jsonl"
+        );
+        let lock = text.lines().nth(10).unwrap();
+        assert_eq!(rule_of(lock), Some("azure.storage.lock_deleted"));
+        // A lock removed from something that is not a storage account.
+        let other = lock.replace(
+            "/providers/Microsoft.Storage/storageAccounts/criticaldata001",
+            "/providers/Microsoft.KeyVault/vaults/kv1",
+        );
+        assert_eq!(rule_of(&other), None);
     }
 }
