@@ -24,6 +24,8 @@ const MIN_HISTORY_HOURS: i64 = 14 * 24;
 /// (Delivery of hourly logs is best effort: a few missing hours happen to healthy streams.)
 const MIN_GAP_HOURS: i64 = 6;
 const MAX_LN_CHANCE: f64 = -20.7; // ln(1e-9)
+/// Hours of history a stream keeps.
+const HISTORY_LIMIT: usize = 366 * 24;
 /// A stream with records in at least this share of its hours runs around the clock.
 const BUSY: f64 = 0.9;
 
@@ -64,12 +66,16 @@ struct Stream {
 
 impl Stream {
     fn mark(&mut self, hour: i64) {
-        let Ok(off) = usize::try_from(hour - self.first_hour) else {
+        let Ok(mut off) = usize::try_from(hour - self.first_hour) else {
             return;
         };
-        // A year of hours at most: a stray timestamp must not allocate without bound.
-        if off >= 366 * 24 {
-            return;
+        // A year of hours at most: older history slides out, whole words at a time, so a
+        // stray timestamp cannot allocate without bound and state kept for years stays small.
+        if off >= HISTORY_LIMIT {
+            let drop = (off - HISTORY_LIMIT) / 64 + 1;
+            self.active.drain(..drop.min(self.active.len()));
+            self.first_hour += drop as i64 * 64;
+            off -= drop * 64;
         }
         if self.active.len() <= off / 64 {
             self.active.resize(off / 64 + 1, 0);
@@ -90,6 +96,26 @@ impl Stream {
 pub(crate) struct Streams {
     map: hashbrown::HashMap<StreamKey, Stream, foldhash::fast::RandomState>,
     last: Option<(StreamKey, i64)>,
+    /// The last hour an earlier run judged (from `--state`): its gaps were reported then.
+    judged_until: Option<i64>,
+}
+
+/// A stream as the state file keeps it.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+pub struct StreamState {
+    pub format: Format,
+    pub data: bool,
+    pub bucket: String,
+    pub first_hour: i64,
+    pub last_hour: i64,
+    pub active: Vec<u64>,
+}
+
+/// Every stream, and the hour they were judged up to.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct StreamsState {
+    pub streams: Vec<StreamState>,
+    pub judged_until: Option<i64>,
 }
 
 impl Streams {
@@ -122,7 +148,8 @@ impl Streams {
         }
     }
 
-    /// Reports the gaps, up to `end` (the last event time of the run).
+    /// Reports the gaps, up to `end` (the last event time of the run); gaps an earlier run
+    /// already judged whole are not reported again.
     pub fn judge(&self, end: i64, ctx: &Ctx, out: &mut Emitter) {
         let end_hour = end.div_euclid(NANOS_PER_HOUR);
         let mut keys: Vec<&StreamKey> = self.map.keys().collect();
@@ -130,8 +157,78 @@ impl Streams {
         for key in keys {
             let s = &self.map[key];
             for gap in gaps(s, end_hour) {
+                if self.judged_until.is_some_and(|j| gap.last_hour < j) {
+                    continue;
+                }
                 emit(key, s, &gap, ctx, out);
             }
+        }
+    }
+
+    /// The streams for the state file, judged up to `end`.
+    pub fn export(&self, end: i64, syms: &crate::detect::access::Symbols) -> StreamsState {
+        let mut streams: Vec<StreamState> = self
+            .map
+            .iter()
+            .map(|(k, s)| StreamState {
+                format: k.format,
+                data: k.data,
+                bucket: if k.bucket != 0 {
+                    syms.text(k.bucket)
+                } else {
+                    String::new()
+                },
+                first_hour: s.first_hour,
+                last_hour: s.last_hour,
+                active: s.active.clone(),
+            })
+            .collect();
+        streams.sort_by(|a, b| {
+            (a.format, a.data, &a.bucket, a.first_hour).cmp(&(
+                b.format,
+                b.data,
+                &b.bucket,
+                b.first_hour,
+            ))
+        });
+        StreamsState {
+            streams,
+            judged_until: Some(end.div_euclid(NANOS_PER_HOUR)).filter(|_| end != i64::MIN),
+        }
+    }
+
+    /// Continues the streams of an earlier run. Their last records are not known here: a
+    /// finding about a gap that began in an earlier run names no sample record.
+    pub fn restore(&mut self, st: StreamsState, syms: &crate::detect::access::Symbols) {
+        self.judged_until = st.judged_until;
+        for s in st.streams.into_iter().take(MAX_STREAMS) {
+            let bucket = if s.bucket.is_empty() {
+                0
+            } else {
+                syms.intern(&s.bucket)
+            };
+            let key = StreamKey {
+                format: s.format,
+                data: s.data,
+                bucket,
+            };
+            let last = Access {
+                time: s.last_hour * NANOS_PER_HOUR,
+                format: s.format,
+                bucket,
+                file: u32::MAX,
+                ..Default::default()
+            };
+            self.map.insert(
+                key,
+                Stream {
+                    first_hour: s.first_hour,
+                    last_hour: s.last_hour,
+                    active: s.active,
+                    last,
+                    before_gaps: Vec::new(),
+                },
+            );
         }
     }
 }

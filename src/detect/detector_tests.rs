@@ -1197,3 +1197,42 @@ fn repeated_events_keep_their_last_seen_exact() {
         "09:01 alone is more than 30 days before"
     );
 }
+
+#[test]
+fn log_stream_history_carries_over_in_the_state() {
+    // A trail with records every hour for 20 days (one run), then 5 more days (the next)
+    // with 12 silent hours on day 22: the second run alone has too little history to judge
+    // a gap; with the first run's streams from the state it finds it.
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    let t0 = r.t0;
+    let day = |d: i64| t0 + d * DAY;
+    let (first, second): (Vec<i64>, Vec<i64>) = (0..25 * 24)
+        .map(|h| day(0) + h * NANOS_PER_HOUR + 5 * MIN)
+        .filter(|&t| !(t >= day(22) + 6 * NANOS_PER_HOUR && t < day(22) + 18 * NANOS_PER_HOUR))
+        .partition(|&t| t < day(20));
+    for &t in first.iter().chain(&second) {
+        r.one("svc", t, ActionClass::Read, "GetObject", "data", OFFICE, UA);
+    }
+    r.events.sort_by_key(|a| a.time);
+    let split = r.events.iter().position(|a| a.time >= day(20)).unwrap();
+    let mut one = Engine::new(&r.syms, &cfg);
+    for a in &r.events[..split] {
+        one.process(a);
+    }
+    let (found, state, _) = one.finish_with_state(&[], true);
+    assert!(!found.iter().any(|f| f.rule == "baseline.log_gap"));
+    assert!(!state.streams.streams.is_empty());
+    let gap = |fs: &[Finding]| fs.iter().any(|f| f.rule == "baseline.log_gap");
+    let mut two = Engine::new(&r.syms, &cfg);
+    two.import(state);
+    for a in &r.events[split..] {
+        two.process(a);
+    }
+    assert!(gap(&two.finish(&[])), "with the first run's history");
+    let mut alone = Engine::new(&r.syms, &cfg);
+    for a in &r.events[split..] {
+        alone.process(a);
+    }
+    assert!(!gap(&alone.finish(&[])), "five days alone say nothing");
+}

@@ -560,6 +560,7 @@ impl<'a> Engine<'a> {
         for (account, days) in st.insights.active_days {
             self.insights.restore_days(syms.intern(&account), days);
         }
+        self.streams.restore(st.streams, syms);
         for of in st.open_findings {
             if let Some((rule, principal, scope, mut f)) = of.into_acc(syms) {
                 f.imported_count = Some(f.event_count);
@@ -650,6 +651,7 @@ impl<'a> Engine<'a> {
         state.public_buckets.sort_by(|a, b| a.0.cmp(&b.0));
         if keep {
             state.insights = self.insights.export(syms);
+            state.streams = self.streams.export(self.last_time, syms);
         }
         // Findings the next run may still extend (the longest merge gap is a day).
         let horizon = self

@@ -165,9 +165,11 @@ impl FindingAcc {
                 bucket
             });
         }
+        // Records of earlier runs (from `--state`) name no file of this run.
         let samples: Vec<Value> = self
             .samples
             .iter()
+            .filter(|(f, _)| (*f as usize) < files.len())
             .map(|(f, o)| {
                 serde_json::json!({
                     "file": files.get(*f as usize).cloned().unwrap_or_default(),

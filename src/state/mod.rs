@@ -99,6 +99,8 @@ pub struct EngineState {
     pub open_findings: Vec<OpenFinding>,
     /// Per-account API series (account insights).
     pub insights: InsightsState,
+    /// Log streams' hourly presence (blind spots).
+    pub streams: crate::detect::blindspot::StreamsState,
 }
 
 /// The account insights' series with their symbols written out.
@@ -421,6 +423,11 @@ impl StateDb {
                 })
                 .ok()
         };
+        if let Some(data) = blob("streams") {
+            let json = inflate(&data).context("state: log stream history is damaged")?;
+            st.streams =
+                serde_json::from_slice(&json).context("state: log stream history is damaged")?;
+        }
         if let Some(data) = blob("insights") {
             let json = inflate(&data).context("state: account insights are damaged")?;
             st.insights =
@@ -464,6 +471,10 @@ impl StateDb {
             c.execute(
                 "INSERT OR REPLACE INTO blobs (name, data) VALUES ('insights', ?1)",
                 params![deflate(&serde_json::to_vec(&st.insights)?)?],
+            )?;
+            c.execute(
+                "INSERT OR REPLACE INTO blobs (name, data) VALUES ('streams', ?1)",
+                params![deflate(&serde_json::to_vec(&st.streams)?)?],
             )?;
             let mut ins = c.prepare("INSERT INTO open_findings (n, data) VALUES (?1, ?2)")?;
             for (n, f) in st.open_findings.iter().enumerate() {
