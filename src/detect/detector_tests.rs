@@ -1236,3 +1236,46 @@ fn log_stream_history_carries_over_in_the_state() {
     }
     assert!(!gap(&alone.finish(&[])), "five days alone say nothing");
 }
+
+#[test]
+fn an_account_key_or_sas_from_a_new_network_is_the_secret_moving() {
+    use crate::event::AuthMethod;
+    let cfg = DetectConfig::default();
+    let run = |auth: AuthMethod| {
+        let mut r = Run::new();
+        office(&mut r, "acct:key1(ABC)", 21);
+        r.reads(
+            "acct:key1(ABC)",
+            r.t0 + 22 * DAY + 10 * NANOS_PER_HOUR,
+            3,
+            MIN,
+            "192.0.2.77",
+            UA,
+            500,
+        );
+        for a in &mut r.events {
+            a.auth = auth;
+        }
+        r.findings(&cfg)
+    };
+    let sev = |fs: &[Finding], rule: &str| fs.iter().find(|f| f.rule == rule).map(|f| f.severity);
+    let key = run(AuthMethod::AccountKey);
+    assert_eq!(
+        sev(&key, "azure.storage.key_new_place"),
+        Some(Severity::High)
+    );
+    assert_eq!(
+        sev(&key, "baseline.new_source_ip"),
+        None,
+        "one finding, not two"
+    );
+    let sas = run(AuthMethod::Sas);
+    assert_eq!(
+        sev(&sas, "azure.storage.key_new_place"),
+        Some(Severity::Medium)
+    );
+    // The same pattern for a person is a traveller: low.
+    let user = run(AuthMethod::OAuth);
+    assert_eq!(sev(&user, "baseline.new_source_ip"), Some(Severity::Low));
+    assert_eq!(sev(&user, "azure.storage.key_new_place"), None);
+}

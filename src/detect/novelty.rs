@@ -12,6 +12,7 @@ pub const RULE_IDS: &[&str] = &[
     "baseline.new_principal",
     "baseline.dormant_principal",
     "baseline.new_source_ip",
+    "azure.storage.key_new_place",
     "baseline.new_user_agent",
     "baseline.first_time_api",
     "baseline.new_event_source",
@@ -301,19 +302,36 @@ pub(crate) fn judge(
         let whereabouts = geo
             .map(|(pl, org)| describe_place(pl, org))
             .filter(|w| !w.is_empty());
+        // An Azure account key or SAS token is a bearer secret, not a person: whoever holds
+        // it is the principal. From a network it never came from, it is the secret that moved.
+        use crate::event::AuthMethod;
+        let (rule, floor, credential) = match a.auth {
+            AuthMethod::AccountKey => {
+                ("azure.storage.key_new_place", Severity::High, "account key")
+            }
+            AuthMethod::Sas => ("azure.storage.key_new_place", Severity::Medium, "SAS token"),
+            _ => ("baseline.new_source_ip", Severity::Low, ""),
+        };
         let sev = out.emit_with(
             ctx,
-            "baseline.new_source_ip",
+            rule,
             a,
             || {
                 let at = whereabouts
                     .as_deref()
                     .map(|w| format!(" ({w})"))
                     .unwrap_or_default();
-                format!(
-                    "request from {ip}{at}, a network this principal has not used in {} days",
-                    ctx.cfg.history_days
-                )
+                if credential.is_empty() {
+                    format!(
+                        "request from {ip}{at}, a network this principal has not used in {} days",
+                        ctx.cfg.history_days
+                    )
+                } else {
+                    format!(
+                        "{credential} used from {ip}{at}, a network it has not been used from in {} days",
+                        ctx.cfg.history_days
+                    )
+                }
             },
             |f| {
                 if let Some((pl, org)) = geo {
@@ -331,7 +349,8 @@ pub(crate) fn judge(
                     0..=2 => Severity::Low,
                     3 => Severity::Medium,
                     _ => Severity::High,
-                };
+                }
+                .max(floor);
                 let sev = if roaming {
                     sev.min(Severity::Medium).lower()
                 } else {
