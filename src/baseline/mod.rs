@@ -140,6 +140,37 @@ impl<K: std::hash::Hash + Eq + Copy> SeenSet<K> {
         }
     }
 
+    /// [`SeenSet::observe`] through a memo: the same known key again on the same day costs a
+    /// comparison.
+    pub fn observe_memo(&mut self, memo: &mut Option<Memo<K>>, k: K, t: i64, window: i64) -> bool {
+        let day = t.div_euclid(NANOS_PER_DAY);
+        if let Some(m) = memo {
+            if m.key == k && m.day == day {
+                m.last = m.last.max(t);
+                m.skipped = true;
+                return true;
+            }
+        }
+        self.flush_memo(memo, window);
+        let known = self.observe(k, t, window);
+        *memo = known.then_some(Memo {
+            key: k,
+            day,
+            last: t,
+            skipped: false,
+        });
+        known
+    }
+
+    /// Writes a memo's skipped last-seen back into the set.
+    pub fn flush_memo(&mut self, memo: &mut Option<Memo<K>>, window: i64) {
+        if let Some(m) = memo.take() {
+            if m.skipped {
+                self.observe(m.key, m.last, window);
+            }
+        }
+    }
+
     /// Holds a key apart from the baseline (it came with a finding of medium or above) until
     /// it recurs on [`PROMOTE_DAYS`] distinct days.
     pub fn hold(&mut self, k: &K) {
@@ -211,25 +242,29 @@ pub struct Habit {
     pub band: [f64; 24],
 }
 
-/// The keys novelty looks up for an event.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct EventKeys {
+/// The last key a set was asked about on a day, known then. Asking again for the same key on
+/// the same day needs no lookup (it is still known: nothing but its last-seen changes, and
+/// only `hold` on new keys makes a key pending); the skipped last-seen is written back by
+/// [`SeenSet::flush_memo`] before anything else reads the set.
+#[derive(Clone, Copy, Debug)]
+pub struct Memo<K> {
+    pub key: K,
     pub day: i64,
-    pub ip: Option<IpAddr>,
-    pub agent: u64,
-    pub api: Sym,
-    pub bucket: Sym,
-    pub source: Sym,
-    pub place: Option<crate::geo::Place>,
+    pub last: i64,
+    pub skipped: bool,
 }
 
-/// A run of events with the same keys, all known, on one day; `last` is the latest of them.
-#[derive(Clone, Copy, Debug)]
-pub struct Repeat {
-    pub keys: EventKeys,
-    pub last: i64,
-    /// Events were skipped since the keys were observed.
-    pub skipped: bool,
+/// One memo per set novelty asks about for every event.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Memos {
+    pub ip: Option<Memo<IpAddr>>,
+    pub network: Option<Memo<u128>>,
+    pub agent: Option<Memo<u64>>,
+    pub api: Option<Memo<Sym>>,
+    pub bucket: Option<Memo<Sym>>,
+    pub source: Option<Memo<Sym>>,
+    pub country: Option<Memo<u16>>,
+    pub asn: Option<Memo<u32>>,
 }
 
 /// What is normal for one principal.
@@ -268,8 +303,8 @@ pub struct Profile {
     pub asns: SeenSet<u32>,
     /// The latest located request, for impossible travel.
     pub last_place: Option<LastPlace>,
-    /// The principal's current run of repeated, known keys (see `novelty::flush`).
-    pub repeat: Option<Repeat>,
+    /// The last known key of each set today (see [`Memo`]).
+    pub memos: Memos,
     /// The open hour.
     pub cur_hour: i64,
     pub cur: HourStat,

@@ -185,66 +185,46 @@ pub(crate) fn judge(
         flagged |= sev >= Severity::Medium;
     }
     let baseline = p.age_days(now) >= ctx.cfg.novelty_min_days;
-    // The same keys as the principal's last event, on the same day, all known: nothing to
-    // judge, and absorbing them only moves their "last seen" (written back by `flush`).
-    let keys = crate::baseline::EventKeys {
-        day: now.div_euclid(NANOS_PER_DAY),
-        ip: a.source_ip,
-        agent: a.agent_family,
-        api: a.action,
-        bucket: a.bucket,
-        source: a.event_source,
-        place: geo.map(|g| g.0),
-    };
-    if let Some(f) = &mut p.repeat {
-        if f.keys == keys {
-            f.last = f.last.max(now);
-            f.skipped = true;
-            if let (Some(lp), Some(ip)) = (&mut p.last_place, a.source_ip) {
-                if lp.ip == ip && lp.time <= now {
-                    lp.time = now;
-                }
-            }
-            return (flagged, new);
-        }
-    }
-    flush(p, window);
     // Observe first (one lookup per set), report after.
-    let ip_known = a.source_ip.map(|ip| p.ips.observe(ip, now, window));
-    let net_known = a
+    // Through the memos: a principal's consecutive events mostly share address, client and
+    // service, and a repeat on the same day costs a comparison instead of a lookup.
+    let m = &mut p.memos;
+    let ip_known = a
         .source_ip
-        .map(|ip| p.networks.observe(network_of(ip), now, window));
-    let agent_known = (a.agent_family != 0).then(|| p.agents.observe(a.agent_family, now, window));
-    let api_known = (a.action != 0).then(|| p.apis.observe(a.action, now, window));
-    let bucket_known = (a.bucket != 0).then(|| p.buckets.observe(a.bucket, now, window));
-    let source_known =
-        (a.event_source != 0).then(|| p.sources.observe(a.event_source, now, window));
+        .map(|ip| p.ips.observe_memo(&mut m.ip, ip, now, window));
+    let net_known = a.source_ip.map(|ip| {
+        p.networks
+            .observe_memo(&mut m.network, network_of(ip), now, window)
+    });
+    let agent_known = (a.agent_family != 0).then(|| {
+        p.agents
+            .observe_memo(&mut m.agent, a.agent_family, now, window)
+    });
+    let api_known = (a.action != 0).then(|| p.apis.observe_memo(&mut m.api, a.action, now, window));
+    let bucket_known =
+        (a.bucket != 0).then(|| p.buckets.observe_memo(&mut m.bucket, a.bucket, now, window));
+    let source_known = (a.event_source != 0).then(|| {
+        p.sources
+            .observe_memo(&mut m.source, a.event_source, now, window)
+    });
     new.ip = ip_known == Some(false) || net_known == Some(false);
     new.agent = agent_known == Some(false);
     new.api = api_known == Some(false);
     new.bucket = bucket_known == Some(false);
     new.source = source_known == Some(false);
     let place = geo.map(|g| g.0);
-    let country_known = place
-        .filter(|pl| pl.has_country())
-        .map(|pl| p.countries.observe(pl.country_key(), now, window));
+    let m = &mut p.memos;
+    let country_known = place.filter(|pl| pl.has_country()).map(|pl| {
+        p.countries
+            .observe_memo(&mut m.country, pl.country_key(), now, window)
+    });
     let asn_known = place
         .filter(|pl| pl.asn != 0)
-        .map(|pl| p.asns.observe(pl.asn, now, window));
+        .map(|pl| p.asns.observe_memo(&mut m.asn, pl.asn, now, window));
     new.country = place
         .filter(|_| country_known == Some(false))
         .map(|pl| pl.country_key());
     new.asn = place.filter(|_| asn_known == Some(false)).map(|pl| pl.asn);
-    let all_known = !(new.ip || new.agent || new.api || new.bucket || new.source)
-        && new.country.is_none()
-        && new.asn.is_none();
-    if all_known {
-        p.repeat = Some(crate::baseline::Repeat {
-            keys,
-            last: now,
-            skipped: false,
-        });
-    }
     let previous_place = p.last_place;
     if let (Some(pl), Some(ip)) = (place, a.source_ip) {
         if let Some((lat, lon, radius_km)) = pl.location {
@@ -583,38 +563,18 @@ fn judge_place(
     flagged | (sev >= Severity::Medium)
 }
 
-/// Writes back the "last seen" of a run of repeated events (before the day rolls over, the
-/// sets are pruned, or the state is saved): the sets end as if each event had been observed.
+/// Writes the memos' skipped last-seen back (before the day rolls over, the sets are pruned,
+/// or the state is saved): the sets end as if every event had been looked up.
 pub(crate) fn flush(p: &mut Profile, window: i64) {
-    // Nothing skipped: the sets saw every event already.
-    let Some(r) = p.repeat.take().filter(|r| r.skipped) else {
-        return;
-    };
-    let (k, t) = (r.keys, r.last);
-    if let Some(ip) = k.ip {
-        p.ips.observe(ip, t, window);
-        p.networks.observe(network_of(ip), t, window);
-    }
-    if k.agent != 0 {
-        p.agents.observe(k.agent, t, window);
-    }
-    if k.api != 0 {
-        p.apis.observe(k.api, t, window);
-    }
-    if k.bucket != 0 {
-        p.buckets.observe(k.bucket, t, window);
-    }
-    if k.source != 0 {
-        p.sources.observe(k.source, t, window);
-    }
-    if let Some(pl) = k.place {
-        if pl.has_country() {
-            p.countries.observe(pl.country_key(), t, window);
-        }
-        if pl.asn != 0 {
-            p.asns.observe(pl.asn, t, window);
-        }
-    }
+    let m = &mut p.memos;
+    p.ips.flush_memo(&mut m.ip, window);
+    p.networks.flush_memo(&mut m.network, window);
+    p.agents.flush_memo(&mut m.agent, window);
+    p.apis.flush_memo(&mut m.api, window);
+    p.buckets.flush_memo(&mut m.bucket, window);
+    p.sources.flush_memo(&mut m.source, window);
+    p.countries.flush_memo(&mut m.country, window);
+    p.asns.flush_memo(&mut m.asn, window);
 }
 
 /// Holds the event's new keys apart from the baseline when it was part of a finding of
