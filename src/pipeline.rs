@@ -34,6 +34,9 @@ pub struct ScanOutput {
     /// The habits (hour-of-week activity, last week's hourly requests against the band) of
     /// the principals in incidents: what the report sets an incident against.
     pub habits: std::collections::BTreeMap<String, crate::baseline::Habit>,
+    /// Country and AS of the addresses behind findings of medium or above (with a GeoIP
+    /// database): address → (country, AS number, AS organisation).
+    pub places: std::collections::BTreeMap<String, (Option<String>, Option<u32>, Option<String>)>,
 }
 
 /// Settings of a scan.
@@ -141,6 +144,7 @@ pub fn ingest_only(files: Vec<InputFile>, opts: &IngestOptions) -> ScanOutput {
         late_events: 0,
         max_buffered: 0,
         habits: Default::default(),
+        places: Default::default(),
     }
 }
 
@@ -269,6 +273,30 @@ pub fn scan_with_state(
         .into_iter()
         .filter(|(p, _)| in_incidents.contains(p.as_str()))
         .collect();
+    let mut places = std::collections::BTreeMap::new();
+    if let Some(db) = &cfg.detect.geoip {
+        for ip in findings
+            .iter()
+            .filter(|f| f.severity >= crate::catalogue::Severity::Medium)
+            .flat_map(|f| f.source_ips.iter())
+        {
+            if places.contains_key(ip) {
+                continue;
+            }
+            if let Ok(addr) = ip.parse::<std::net::IpAddr>() {
+                let mut org = None;
+                let pl = db.lookup(addr, &mut org);
+                places.insert(
+                    ip.clone(),
+                    (
+                        pl.country_code().map(str::to_string),
+                        (pl.asn != 0).then_some(pl.asn),
+                        org,
+                    ),
+                );
+            }
+        }
+    }
     let out = ScanOutput {
         findings,
         incidents,
@@ -279,6 +307,7 @@ pub fn scan_with_state(
         late_events,
         max_buffered,
         habits,
+        places,
     };
     (out, new_state)
 }

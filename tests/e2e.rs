@@ -126,6 +126,17 @@ fn demo_runs_offline_and_writes_its_report() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("Incidents"), "{stdout}");
     assert!(stdout.contains("report.html"));
+    // The demo's GeoIP databases place the impossible-travel attacker in China.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap())
+            .unwrap();
+    let cn = report["anomalous_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["ip"] == "175.16.199.23")
+        .unwrap_or_else(|| panic!("{:#}", report["anomalous_ips"]));
+    assert_eq!(cn["country"], "CN");
     let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
     assert!(html.starts_with("<!doctype html>") && html.contains("backup-maint"));
     assert!(!html.contains("<script"), "self-contained, no script");

@@ -49,9 +49,16 @@ pub fn document(out: &ScanOutput, summary: &Summary) -> Value {
     }
     let mut anomalous_ips: Vec<Value> = ips
         .into_iter()
-        .map(
-            |(ip, (n, sev, ps))| json!({"ip": ip, "findings": n, "highest": sev, "principals": ps}),
-        )
+        .map(|(ip, (n, sev, ps))| {
+            let mut v = json!({"ip": ip, "findings": n, "highest": sev, "principals": ps});
+            // Where it is, when a GeoIP database was given.
+            if let Some((country, asn, org)) = out.places.get(ip) {
+                v["country"] = json!(country);
+                v["asn"] = json!(asn);
+                v["as_org"] = json!(org);
+            }
+            v
+        })
         .collect();
     anomalous_ips.sort_by(|a, b| b["findings"].as_u64().cmp(&a["findings"].as_u64()));
     let single_event_families = [
