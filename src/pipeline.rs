@@ -35,8 +35,16 @@ pub struct ScanOutput {
     /// the principals in incidents: what the report sets an incident against.
     pub habits: std::collections::BTreeMap<String, crate::baseline::Habit>,
     /// Country and AS of the addresses behind findings of medium or above (with a GeoIP
-    /// database): address → (country, AS number, AS organisation).
-    pub places: std::collections::BTreeMap<String, (Option<String>, Option<u32>, Option<String>)>,
+    /// database).
+    pub places: std::collections::BTreeMap<String, AddressPlace>,
+}
+
+/// Where an address is, by the GeoIP databases.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddressPlace {
+    pub country: Option<String>,
+    pub asn: Option<u32>,
+    pub as_org: Option<String>,
 }
 
 /// Settings of a scan.
@@ -288,11 +296,11 @@ pub fn scan_with_state(
                 let pl = db.lookup(addr, &mut org);
                 places.insert(
                     ip.clone(),
-                    (
-                        pl.country_code().map(str::to_string),
-                        (pl.asn != 0).then_some(pl.asn),
-                        org,
-                    ),
+                    AddressPlace {
+                        country: pl.country_code().map(str::to_string),
+                        asn: (pl.asn != 0).then_some(pl.asn),
+                        as_org: org,
+                    },
                 );
             }
         }

@@ -52,10 +52,10 @@ pub fn document(out: &ScanOutput, summary: &Summary) -> Value {
         .map(|(ip, (n, sev, ps))| {
             let mut v = json!({"ip": ip, "findings": n, "highest": sev, "principals": ps});
             // Where it is, when a GeoIP database was given.
-            if let Some((country, asn, org)) = out.places.get(ip) {
-                v["country"] = json!(country);
-                v["asn"] = json!(asn);
-                v["as_org"] = json!(org);
+            if let Some(p) = out.places.get(ip) {
+                v["country"] = json!(p.country);
+                v["asn"] = json!(p.asn);
+                v["as_org"] = json!(p.as_org);
             }
             v
         })
