@@ -1279,3 +1279,46 @@ fn an_account_key_or_sas_from_a_new_network_is_the_secret_moving() {
     assert_eq!(sev(&user, "baseline.new_source_ip"), Some(Severity::Low));
     assert_eq!(sev(&user, "azure.storage.key_new_place"), None);
 }
+
+#[test]
+fn an_hmac_key_from_a_new_network_on_gcs() {
+    let cfg = DetectConfig::default();
+    let run = |ua: &str| {
+        let mut r = Run::new();
+        let sa = "etl@proj.iam.gserviceaccount.com";
+        office(&mut r, sa, 21);
+        r.reads(
+            sa,
+            r.t0 + 22 * DAY + 10 * NANOS_PER_HOUR,
+            3,
+            MIN,
+            "192.0.2.77",
+            ua,
+            500,
+        );
+        let ua_sym = r.syms.intern(ua);
+        for a in &mut r.events {
+            a.format = Format::GcsAudit;
+            if a.time >= r.t0 + 22 * DAY {
+                a.user_agent = ua_sym;
+            }
+        }
+        r.findings(&cfg)
+    };
+    let fs = run("Boto3/1.34.11 md/Botocore#1.34.11 ua/2.0 os/linux");
+    let f = fs
+        .iter()
+        .find(|f| f.rule == "gcp.gcs.hmac_key_new_place")
+        .unwrap_or_else(|| panic!("{fs:#?}"));
+    assert!(f.severity >= Severity::Medium);
+    // Google's own client from the same new network: OAuth, so a new address, not a key.
+    let fs = run(crate::generate::world::UA_GSUTIL);
+    assert!(!fs.iter().any(|f| f.rule == "gcp.gcs.hmac_key_new_place"));
+    assert!(fs.iter().any(|f| f.rule == "baseline.new_source_ip"));
+    assert!(super::novelty::s3_compatible_client(
+        "aws-cli/2.15.0 Python/3.11"
+    ));
+    assert!(!super::novelty::s3_compatible_client(
+        "gcloud-golang-storage/1.40.0"
+    ));
+}

@@ -13,6 +13,7 @@ pub const RULE_IDS: &[&str] = &[
     "baseline.dormant_principal",
     "baseline.new_source_ip",
     "azure.storage.key_new_place",
+    "gcp.gcs.hmac_key_new_place",
     "baseline.new_user_agent",
     "baseline.first_time_api",
     "baseline.new_event_source",
@@ -147,6 +148,24 @@ pub(crate) struct NewKeys {
     pub source: bool,
     pub country: Option<u16>,
     pub asn: Option<u32>,
+}
+
+/// An S3 SDK or tool talking to Cloud Storage's XML API: such requests are signed with an
+/// HMAC key (the only credential S3-compatible clients have for GCS).
+pub(crate) fn s3_compatible_client(ua: &str) -> bool {
+    let l = ua.to_ascii_lowercase();
+    [
+        "aws-cli/",
+        "boto3/",
+        "botocore/",
+        "aws-sdk-",
+        "s3cmd/",
+        "minio (",
+        "minio-go/",
+        "rclone/",
+    ]
+    .iter()
+    .any(|m| l.contains(m))
 }
 
 /// Where the event came from by the GeoIP databases, and its AS organisation.
@@ -285,11 +304,17 @@ pub(crate) fn judge(
         // An Azure account key or SAS token is a bearer secret, not a person: whoever holds
         // it is the principal. From a network it never came from, it is the secret that moved.
         use crate::event::AuthMethod;
+        // Likewise a GCS HMAC key: S3-compatible clients can only reach Cloud Storage with one.
         let (rule, floor, credential) = match a.auth {
             AuthMethod::AccountKey => {
                 ("azure.storage.key_new_place", Severity::High, "account key")
             }
             AuthMethod::Sas => ("azure.storage.key_new_place", Severity::Medium, "SAS token"),
+            _ if a.format == crate::event::Format::GcsAudit
+                && s3_compatible_client(&ctx.syms.text(a.user_agent)) =>
+            {
+                ("gcp.gcs.hmac_key_new_place", Severity::Medium, "HMAC key")
+            }
             _ => ("baseline.new_source_ip", Severity::Low, ""),
         };
         let sev = out.emit_with(
