@@ -79,6 +79,7 @@ pub fn render(out: &ScanOutput, summary: &Summary) -> String {
     );
     incidents(&mut h, out);
     principals(&mut h, out);
+    addresses(&mut h, out);
     findings(&mut h, out);
     summary_section(&mut h, summary);
     h.push_str("</main></body></html>\n");
@@ -356,6 +357,47 @@ fn principals(h: &mut String, out: &ScanOutput) {
             r.highest.as_str(),
             r.findings,
             r.incidents
+        );
+    }
+    h.push_str("</table></section>");
+}
+
+/// The addresses behind findings of medium or above, with country and AS when known.
+fn addresses(h: &mut String, out: &ScanOutput) {
+    let ips = crate::report::json::anomalous_ips(out);
+    if ips.is_empty() {
+        return;
+    }
+    let located = !out.places.is_empty();
+    h.push_str("<section id=\"addresses\"><h2>Addresses behind the findings</h2><table><tr><th>address</th>");
+    if located {
+        h.push_str("<th>country</th><th>network operator (AS)</th>");
+    }
+    h.push_str("<th>findings</th><th>highest</th><th>principals</th></tr>");
+    let text = |v: &serde_json::Value| v.as_str().map(esc).unwrap_or_default();
+    for ip in ips.iter().take(30) {
+        let _ = write!(h, "<tr><td>{}</td>", text(&ip["ip"]));
+        if located {
+            let asn = match (ip["asn"].as_u64(), ip["as_org"].as_str()) {
+                (Some(n), Some(o)) => format!("AS{n} {}", esc(o)),
+                (Some(n), None) => format!("AS{n}"),
+                _ => String::new(),
+            };
+            let _ = write!(h, "<td>{}</td><td>{asn}</td>", text(&ip["country"]));
+        }
+        let sev =
+            Severity::parse(ip["highest"].as_str().unwrap_or("info")).unwrap_or(Severity::Info);
+        let principals: Vec<String> = ip["principals"]
+            .as_array()
+            .map(|a| a.iter().map(text).collect())
+            .unwrap_or_default();
+        let _ = write!(
+            h,
+            "<td>{}</td><td><span class=\"sev {}\">{}</span></td><td class=\"wrap\">{}</td></tr>",
+            ip["findings"].as_u64().unwrap_or(0),
+            sev_class(sev),
+            sev.as_str(),
+            principals.join("<br>")
         );
     }
     h.push_str("</table></section>");

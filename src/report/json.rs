@@ -25,9 +25,9 @@ pub fn jsonl(out: &ScanOutput, summary: &Summary) -> serde_json::Result<String> 
     Ok(s)
 }
 
-/// The whole report as one JSON document.
-pub fn document(out: &ScanOutput, summary: &Summary) -> Value {
-    let cat = Catalogue::get();
+/// The addresses behind findings of medium or above, most findings first, with where they
+/// are when a GeoIP database was given.
+pub fn anomalous_ips(out: &ScanOutput) -> Vec<Value> {
     // Addresses behind findings of medium or above.
     let mut ips: BTreeMap<&str, (usize, Severity, std::collections::BTreeSet<&str>)> =
         BTreeMap::new();
@@ -61,6 +61,13 @@ pub fn document(out: &ScanOutput, summary: &Summary) -> Value {
         })
         .collect();
     anomalous_ips.sort_by(|a, b| b["findings"].as_u64().cmp(&a["findings"].as_u64()));
+    anomalous_ips
+}
+
+/// The whole report as one JSON document.
+pub fn document(out: &ScanOutput, summary: &Summary) -> Value {
+    let cat = Catalogue::get();
+    let anomalous_ips = anomalous_ips(out);
     let single_event_families = [
         "tampering",
         "exposure",
