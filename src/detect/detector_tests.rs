@@ -1056,17 +1056,12 @@ fn steady_account(r: &mut Run, days: i64) {
     }
 }
 
-#[test]
-fn account_call_rate_surge_spread_over_many_principals() {
-    let cfg = DetectConfig::default();
-    let mut r = Run::new();
-    steady_account(&mut r, 14);
-    // One hour: forty principals take 25 objects each — none near a per-principal threshold,
-    // 1,000 GetObject for the account.
-    let t = r.t0 + 14 * DAY + 3 * NANOS_PER_HOUR;
+/// Forty principals taking 25 objects each in the hour from `t`.
+fn surge(r: &mut Run, t: i64) {
     for p in 0..40 {
+        let who = format!("key-{p}");
         r.reads(
-            &format!("key-{p}"),
+            &who,
             t + p * 10_000_000_000,
             25,
             1_000_000_000,
@@ -1075,6 +1070,17 @@ fn account_call_rate_surge_spread_over_many_principals() {
             100,
         );
     }
+}
+
+#[test]
+fn account_call_rate_surge_spread_over_many_principals() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    steady_account(&mut r, 14);
+    // One hour: forty principals take 25 objects each — none near a per-principal threshold,
+    // 1,000 GetObject for the account.
+    let t = r.t0 + 14 * DAY + 3 * NANOS_PER_HOUR;
+    surge(&mut r, t);
     let fs = r.findings(&cfg);
     let f = fs
         .iter()
@@ -1090,17 +1096,7 @@ fn account_call_rate_surge_spread_over_many_principals() {
     steady_account(&mut r, 15);
     for d in 0..15 {
         let t = r.t0 + d * DAY + 3 * NANOS_PER_HOUR;
-        for p in 0..40 {
-            r.reads(
-                &format!("key-{p}"),
-                t + p * 10_000_000_000,
-                25,
-                1_000_000_000,
-                OFFICE,
-                UA,
-                100,
-            );
-        }
+        surge(&mut r, t);
     }
     let fs = r.findings(&cfg);
     assert!(

@@ -307,41 +307,38 @@ fn impossible_travel(w: &mut World, rng: &mut Rng, d: u32) -> Label {
     let who = w.aws_id("liam");
     let src = Addr::Ip(v4(175, 16, 199, 23));
     let bucket = w.bucket("acme-shared-docs");
+    // Reads of shared documents by liam's key from `from`, starting after `t`.
+    let reads = |w: &World, rng: &mut Rng, t: &mut i64, from: Addr, n: usize, gap: (u64, u64)| {
+        (0..n)
+            .map(|_| {
+                *t += ms(rng, gap.0, gap.1);
+                s3(
+                    w,
+                    *t,
+                    AwsWho::Id(who),
+                    from,
+                    world::UA_CLI_MAC,
+                    "GetObject",
+                    bucket,
+                    world::key_for(rng, "acme-shared-docs", d),
+                    rng.size(300_000.0, 1.0),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
     // Liam's own morning, so the attack sits right after his last request.
     let mut t = day(w, d) + 10 * HOUR;
-    let own = Addr::Ip(world::london_nat());
-    let mut evs = Vec::new();
-    for _ in 0..3 {
-        t += ms(rng, 20_000, 90_000);
-        evs.push(s3(
-            w,
-            t,
-            AwsWho::Id(who),
-            own,
-            world::UA_CLI_MAC,
-            "GetObject",
-            bucket,
-            world::key_for(rng, "acme-shared-docs", d),
-            rng.size(300_000.0, 1.0),
-        ));
-    }
-    w.aws.extend(evs);
+    let own = reads(
+        w,
+        rng,
+        &mut t,
+        Addr::Ip(world::london_nat()),
+        3,
+        (20_000, 90_000),
+    );
+    w.aws.extend(own);
     t += 20 * MINUTE;
-    let mut evs = Vec::new();
-    for _ in 0..12 {
-        t += ms(rng, 5_000, 40_000);
-        evs.push(s3(
-            w,
-            t,
-            AwsWho::Id(who),
-            src,
-            world::UA_CLI_MAC,
-            "GetObject",
-            bucket,
-            world::key_for(rng, "acme-shared-docs", d),
-            rng.size(300_000.0, 1.0),
-        ));
-    }
+    let evs = reads(w, rng, &mut t, src, 12, (5_000, 40_000));
     let span = Span::of(&evs);
     w.aws.extend(evs);
     label(
