@@ -21,8 +21,11 @@ type FastMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Principals remembered per open hour (the top contributors are named in the finding).
 const MAX_CONTRIBUTORS: usize = 8;
-/// Distinct APIs tracked per account: a flood of invented names cannot grow memory.
+/// Distinct APIs tracked per account, and series and accounts in all: a flood of invented
+/// names or accounts cannot grow memory without bound.
 const MAX_APIS_PER_ACCOUNT: usize = 2048;
+const MAX_SERIES: usize = 200_000;
+const MAX_ACCOUNTS: usize = 100_000;
 
 /// One API of one account.
 #[derive(Default, Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -63,6 +66,9 @@ impl Insights {
         }
         let hour = a.time.div_euclid(NANOS_PER_HOUR);
         let day = hour.div_euclid(24);
+        if self.accounts.len() >= MAX_ACCOUNTS && !self.accounts.contains_key(&a.account) {
+            return;
+        }
         let account = self.accounts.entry(a.account).or_default();
         if account.days.back().is_none_or(|&d| d < day) {
             account.days.push_back(day);
@@ -75,7 +81,7 @@ impl Insights {
         let s = match self.series.get_mut(&key) {
             Some(s) => s,
             None => {
-                if account.apis >= MAX_APIS_PER_ACCOUNT {
+                if account.apis >= MAX_APIS_PER_ACCOUNT || self.series.len() >= MAX_SERIES {
                     return;
                 }
                 account.apis += 1;
