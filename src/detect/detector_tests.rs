@@ -1091,6 +1091,20 @@ fn account_call_rate_surge_spread_over_many_principals() {
     assert!(f.evidence["calls"].as_f64().unwrap() >= 1000.0);
     assert!(!fs.iter().any(|f| f.rule == "aws.s3.bulk_download"));
 
+    // One principal behind the whole surge: its own detectors judge it; the account view
+    // adds a low note at most.
+    let mut r = Run::new();
+    steady_account(&mut r, 14);
+    let t = r.t0 + 14 * DAY + 3 * NANOS_PER_HOUR;
+    r.reads("etl-backfill", t, 1000, 3_000_000_000, OFFICE, UA, 100);
+    let fs = r.findings(&cfg);
+    let f = fs
+        .iter()
+        .find(|f| f.rule == "baseline.api_call_rate")
+        .unwrap_or_else(|| panic!("{fs:#?}"));
+    assert_eq!(f.severity, Severity::Low);
+    assert_eq!(f.principal, "etl-backfill");
+
     // The same load every day at that hour is the account's routine.
     let mut r = Run::new();
     steady_account(&mut r, 15);

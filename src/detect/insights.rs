@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 
 use crate::baseline::{band_upper, median_mad, NANOS_PER_DAY};
+use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym};
 use crate::detect::engine::{Ctx, Emitter};
 use crate::report::table::thousands;
@@ -227,6 +228,11 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
     let Some(top) = s.contributors.first().and_then(|c| c.2.clone()) else {
         return;
     };
+    // One principal behind most of the hour is its own detectors' business (they judge it
+    // against its own baseline): the account view adds context, low. Spread over many
+    // principals or keys is what only the account view sees.
+    let top_share = s.contributors.first().map_or(0.0, |c| c.1 as f64) / s.cur_calls.max(1) as f64;
+    let concentrated = top_share >= 0.8;
     let named: Vec<String> = s
         .contributors
         .iter()
@@ -272,6 +278,10 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
                     f.set("band_upper", upper.round());
                     f.set("top_principals", named.clone());
                     f.set("hour", crate::time::rfc3339(start));
+                    f.set("top_principal_share", (top_share * 100.0).round() / 100.0);
+                    if concentrated {
+                        f.severity = Severity::Low;
+                    }
                     f.peak = calls;
                 },
                 // What the calls did (deletions are T1485, listings T1619).
@@ -312,6 +322,10 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
                     f.set("usual_error_rate", (usual_rate * 1000.0).round() / 1000.0);
                     f.set("top_principals", named.clone());
                     f.set("hour", crate::time::rfc3339(start));
+                    f.set("top_principal_share", (top_share * 100.0).round() / 100.0);
+                    if concentrated {
+                        f.severity = Severity::Low;
+                    }
                     f.peak = errors;
                 },
             );
