@@ -742,12 +742,17 @@ fn rule_hit(
             }
         }
     }
+    // Settings that administrators and infrastructure code change as part of their work: the
+    // same call by the same principal earlier in the window makes it routine (low). Account
+    // creation templates set the firewall and shared-key defaults every time.
     let routine_rule = matches!(
         hit.rule,
         "azure.storage.keys_listed"
             | "azure.storage.key_regenerated"
             | "gcp.gcs.hmac_key_created"
             | "aws.kms.key_policy_changed"
+            | "azure.storage.security_weakened"
+            | "azure.storage.lock_deleted"
     );
     if routine_rule {
         if profile
