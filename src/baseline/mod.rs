@@ -175,8 +175,13 @@ impl<K: std::hash::Hash + Eq + Copy> SeenSet<K> {
     /// it recurs on [`PROMOTE_DAYS`] distinct days.
     pub fn hold(&mut self, k: &K) {
         if let Some(s) = self.map.get_mut(k) {
-            s.pending = true;
-            s.days = 1;
+            // Already held, or promoted by this very sighting (its third day): its days keep
+            // counting. Resetting them on every flagged recurrence would mean it could never
+            // become normal, however often it recurs.
+            if !s.pending && s.days < PROMOTE_DAYS {
+                s.pending = true;
+                s.days = 1;
+            }
         }
     }
 
@@ -711,6 +716,15 @@ mod tests {
         );
         s.prune(40 * day, 30 * day);
         assert!(s.is_empty());
+        // Observed and held on each of three days (a flagged call that recurs): promoted too.
+        let mut s: SeenSet<u32> = SeenSet::default();
+        for d in 0..3 {
+            let t = d * day + 5;
+            let known = s.observe(9, t, 30 * day);
+            assert!(!known, "day {d}");
+            s.hold(&9);
+        }
+        assert!(s.observe(9, 3 * day + 5, 30 * day), "a habit by the fourth day");
     }
 
     #[test]

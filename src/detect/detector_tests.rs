@@ -1332,3 +1332,50 @@ fn an_hmac_key_from_a_new_network_on_gcs() {
         "gcloud-golang-storage/1.40.0"
     ));
 }
+
+#[test]
+fn a_weakening_the_principal_makes_routinely_is_low() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    office(&mut r, "infra-deployer", 21);
+    let hit = |r: &mut Run, t: i64| {
+        r.one(
+            "infra-deployer",
+            t,
+            ActionClass::Config,
+            "Microsoft.Storage/storageAccounts/write",
+            "acct",
+            OFFICE,
+            UA,
+        );
+        r.events.last_mut().unwrap().hit = Some(Box::new(crate::detect::rules::RuleHit {
+            rule: "azure.storage.security_weakened",
+            severity: Severity::Medium,
+            detail: "storage account acct: network access from all networks".into(),
+            evidence: Vec::new(),
+            resources: Vec::new(),
+        }));
+    };
+    // A call that raised an alert is held apart until it recurs on three days (the
+    // poisoning rule); from then on the deployer's weakenings are its routine.
+    let t0 = r.t0;
+    for d in [10, 12, 14, 16] {
+        hit(&mut r, t0 + d * DAY + 11 * NANOS_PER_HOUR);
+    }
+    let fs = r.findings(&cfg);
+    let sev: Vec<Severity> = fs
+        .iter()
+        .filter(|f| f.rule == "azure.storage.security_weakened")
+        .map(|f| f.severity)
+        .collect();
+    assert_eq!(
+        sev,
+        vec![
+            Severity::Medium,
+            Severity::Medium,
+            Severity::Medium,
+            Severity::Low
+        ],
+        "{fs:#?}"
+    );
+}
