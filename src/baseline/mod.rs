@@ -724,7 +724,10 @@ mod tests {
             assert!(!known, "day {d}");
             s.hold(&9);
         }
-        assert!(s.observe(9, 3 * day + 5, 30 * day), "a habit by the fourth day");
+        assert!(
+            s.observe(9, 3 * day + 5, 30 * day),
+            "a habit by the fourth day"
+        );
     }
 
     #[test]

@@ -129,6 +129,8 @@ pub struct SymbolCache<'a> {
     /// The last text and symbol of each field (log files repeat their account, event source
     /// and often principal and agent from record to record: a compare beats a hash lookup).
     recent: [(String, Sym); Field::COUNT],
+    /// The last agent symbol and its family.
+    last_family: (Sym, u64),
 }
 
 /// Fields interned per event, for [`SymbolCache::field`].
@@ -156,6 +158,7 @@ impl<'a> SymbolCache<'a> {
             local: Default::default(),
             families: Default::default(),
             recent: Default::default(),
+            last_family: (0, 0),
         }
     }
 
@@ -198,13 +201,19 @@ impl<'a> SymbolCache<'a> {
         if sym == 0 {
             return 0;
         }
+        // The same agent as the last event (the usual case in a log file): no lookup.
+        if self.last_family.0 == sym {
+            return self.last_family.1;
+        }
         if self.families.len() >= LOCAL_CACHE_MAX {
             self.families.clear();
         }
-        *self
+        let family = *self
             .families
             .entry(sym)
-            .or_insert_with(|| crate::baseline::agent_family(text))
+            .or_insert_with(|| crate::baseline::agent_family(text));
+        self.last_family = (sym, family);
+        family
     }
 
     /// A run-wide hash of an object key (same seed in every worker).
@@ -304,7 +313,8 @@ fn compact(
     let agent_family = syms.agent_family(ua_sym, ua);
     let hit = rules.check(ev, b).map(Box::new);
     let object_text = b.str(ev.object);
-    let object_hash = if object_text.is_empty() {
+    // Only reads count distinct objects (volume): other events skip the hash.
+    let object_hash = if object_text.is_empty() || ev.action_class != ActionClass::Read {
         0
     } else {
         syms.object_hash(object_text)
