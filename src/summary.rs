@@ -72,7 +72,9 @@ impl EventStats {
             self.by_format[ev.format_index as usize] += 1;
             self.min_time = self.min_time.min(ev.time);
             self.max_time = self.max_time.max(ev.time);
-            if self.principals.len() < MAX_PRINCIPALS {
+            if !self.count_principals {
+                // The detection engine counts them (and set_principals gives the figure).
+            } else if self.principals.len() < MAX_PRINCIPALS {
                 self.principals
                     .insert(self.hasher.hash_one(b.str(ev.principal)));
             } else {
