@@ -24,6 +24,23 @@ fn keys(findings: &[trailhound::detect::finding::Finding]) -> BTreeSet<(String, 
 
 #[test]
 fn split_runs_equal_one_run() {
+    split_runs_equal_one_run_with(ScanConfig::default(), &[]);
+}
+
+/// The same with GeoIP databases: countries, ASNs and the last located request carry over.
+#[test]
+fn split_runs_equal_one_run_with_geoip() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let cfg = trailhound::config::parse(
+        "[geoip]\ndatabases = [\"geoip/GeoLite2-City-Test.mmdb\", \"geoip/GeoLite2-ASN-Test.mmdb\"]\n",
+        &dir,
+    )
+    .unwrap();
+    // The second run needs the first run's countries and last place to tell these.
+    split_runs_equal_one_run_with(cfg, &["baseline.impossible_travel", "baseline.new_country"]);
+}
+
+fn split_runs_equal_one_run_with(cfg: ScanConfig, expected: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let world = dir.path().join("world");
     trailhound::generate::generate(&trailhound::generate::Options {
@@ -35,7 +52,6 @@ fn split_runs_equal_one_run() {
     .unwrap();
     let (files, _) = expand_paths(&[world.display().to_string()]);
     let opts = IngestOptions::default();
-    let cfg = ScanConfig::default();
     let (one, _) = scan_with_state(files.clone(), &opts, &cfg, None, None);
 
     // Split by the files' start times at day 20.
@@ -80,6 +96,12 @@ fn split_runs_equal_one_run() {
         "missing {missing:#?}\nextra {extra:#?}"
     );
     assert!(whole.len() >= 10, "the world has attacks: {}", whole.len());
+    for rule in expected {
+        assert!(
+            split.iter().any(|(r, _, _)| r == rule),
+            "{rule} missing from the split runs: {split:#?}"
+        );
+    }
 }
 
 #[test]
