@@ -1379,3 +1379,35 @@ fn a_weakening_the_principal_makes_routinely_is_low() {
         "{fs:#?}"
     );
 }
+
+#[test]
+fn a_batch_delete_is_reported_the_first_time_only() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    office(&mut r, "cleanup", 21);
+    let t0 = r.t0;
+    for d in [10, 11, 15] {
+        r.one(
+            "cleanup",
+            t0 + d * DAY + 23 * NANOS_PER_HOUR,
+            ActionClass::Delete,
+            "DeleteObjects",
+            "data",
+            OFFICE,
+            UA,
+        );
+        r.events.last_mut().unwrap().hit = Some(Box::new(crate::detect::rules::RuleHit {
+            rule: "aws.s3.batch_delete",
+            severity: Severity::Low,
+            detail: "DeleteObjects on bucket data".into(),
+            evidence: Vec::new(),
+            resources: Vec::new(),
+        }));
+    }
+    let fs = r.findings(&cfg);
+    let n = fs
+        .iter()
+        .filter(|f| f.rule == "aws.s3.batch_delete")
+        .count();
+    assert_eq!(n, 1, "{fs:#?}");
+}

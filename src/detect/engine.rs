@@ -745,6 +745,16 @@ fn rule_hit(
     // Settings that administrators and infrastructure code change as part of their work: the
     // same call by the same principal earlier in the window makes it routine (low). Account
     // creation templates set the firewall and shared-key defaults every time.
+    // A principal's batch deletes are a finding only the first time in the window (a cleanup
+    // job calls DeleteObjects every night); the volume detectors judge the rest.
+    if hit.rule == "aws.s3.batch_delete"
+        && profile
+            .apis
+            .get(&a.action)
+            .is_some_and(|s| s.known(a.time, window))
+    {
+        return false;
+    }
     let routine_rule = matches!(
         hit.rule,
         "azure.storage.keys_listed"

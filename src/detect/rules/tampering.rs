@@ -19,6 +19,7 @@ pub const RULE_IDS: &[&str] = &[
     "aws.s3.versioning_suspended",
     "aws.s3.lifecycle_expiration",
     "aws.s3.bucket_deleted",
+    "aws.s3.batch_delete",
     "aws.s3.bucket_policy_deleted",
     "aws.s3.object_lock_changed",
     "aws.kms.key_deletion_scheduled",
@@ -140,6 +141,17 @@ fn aws(i: &Input) -> Option<RuleHit> {
             "aws.s3.bucket_deleted",
             format!("bucket {} deleted", i.bucket()),
         )),
+        // One call deletes up to 1,000 objects and CloudTrail does not list them, so the
+        // hourly deletion count cannot see it. (Server access logs have a line per object.)
+        ("s3", "DeleteObjects") if i.ev.format() == crate::event::Format::AwsCloudtrail => {
+            Some(i.hit(
+                "aws.s3.batch_delete",
+                format!(
+                    "DeleteObjects on bucket {}: up to 1,000 objects in one call",
+                    i.bucket()
+                ),
+            ))
+        }
         ("s3", "DeleteBucketPolicy") => Some(i.hit(
             "aws.s3.bucket_policy_deleted",
             format!("bucket policy of {} deleted", i.bucket()),
@@ -1088,5 +1100,21 @@ mod tests {
             "/providers/Microsoft.KeyVault/vaults/kv1",
         );
         assert_eq!(rule_of(&other), None);
+    }
+
+    #[test]
+    fn batch_deletes_in_cloudtrail() {
+        let batch = ct(
+            "s3.amazonaws.com",
+            "DeleteObjects",
+            r#"{"bucketName":"b","delete":""}"#,
+        );
+        assert_eq!(rule_of(&batch), Some("aws.s3.batch_delete"));
+        let single = ct(
+            "s3.amazonaws.com",
+            "DeleteObject",
+            r#"{"bucketName":"b","key":"k"}"#,
+        );
+        assert_eq!(rule_of(&single), None);
     }
 }
