@@ -318,6 +318,15 @@ fn every_emitted_object_is_a_valid_detection_finding() {
     assert!(events
         .iter()
         .any(|e| e["evidences"][0]["src_endpoint"]["ip"].is_string()));
+    // And whose account it happened in, typed per cloud.
+    for (type_id, provider) in [(10, "AWS"), (11, "GCP"), (13, "Azure")] {
+        assert!(
+            events.iter().any(|e| e["cloud"]["provider"] == provider
+                && e["cloud"]["account"]["type_id"] == type_id
+                && e["cloud"]["account"]["uid"].is_string()),
+            "no {provider} account"
+        );
+    }
 }
 
 /// A valid object to damage.

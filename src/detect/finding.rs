@@ -50,6 +50,8 @@ pub struct FindingAcc {
     pub user_agents: Vec<Sym>,
     /// The last address and resource counted in (see `add`).
     last_keys: (Option<IpAddr>, (Sym, Sym)),
+    /// The account of the first event (AWS account, GCP project, Azure subscription/account).
+    pub account: Sym,
     pub evidence: Map<String, Value>,
 }
 
@@ -75,6 +77,7 @@ impl FindingAcc {
             samples: Vec::new(),
             user_agents: Vec::new(),
             last_keys: (None, (0, 0)),
+            account: a.account,
             evidence: Map::new(),
         }
     }
@@ -178,6 +181,12 @@ impl FindingAcc {
             })
             .collect();
         evidence.insert("raw_records".into(), Value::Array(samples));
+        if self.account != 0 && !evidence.contains_key("account") {
+            evidence.insert(
+                "account".into(),
+                crate::report::sanitize::bounded(&syms.text(self.account), 120).into(),
+            );
+        }
         if !self.user_agents.is_empty() && !evidence.contains_key("user_agents") {
             let agents: Vec<Value> = self
                 .user_agents

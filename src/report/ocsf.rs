@@ -122,6 +122,32 @@ fn analytic_type(family: &str) -> (i64, &'static str) {
     }
 }
 
+/// The `cloud` object: the provider, and the account when the finding names one in a form
+/// OCSF has a type for (an AWS account id, a GCP project, an Azure subscription).
+fn cloud(f: &Finding, provider: &str) -> Value {
+    let mut c = json!({ "provider": provider });
+    let Some(acct) = f.evidence.get("account").and_then(Value::as_str) else {
+        return c;
+    };
+    let account = match f.provider {
+        "aws" if acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit()) => {
+            Some((acct, 10, "AWS Account"))
+        }
+        "gcp" if !acct.is_empty() => Some((acct, 11, "GCP Project")),
+        // Azure accounts are `subscription/storage-account`.
+        "azure" => acct
+            .split('/')
+            .next()
+            .filter(|s| s.len() == 36)
+            .map(|s| (s, 13, "Azure Subscription")),
+        _ => None,
+    };
+    if let Some((uid, type_id, type_name)) = account {
+        c["account"] = json!({ "uid": uid, "type_id": type_id, "type": type_name });
+    }
+    c
+}
+
 fn cloud_provider(p: &str) -> &'static str {
     match p {
         "aws" => "AWS",
@@ -336,7 +362,7 @@ pub fn detection_finding(f: &Finding) -> Value {
         "end_time": ms(f.last_ns),
         "finding_info": finding_info,
         "metadata": metadata,
-        "cloud": { "provider": provider },
+        "cloud": cloud(f, provider),
         "evidences": evidences,
         "observables": observables,
         "unmapped": unmapped,
