@@ -35,6 +35,8 @@ fn load(page: &Path) -> (String, Vec<String>) {
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            // Containers give /dev/shm a few MB: use /tmp instead.
+            "--disable-dev-shm-usage",
             "--enable-logging=stderr",
             "--v=0",
             &format!("--user-data-dir={}", profile.path().display()),
@@ -115,6 +117,8 @@ fn html_report_renders_in_chromium_with_hostile_strings_as_text() {
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            // Containers give /dev/shm a few MB: use /tmp instead.
+            "--disable-dev-shm-usage",
             "--hide-scrollbars",
             "--window-size=1280,1600",
             &format!("--user-data-dir={}", profile.path().display()),
