@@ -318,7 +318,8 @@ fn every_emitted_object_is_a_valid_detection_finding() {
     assert!(events
         .iter()
         .any(|e| e["evidences"][0]["src_endpoint"]["ip"].is_string()));
-    // And whose account it happened in, typed per cloud.
+    // And where: the region, and whose account it happened in, typed per cloud.
+    assert!(events.iter().any(|e| e["cloud"]["region"].is_string()));
     for (type_id, provider) in [(10, "AWS"), (11, "GCP"), (13, "Azure")] {
         assert!(
             events.iter().any(|e| e["cloud"]["provider"] == provider

@@ -142,10 +142,11 @@ pub enum Field {
     Source,
     Bucket,
     Agent,
+    Region,
 }
 
 impl Field {
-    const COUNT: usize = 6;
+    const COUNT: usize = 7;
 }
 
 /// Local cache entries before it is cleared (bounds a worker's memory on high-cardinality keys).
@@ -242,6 +243,8 @@ pub struct Access {
     pub source_ip: Option<IpAddr>,
     pub principal: Sym,
     pub account: Sym,
+    /// AWS region, GCP / Azure location.
+    pub region: Sym,
     pub action: Sym,
     pub event_source: Sym,
     pub bucket: Sym,
@@ -340,6 +343,7 @@ fn compact(
         source_ip: ev.source_ip,
         principal: syms.field(Field::Principal, b.str(ev.principal)),
         account: syms.field(Field::Account, b.str(ev.account)),
+        region: syms.field(Field::Region, b.str(ev.region)),
         action: syms.field(Field::Action, b.str(ev.action)),
         event_source: syms.field(Field::Source, b.str(ev.event_source)),
         bucket: syms.field(Field::Bucket, b.str(ev.bucket)),

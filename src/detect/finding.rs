@@ -50,8 +50,10 @@ pub struct FindingAcc {
     pub user_agents: Vec<Sym>,
     /// The last address and resource counted in (see `add`).
     last_keys: (Option<IpAddr>, (Sym, Sym)),
-    /// The account of the first event (AWS account, GCP project, Azure subscription/account).
+    /// The account and region of the first event (AWS account, GCP project, Azure
+    /// subscription/account; AWS region, GCP / Azure location).
     pub account: Sym,
+    pub region: Sym,
     pub evidence: Map<String, Value>,
 }
 
@@ -78,6 +80,7 @@ impl FindingAcc {
             user_agents: Vec::new(),
             last_keys: (None, (0, 0)),
             account: a.account,
+            region: a.region,
             evidence: Map::new(),
         }
     }
@@ -185,6 +188,12 @@ impl FindingAcc {
             evidence.insert(
                 "account".into(),
                 crate::report::sanitize::bounded(&syms.text(self.account), 120).into(),
+            );
+        }
+        if self.region != 0 && !evidence.contains_key("region") {
+            evidence.insert(
+                "region".into(),
+                crate::report::sanitize::bounded(&syms.text(self.region), 60).into(),
             );
         }
         if !self.user_agents.is_empty() && !evidence.contains_key("user_agents") {

@@ -126,6 +126,9 @@ fn analytic_type(family: &str) -> (i64, &'static str) {
 /// OCSF has a type for (an AWS account id, a GCP project, an Azure subscription).
 fn cloud(f: &Finding, provider: &str) -> Value {
     let mut c = json!({ "provider": provider });
+    if let Some(region) = f.evidence.get("region").and_then(Value::as_str) {
+        c["region"] = json!(region);
+    }
     let Some(acct) = f.evidence.get("account").and_then(Value::as_str) else {
         return c;
     };
