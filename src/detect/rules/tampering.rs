@@ -533,12 +533,16 @@ fn audit_config(i: &Input) -> Option<RuleHit> {
 fn azure(i: &Input) -> Option<RuleHit> {
     let op = i.action;
     if ends_with_ci(op, "microsoft.insights/diagnosticsettings/delete") {
+        // On a storage account, its logs stop; on another resource (a key vault) the same
+        // blinding move is worth the same look.
+        let on = if i.bucket().is_empty() {
+            "a resource that is not a storage account".to_string()
+        } else {
+            format!("storage account {}", i.bucket())
+        };
         return Some(i.hit(
             "azure.storage.diagnostics_deleted",
-            format!(
-                "diagnostic settings of storage account {} deleted",
-                i.bucket()
-            ),
+            format!("diagnostic settings of {on} deleted"),
         ));
     }
     // A delete lock removed from a storage account: the step before deleting it.
