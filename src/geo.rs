@@ -190,6 +190,27 @@ impl GeoDb {
     }
 }
 
+/// Where an address is, as text for reports.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddressPlace {
+    pub country: Option<String>,
+    pub asn: Option<u32>,
+    pub as_org: Option<String>,
+}
+
+impl GeoDb {
+    /// Country, AS number and AS organisation of an address, for reports.
+    pub fn address_place(&self, ip: IpAddr) -> AddressPlace {
+        let mut org = None;
+        let place = self.lookup(ip, &mut org);
+        AddressPlace {
+            country: place.country_code().map(str::to_string),
+            asn: (place.asn != 0).then_some(place.asn),
+            as_org: org,
+        }
+    }
+}
+
 type FastMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Lookups with a bounded, seeded cache, and the names of the ASNs seen.

@@ -187,22 +187,13 @@ fn locate(ips: &mut [Seen], geo: Option<&crate::geo::GeoDb>) {
         let Ok(ip) = s.value.parse::<IpAddr>() else {
             continue;
         };
-        s.network = Some(match ip {
-            IpAddr::V4(v4) => format!(
-                "{}/24",
-                std::net::Ipv4Addr::from(u32::from(v4) & 0xffff_ff00)
-            ),
-            IpAddr::V6(v6) => format!(
-                "{}/48",
-                std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 80) - 1))
-            ),
-        });
+        let (net, prefix) = crate::baseline::network_prefix(ip);
+        s.network = Some(format!("{net}/{prefix}"));
         if let Some(db) = geo {
-            let mut org = None;
-            let place = db.lookup(ip, &mut org);
-            s.country = place.country_code().map(str::to_string);
-            s.asn = (place.asn != 0).then_some(place.asn);
-            s.as_org = org;
+            let place = db.address_place(ip);
+            s.country = place.country;
+            s.asn = place.asn;
+            s.as_org = place.as_org;
         }
     }
 }

@@ -36,15 +36,7 @@ pub struct ScanOutput {
     pub habits: std::collections::BTreeMap<String, crate::baseline::Habit>,
     /// Country and AS of the addresses behind findings of medium or above (with a GeoIP
     /// database).
-    pub places: std::collections::BTreeMap<String, AddressPlace>,
-}
-
-/// Where an address is, by the GeoIP databases.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AddressPlace {
-    pub country: Option<String>,
-    pub asn: Option<u32>,
-    pub as_org: Option<String>,
+    pub places: std::collections::BTreeMap<String, crate::geo::AddressPlace>,
 }
 
 /// Settings of a scan.
@@ -292,16 +284,7 @@ pub fn scan_with_state(
                 continue;
             }
             if let Ok(addr) = ip.parse::<std::net::IpAddr>() {
-                let mut org = None;
-                let pl = db.lookup(addr, &mut org);
-                places.insert(
-                    ip.clone(),
-                    AddressPlace {
-                        country: pl.country_code().map(str::to_string),
-                        asn: (pl.asn != 0).then_some(pl.asn),
-                        as_org: org,
-                    },
-                );
+                places.insert(ip.clone(), db.address_place(addr));
             }
         }
     }

@@ -209,6 +209,9 @@ pub fn rfc3339(nanos: i64) -> String {
     s
 }
 
+/// Short weekday names, Monday first (the order of hour-of-week slots).
+pub const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

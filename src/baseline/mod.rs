@@ -8,7 +8,7 @@
 //! that their behaviour is normal in one night.
 
 use std::collections::VecDeque;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::detect::access::Sym;
 use crate::time::NANOS_PER_HOUR;
@@ -41,11 +41,22 @@ pub struct HourRecord {
     pub suspect: bool,
 }
 
+/// The network of an address, /24 (IPv4) or /48 (IPv6), and its prefix length.
+pub fn network_prefix(ip: IpAddr) -> (IpAddr, u8) {
+    match ip {
+        IpAddr::V4(v4) => (Ipv4Addr::from(u32::from(v4) & 0xffff_ff00).into(), 24),
+        IpAddr::V6(v6) => (
+            Ipv6Addr::from(u128::from(v6) & !((1u128 << 80) - 1)).into(),
+            48,
+        ),
+    }
+}
+
 /// Network key of an address: its /24 (IPv4) or /48 (IPv6).
 pub fn network_of(ip: IpAddr) -> u128 {
-    match ip {
-        IpAddr::V4(v4) => (u32::from(v4) & 0xffff_ff00) as u128,
-        IpAddr::V6(v6) => (u128::from(v6) & !((1u128 << 80) - 1)) | (1 << 127),
+    match network_prefix(ip).0 {
+        IpAddr::V4(net) => u32::from(net) as u128,
+        IpAddr::V6(net) => u128::from(net) | (1 << 127),
     }
 }
 
@@ -282,13 +293,6 @@ pub struct Profile {
     pub last_seen: i64,
     /// Closed hours with activity, oldest first, within the history window.
     pub hours: VecDeque<HourRecord>,
-    /// For each hour of the day, on how many days of the window the principal was active
-    /// (clean hours only).
-    pub active_days_by_hour: [u16; 24],
-    /// For each hour of the day, on how many days of the window the principal was active in
-    /// an hour that raised a finding of medium or above. Such hours become normal once they
-    /// recur on [`PROMOTE_DAYS`] days: a nightly job is learned, a one-night raid is not.
-    pub suspect_days_by_hour: [u16; 24],
     /// Distinct days in the window with flagged hours (big reads, bursts): three or more
     /// make them a habit of the principal.
     pub suspect_days: VecDeque<i64>,
@@ -327,9 +331,11 @@ pub struct Profile {
     /// deletes, denied), and which volume detectors already fired in it (bit per kind).
     pub cur_limits: [Option<f64>; 4],
     pub cur_fired: u8,
-    /// For each hour of the week (UTC, Monday 00:00 first), the hours in the window with
-    /// activity: clean ones, and ones that raised a finding of medium or above. Kept with the
-    /// history (168 cells each, allocated on the first closed hour).
+    /// For each hour of the week (UTC, Monday 00:00 first), on how many days of the window
+    /// the principal was active: in clean hours, and in hours that raised a finding of medium
+    /// or above (those become normal once they recur on [`PROMOTE_DAYS`] days: a nightly job
+    /// is learned, a one-night raid is not). Kept with the history (168 cells each, allocated
+    /// on the first closed hour); the hour-of-day figures are their sums over the week.
     pub active_by_hour_of_week: Vec<u16>,
     pub suspect_by_hour_of_week: Vec<u16>,
     /// The principal's latest event (who, which cloud, a raw record), for findings about
@@ -366,18 +372,7 @@ impl Profile {
                 e.bucket = if a.bucket != 0 { a.bucket } else { e.bucket };
             }
             None => {
-                self.last_event = Some(crate::detect::access::Access {
-                    time: a.time,
-                    principal: a.principal,
-                    principal_type: a.principal_type,
-                    format: a.format,
-                    account: a.account,
-                    source_ip: a.source_ip,
-                    bucket: a.bucket,
-                    file: a.file,
-                    offset: a.offset,
-                    ..Default::default()
-                });
+                self.last_event = Some(a.identity());
             }
         }
     }
@@ -405,17 +400,14 @@ impl Profile {
                 stat: self.cur,
                 suspect: self.cur_suspect,
             };
-            let hod = self.cur_hour.rem_euclid(24) as usize;
             self.count_hour_of_week(rec.hour, rec.suspect, 1);
             if rec.suspect {
-                self.suspect_days_by_hour[hod] += 1;
                 let day = self.cur_hour.div_euclid(24);
                 if self.suspect_days.back() != Some(&day) {
                     self.suspect_days.push_back(day);
                 }
             } else {
                 let day = self.cur_hour.div_euclid(24);
-                self.active_days_by_hour[hod] += 1;
                 if self.active_days.back() != Some(&day) {
                     self.active_days.push_back(day);
                 }
@@ -432,13 +424,6 @@ impl Profile {
         while self.hours.front().is_some_and(|h| h.hour < oldest) {
             if let Some(h) = self.hours.pop_front() {
                 self.count_hour_of_week(h.hour, h.suspect, -1);
-                let counts = if h.suspect {
-                    &mut self.suspect_days_by_hour
-                } else {
-                    &mut self.active_days_by_hour
-                };
-                let slot = &mut counts[h.hour.rem_euclid(24) as usize];
-                *slot = slot.saturating_sub(1);
             }
         }
         let oldest_day = oldest.div_euclid(24);
@@ -466,20 +451,15 @@ impl Profile {
     /// drifts by an hour stays normal) on each clean day of the window; days without
     /// activity at those hours count as 0.
     pub fn same_hour_values(&self, hour: i64, f: impl Fn(&HourStat) -> f64) -> Vec<f64> {
-        let hod = hour.rem_euclid(24);
-        let days = self.active_days.len().max(1);
-        let promoted = self.recurring_suspect(hod as usize);
-        let mut per_day: FastMap<i64, f64> = Default::default();
-        for h in self.hours.iter().filter(|h| !h.suspect || promoted) {
-            let d = (h.hour.rem_euclid(24) - hod + 24) % 24;
-            if d <= 1 || d == 23 {
-                let e = per_day.entry(h.hour.div_euclid(24)).or_insert(0.0);
-                *e = e.max(f(&h.stat));
-            }
-        }
-        let mut v: Vec<f64> = per_day.into_values().collect();
-        v.resize(v.len().max(days), 0.0);
-        v
+        let promoted = self.recurring_suspect(hour.rem_euclid(24) as usize);
+        same_hour_per_day(
+            self.hours
+                .iter()
+                .filter(|h| !h.suspect || promoted)
+                .map(|h| (h.hour, f(&h.stat))),
+            hour,
+            self.active_days.len().max(1),
+        )
     }
 
     /// Hours that raised findings at this hour of the day (or either side) on enough days to
@@ -488,7 +468,7 @@ impl Profile {
         let around = [(hod + 23) % 24, hod, (hod + 1) % 24];
         around
             .iter()
-            .map(|&h| self.suspect_days_by_hour[h])
+            .map(|&h| self.suspect_at(h))
             .max()
             .unwrap_or(0)
             >= PROMOTE_DAYS as u16
@@ -500,14 +480,7 @@ impl Profile {
         let promoted = self.recurring_suspect(hod);
         [(hod + 23) % 24, hod, (hod + 1) % 24]
             .iter()
-            .map(|&h| {
-                self.active_days_by_hour[h]
-                    + if promoted {
-                        self.suspect_days_by_hour[h]
-                    } else {
-                        0
-                    }
-            })
+            .map(|&h| self.active_at(h) + if promoted { self.suspect_at(h) } else { 0 })
             .max()
             .unwrap_or(0)
     }
@@ -529,6 +502,16 @@ impl Profile {
                 .collect(),
             band,
         }
+    }
+
+    /// Days of the window the principal was active at this hour of the day (clean hours).
+    pub fn active_at(&self, hod: usize) -> u16 {
+        sum_over_week(&self.active_by_hour_of_week, hod)
+    }
+
+    /// Days of the window with flagged activity at this hour of the day.
+    pub fn suspect_at(&self, hod: usize) -> u16 {
+        sum_over_week(&self.suspect_by_hour_of_week, hod)
     }
 
     /// Adds (`+1`) or removes (`-1`) an hour of the history in the hour-of-week counts.
@@ -595,7 +578,7 @@ impl Profile {
     /// mean it keeps no schedule, so the hour of the day tells little about it.
     pub fn active_hours_of_day(&self) -> usize {
         (0..24)
-            .filter(|&h| self.active_days_by_hour[h] + self.suspect_days_by_hour[h] > 0)
+            .filter(|&h| self.active_at(h) + self.suspect_at(h) > 0)
             .count()
     }
 
@@ -609,6 +592,37 @@ impl Profile {
             .map(|d| d.1 as f64)
             .collect()
     }
+}
+
+/// For each day of a history of hourly `(hour, value)` figures, the largest value at the
+/// same hour of the day as `hour` or the hours either side (so a job that drifts by an hour
+/// stays normal); at least `days` values, days without any counting as 0.
+pub fn same_hour_per_day(
+    history: impl Iterator<Item = (i64, f64)>,
+    hour: i64,
+    days: usize,
+) -> Vec<f64> {
+    let hod = hour.rem_euclid(24);
+    let mut per_day: FastMap<i64, f64> = Default::default();
+    for (h, value) in history {
+        let d = (h.rem_euclid(24) - hod + 24) % 24;
+        if d <= 1 || d == 23 {
+            let e = per_day.entry(h.div_euclid(24)).or_insert(0.0);
+            *e = e.max(value);
+        }
+    }
+    let mut v: Vec<f64> = per_day.into_values().collect();
+    v.resize(v.len().max(days), 0.0);
+    v
+}
+
+/// An hour of the day's count summed over the seven days of hour-of-week counts.
+fn sum_over_week(counts: &[u16], hod: usize) -> u16 {
+    counts
+        .iter()
+        .skip(hod)
+        .step_by(24)
+        .fold(0u16, |a, &n| a.saturating_add(n))
 }
 
 /// Hour of the week (UTC) of an hour since the epoch: 0 is Monday 00:00, 167 Sunday 23:00.
@@ -737,7 +751,7 @@ mod tests {
         p.cur.reads = 9;
         p.close_hour(30 * NANOS_PER_DAY);
         assert_eq!(p.hours.len(), 1);
-        assert_eq!(p.active_days_by_hour[0], 1);
+        assert_eq!(p.active_at(0), 1);
         let v = p.same_hour_values(24, |s| s.reads as f64);
         assert_eq!(v, vec![9.0]);
         // 1970-01-01 00:00 was a Thursday: hour 72 of the week.

@@ -94,6 +94,13 @@ pub struct InvestigateArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// Where the configuration comes from (scan, baseline and investigate read it alike).
+#[derive(Args, Debug)]
+pub struct Settings {
     /// Configuration file [default: ./trailhound.toml when it exists].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -102,6 +109,14 @@ pub struct InvestigateArgs {
     /// and impossible travel; replaces the configuration's [geoip] databases.
     #[arg(long, value_name = "FILE")]
     pub geoip: Vec<PathBuf>,
+}
+
+impl Settings {
+    /// The configuration in force: the file (or ./trailhound.toml, or the defaults), with the
+    /// `--geoip` databases in place of the file's when given.
+    pub fn load(&self) -> anyhow::Result<crate::pipeline::ScanConfig> {
+        crate::cli::scan::load_config(self.config.as_deref(), &self.geoip)
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,14 +135,8 @@ pub struct BaselineArgs {
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
 
-    /// Configuration file [default: ./trailhound.toml when it exists].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// MaxMind-format GeoIP / ASN database (.mmdb; repeat for several). Adds countries, ASNs
-    /// and impossible travel; replaces the configuration's [geoip] databases.
-    #[arg(long, value_name = "FILE")]
-    pub geoip: Vec<PathBuf>,
+    #[command(flatten)]
+    pub settings: Settings,
 
     /// Worker threads [default: number of CPUs].
     #[arg(long, value_name = "N")]
@@ -238,14 +247,8 @@ pub struct ScanArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
-    /// Configuration file [default: ./trailhound.toml when it exists].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// MaxMind-format GeoIP / ASN database (.mmdb; repeat for several). Adds countries, ASNs
-    /// and impossible travel; replaces the configuration's [geoip] databases.
-    #[arg(long, value_name = "FILE")]
-    pub geoip: Vec<PathBuf>,
+    #[command(flatten)]
+    pub settings: Settings,
 
     /// Read and count only: no detection (the summary alone; the ingest benchmark).
     #[arg(long, conflicts_with = "state")]

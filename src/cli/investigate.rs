@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use anyhow::{bail, Result};
 
 use crate::cli::args::{InvestigateArgs, InvestigateFormat};
-use crate::cli::scan::{load_config, write_output};
+use crate::cli::scan::write_output;
 use crate::cli::{terminal_width, ExitCode, Inputs};
 use crate::investigate::{self, parse_time, Query};
 
@@ -26,7 +26,7 @@ pub fn run(args: &InvestigateArgs) -> Result<ExitCode> {
         since: time("--since", &args.since)?,
         until: time("--until", &args.until)?,
     };
-    let config = load_config(args.config.as_deref(), &args.geoip)?;
+    let config = args.settings.load()?;
     let Some(mut inputs) = Inputs::open(&args.paths, args.threads, !args.quiet) else {
         return Ok(ExitCode::NoInput);
     };

@@ -17,7 +17,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let Some(mut inputs) = Inputs::open(&args.paths, args.threads, !args.quiet) else {
         return Ok(ExitCode::NoInput);
     };
-    let config = load_config(args.config.as_deref(), &args.geoip)?;
+    let config = args.settings.load()?;
     // The state is locked for the whole run and written only when it completed.
     let db = args
         .state
@@ -148,7 +148,7 @@ pub fn baseline(args: &crate::cli::args::BaselineArgs) -> Result<ExitCode> {
     let Some(inputs) = Inputs::open(&args.paths, args.threads, false) else {
         return Ok(ExitCode::NoInput);
     };
-    let config = load_config(args.config.as_deref(), &args.geoip)?;
+    let config = args.settings.load()?;
     let db = crate::state::StateDb::open(&args.state)?;
     let prior = db.load()?;
     let before = prior.profiles.len();

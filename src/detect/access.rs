@@ -276,6 +276,25 @@ impl Access {
         self.flags & flag::ERROR != 0
     }
 
+    /// Who, from where, in which account, and the raw record, without what was done: the
+    /// stand-in event of findings about closed hours, days and accounts (a few fields, not a
+    /// copy: it is made often).
+    pub fn identity(&self) -> Access {
+        Access {
+            time: self.time,
+            principal: self.principal,
+            principal_type: self.principal_type,
+            format: self.format,
+            account: self.account,
+            region: self.region,
+            source_ip: self.source_ip,
+            bucket: self.bucket,
+            file: self.file,
+            offset: self.offset,
+            ..Default::default()
+        }
+    }
+
     pub fn provider(&self) -> crate::event::Provider {
         self.format.provider()
     }

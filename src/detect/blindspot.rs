@@ -8,6 +8,7 @@
 //! hours at least), including a
 //! stream that stops before the others end.
 
+use crate::baseline::hour_of_week;
 use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym};
 use crate::detect::engine::{Ctx, Emitter};
@@ -245,11 +246,6 @@ struct Gap {
     stopped: bool,
     /// The share of the stream's hours that have records.
     busy: f64,
-}
-
-fn hour_of_week(hour: i64) -> usize {
-    // 1970-01-01 was a Thursday: shift so that slot 0 is Monday 00:00.
-    ((hour + 3 * 24).rem_euclid(7 * 24)) as usize
 }
 
 fn gaps(s: &Stream, end_hour: i64) -> Vec<Gap> {

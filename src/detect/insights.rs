@@ -154,21 +154,13 @@ impl Insights {
     }
 }
 
+/// The principal's event, with what it did (the finding carries the calls' technique).
 fn stand_in(a: &Access) -> Access {
     Access {
-        time: a.time,
-        principal: a.principal,
-        principal_type: a.principal_type,
-        format: a.format,
-        account: a.account,
         action: a.action,
         class: a.class,
-        source_ip: a.source_ip,
-        bucket: a.bucket,
         user_agent: a.user_agent,
-        file: a.file,
-        offset: a.offset,
-        ..Default::default()
+        ..a.identity()
     }
 }
 
@@ -191,20 +183,14 @@ impl ApiSeries {
     /// For each active day of the account in the window before `hour`, the API's largest
     /// figure at the same hour of the day or the hours either side (0 on days without).
     fn same_hour(&self, hour: i64, days: &VecDeque<i64>, f: impl Fn(u32, u32) -> f64) -> Vec<f64> {
-        let hod = hour.rem_euclid(24);
         let today = hour.div_euclid(24);
-        let mut per_day: FastMap<i64, f64> = FastMap::default();
-        for &(h, calls, errors) in &self.hours {
-            let d = (h.rem_euclid(24) - hod + 24) % 24;
-            if d <= 1 || d == 23 {
-                let e = per_day.entry(h.div_euclid(24)).or_insert(0.0);
-                *e = e.max(f(calls, errors));
-            }
-        }
-        let n = days.iter().filter(|&&d| d < today).count();
-        let mut v: Vec<f64> = per_day.into_values().collect();
-        v.resize(v.len().max(n), 0.0);
-        v
+        crate::baseline::same_hour_per_day(
+            self.hours
+                .iter()
+                .map(|&(h, calls, errors)| (h, f(calls, errors))),
+            hour,
+            days.iter().filter(|&&d| d < today).count(),
+        )
     }
 }
 

@@ -48,9 +48,7 @@ fn works_business_hours(p: &Profile, ctx: &Ctx) -> bool {
         ctx.cfg.business_start_hour as usize,
         ctx.cfg.business_end_hour as usize,
     );
-    let inside: u32 = (start..end.min(24))
-        .map(|h| p.active_days_by_hour[h] as u32)
-        .sum();
+    let inside: u32 = (start..end.min(24)).map(|h| p.active_at(h) as u32).sum();
     inside >= 5
 }
 
@@ -67,10 +65,7 @@ pub(crate) fn hour_is_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
     let hour = t.div_euclid(NANOS_PER_HOUR);
     let hod = hour.rem_euclid(24) as usize;
     let around = [(hod + 23) % 24, hod, (hod + 1) % 24];
-    around
-        .iter()
-        .any(|&h| p.active_days_by_hour[h] >= NORMAL_HOUR_DAYS)
-        && p.keeps_hour_of_week(hour)
+    around.iter().any(|&h| p.active_at(h) >= NORMAL_HOUR_DAYS) && p.keeps_hour_of_week(hour)
 }
 
 pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -> bool {
@@ -94,7 +89,7 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     let seen_near: u16 = (0..5)
         .map(|d| {
             let h = (hod + 22 + d) % 24;
-            p.active_days_by_hour[h] + p.suspect_days_by_hour[h]
+            p.active_at(h) + p.suspect_at(h)
         })
         .sum();
     let settled = has_baseline
@@ -106,7 +101,7 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
         let (local_hour, weekday) = ctx.cfg.local_hour_weekday(a.time);
         format!(
             "{} {:02}:{:02}",
-            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][weekday],
+            crate::time::WEEKDAYS[weekday],
             local_hour,
             a.time.div_euclid(60_000_000_000).rem_euclid(60)
         )
@@ -133,7 +128,7 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
             f.set("local_time", when());
             f.set("business_hours", format!("{:02}:00-{:02}:00", ctx.cfg.business_start_hour, ctx.cfg.business_end_hour));
             f.set("has_baseline", has_baseline);
-            let active: Vec<u16> = p.active_days_by_hour.to_vec();
+            let active: Vec<u16> = (0..24).map(|h| p.active_at(h)).collect();
             f.set("active_days_by_hour_utc", active);
             let how = crate::baseline::hour_of_week(a.time.div_euclid(NANOS_PER_HOUR));
             f.set("active_days_at_this_hour_of_week", p.active_days_by_hour_of_week()[how]);

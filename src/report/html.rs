@@ -154,7 +154,7 @@ fn habit(h: &mut String, i: &Incident, out: &ScanOutput) {
     volume_chart(h, habit, i, out, (h0, h1));
 }
 
-const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+use crate::time::WEEKDAYS as DAYS;
 
 fn heat_map(h: &mut String, week: &[u16], touched: &[bool; 168]) {
     let max = week.iter().copied().max().unwrap_or(0).max(1) as f64;

@@ -33,8 +33,6 @@ pub struct ProfileState {
     first_seen: i64,
     last_seen: i64,
     hours: Vec<(i64, HourStat, bool)>,
-    active_days_by_hour: [u16; 24],
-    suspect_days_by_hour: [u16; 24],
     suspect_days: Vec<i64>,
     active_days: Vec<i64>,
     days: Vec<(i64, u64, bool)>,
@@ -138,8 +136,6 @@ impl ProfileState {
                 .iter()
                 .map(|h| (h.hour, h.stat, h.suspect))
                 .collect(),
-            active_days_by_hour: p.active_days_by_hour,
-            suspect_days_by_hour: p.suspect_days_by_hour,
             suspect_days: p.suspect_days.iter().copied().collect(),
             active_days: p.active_days.iter().copied().collect(),
             days: p.days.iter().copied().collect(),
@@ -189,13 +185,12 @@ impl ProfileState {
                 suspect,
             })
             .collect();
-        // Derived from the history: rebuilt, not stored.
+        // Derived from the history (hour-of-week, and so hour-of-day, activity): rebuilt,
+        // not stored.
         let hours: Vec<(i64, bool)> = p.hours.iter().map(|h| (h.hour, h.suspect)).collect();
         for (hour, suspect) in hours {
             p.count_hour_of_week(hour, suspect, 1);
         }
-        p.active_days_by_hour = self.active_days_by_hour;
-        p.suspect_days_by_hour = self.suspect_days_by_hour;
         p.suspect_days = self.suspect_days.into_iter().collect();
         p.active_days = self.active_days.into_iter().collect();
         p.days = self.days.into_iter().collect();
