@@ -236,6 +236,17 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
         |f: &dyn Fn(u32, u32) -> f64| s.hours.iter().map(|&(_, c, e)| f(c, e)).fold(0.0, f64::max);
 
     let calls = s.cur_calls as f64;
+    // The evidence both findings share (the account itself comes with the stand-in event).
+    let common = |f: &mut crate::detect::finding::FindingAcc| {
+        f.set("api", api.clone());
+        f.set("calls", calls);
+        f.set("top_principals", named.clone());
+        f.set("hour", crate::time::rfc3339(start));
+        f.set("top_principal_share", (top_share * 100.0).round() / 100.0);
+        if concentrated {
+            f.severity = Severity::Low;
+        }
+    };
     let min_calls = ctx.threshold("baseline.api_call_rate", "min_calls", 200.0);
     if calls > min_calls {
         let same = s.same_hour(hour, days, |c, _| c as f64);
@@ -257,17 +268,9 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
                     )
                 },
                 |f| {
-                    f.set("account", account.clone());
-                    f.set("api", api.clone());
-                    f.set("calls", calls);
+                    common(f);
                     f.set("usual_at_this_hour", med.round());
                     f.set("band_upper", upper.round());
-                    f.set("top_principals", named.clone());
-                    f.set("hour", crate::time::rfc3339(start));
-                    f.set("top_principal_share", (top_share * 100.0).round() / 100.0);
-                    if concentrated {
-                        f.severity = Severity::Low;
-                    }
                     f.peak = calls;
                 },
                 // What the calls did (deletions are T1485, listings T1619).
@@ -301,17 +304,9 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
                     )
                 },
                 |f| {
-                    f.set("account", account.clone());
-                    f.set("api", api.clone());
-                    f.set("calls", calls);
+                    common(f);
                     f.set("errors", errors);
                     f.set("usual_error_rate", (usual_rate * 1000.0).round() / 1000.0);
-                    f.set("top_principals", named.clone());
-                    f.set("hour", crate::time::rfc3339(start));
-                    f.set("top_principal_share", (top_share * 100.0).round() / 100.0);
-                    if concentrated {
-                        f.severity = Severity::Low;
-                    }
                     f.peak = errors;
                 },
             );
