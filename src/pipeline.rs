@@ -198,17 +198,19 @@ pub fn scan_with_state(
             for msg in rx {
                 match msg {
                     Msg::Start(f) => merger.file_started(f),
-                    Msg::Events(mut v) => {
-                        for a in v.drain(..) {
-                            merger.push(a);
+                    Msg::Events(v) => {
+                        if let Some(v) = merger.push_batch(v) {
+                            let _ = recycle_tx.try_send(v);
                         }
-                        let _ = recycle_tx.try_send(v);
                         merger.release(|a| engine.process(a));
                     }
                     Msg::Done(f) => {
                         merger.file_done(f);
                         merger.release(|a| engine.process(a));
                     }
+                }
+                for v in merger.take_spent() {
+                    let _ = recycle_tx.try_send(v);
                 }
             }
             if std::env::var_os("TRAILHOUND_TIMING").is_some() {

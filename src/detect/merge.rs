@@ -9,7 +9,7 @@
 //! (a late delivery beyond the slack) is passed on at once and counted.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::{BTreeSet, BinaryHeap, VecDeque};
 
 use crate::detect::access::Access;
 
@@ -29,18 +29,40 @@ fn time_of(key: u128) -> i64 {
     (((key >> 64) as u64) ^ (1 << 63)) as i64
 }
 
+/// Events of one file waiting in time order: the batches as the workers sent them (a sorted
+/// batch is taken whole, not copied event by event), each with a read position.
+#[derive(Default)]
+struct Run {
+    chunks: VecDeque<Chunk>,
+}
+
+struct Chunk {
+    events: Vec<Access>,
+    next: usize,
+}
+
+impl Run {
+    fn front(&self) -> Option<&Access> {
+        self.chunks.front().and_then(|c| c.events.get(c.next))
+    }
+
+    fn back(&self) -> Option<&Access> {
+        self.chunks.back().and_then(|c| c.events.last())
+    }
+}
+
 /// The reorder buffer.
 ///
 /// Events of one file mostly arrive in time order (CloudTrail sorts each file), so each file
 /// gets a FIFO run and a small heap orders the runs by their first event: an event costs a
-/// queue push and a heap step over the few files in flight, not a sift through everything
-/// buffered. Events older than the last one of their file (S3 access logs are unordered) go
-/// to a second heap.
+/// heap step over the few files in flight, not a sift through everything buffered, and a
+/// sorted batch joins its run without a copy. Events older than the last one of their file
+/// (S3 access logs are unordered) go to a second heap.
 pub struct Merger {
     /// Start-time hint per file index (`i64::MIN` when unknown); files start in index order.
     hints: Vec<i64>,
     slack: i64,
-    runs: Vec<std::collections::VecDeque<Access>>,
+    runs: Vec<Run>,
     /// (key of the run's first event, file) for every non-empty run.
     heads: BinaryHeap<Key>,
     /// Out-of-order events: keys, and the events in a slab so sifting moves no event.
@@ -54,6 +76,8 @@ pub struct Merger {
     next_unstarted: u32,
     buffered: usize,
     pub max_buffered: usize,
+    /// Batches whose events have all been released, to go back to the workers for reuse.
+    spent: Vec<Vec<Access>>,
 }
 
 impl Merger {
@@ -71,6 +95,7 @@ impl Merger {
             next_unstarted: 0,
             buffered: 0,
             max_buffered: 0,
+            spent: Vec::new(),
         }
     }
 
@@ -90,21 +115,65 @@ impl Merger {
         self.in_flight.remove(&file);
     }
 
-    pub fn push(&mut self, a: Access) {
-        let key = pack(&a);
-        let f = a.file as usize;
+    fn run_mut(&mut self, file: u32) -> &mut Run {
+        let f = file as usize;
         if self.runs.len() <= f {
             self.runs.resize_with(f + 1, Default::default);
         }
+        &mut self.runs[f]
+    }
+
+    /// Takes a batch of events. A batch of one file in time order, starting no earlier than
+    /// its file's last event, joins the run as it is; anything else goes event by event.
+    /// Returns an empty vector to reuse when the events were copied out of it.
+    pub fn push_batch(&mut self, mut events: Vec<Access>) -> Option<Vec<Access>> {
+        let Some(first) = events.first() else {
+            return Some(events);
+        };
+        let file = first.file;
+        let sorted = events
+            .windows(2)
+            .all(|w| w[1].file == file && pack(&w[0]) <= pack(&w[1]));
+        let first_key = pack(first);
+        let fits = self
+            .run_mut(file)
+            .back()
+            .is_none_or(|b| pack(b) <= first_key);
+        if !(sorted && fits) {
+            for a in events.drain(..) {
+                self.push(a);
+            }
+            return Some(events);
+        }
+        self.buffered += events.len();
+        self.max_buffered = self.max_buffered.max(self.buffered);
+        let run = self.run_mut(file);
+        let was_empty = run.chunks.is_empty();
+        run.chunks.push_back(Chunk { events, next: 0 });
+        if was_empty {
+            self.heads.push(Reverse((first_key, file)));
+        }
+        None
+    }
+
+    pub fn push(&mut self, a: Access) {
+        let key = pack(&a);
+        let file = a.file;
         self.buffered += 1;
         self.max_buffered = self.max_buffered.max(self.buffered);
-        let run = &mut self.runs[f];
+        let run = self.run_mut(file);
         match run.back() {
             None => {
-                run.push_back(a);
-                self.heads.push(Reverse((key, f as u32)));
+                run.chunks.push_back(Chunk {
+                    events: vec![a],
+                    next: 0,
+                });
+                self.heads.push(Reverse((key, file)));
             }
-            Some(last) if pack(last) <= key => run.push_back(a),
+            Some(last) if pack(last) <= key => match run.chunks.back_mut() {
+                Some(c) => c.events.push(a),
+                None => unreachable!("a run with a last event has a chunk"),
+            },
             Some(_) => {
                 let slot = match self.free.pop() {
                     Some(s) => {
@@ -131,30 +200,51 @@ impl Merger {
         }
     }
 
-    fn pop(&mut self) -> Option<Access> {
-        let (_, from_run) = self.peek()?;
+    /// Hands the earliest buffered event to `f`; false when nothing is buffered.
+    fn pop_into(&mut self, f: &mut impl FnMut(&Access)) -> bool {
+        let Some((_, from_run)) = self.peek() else {
+            return false;
+        };
         self.buffered -= 1;
-        if from_run {
-            // The run's next event replaces its head in place: one sift instead of a pop
-            // and a push.
-            let mut top = self.heads.peek_mut()?;
-            let f = (top.0).1;
-            let run = &mut self.runs[f as usize];
-            let a = run.pop_front()?;
-            match run.front() {
-                Some(next) => *top = Reverse((pack(next), f)),
-                None => {
-                    std::collections::binary_heap::PeekMut::pop(top);
-                    // A drained run gives its memory back (thousands of files pass through).
-                    *run = std::collections::VecDeque::new();
-                }
-            }
-            Some(a)
-        } else {
-            let Reverse((_, slot)) = self.disorder.pop()?;
+        if !from_run {
+            let Some(Reverse((_, slot))) = self.disorder.pop() else {
+                return false;
+            };
             self.free.push(slot as usize);
-            self.slab[slot as usize].take()
+            if let Some(a) = self.slab[slot as usize].take() {
+                f(&a);
+            }
+            return true;
         }
+        // The run's next event replaces its head in place: one sift instead of a pop and a
+        // push. The event is judged where it lies.
+        let Some(mut top) = self.heads.peek_mut() else {
+            return false;
+        };
+        let file = (top.0).1;
+        let run = &mut self.runs[file as usize];
+        let Some(chunk) = run.chunks.front_mut() else {
+            std::collections::binary_heap::PeekMut::pop(top);
+            return false;
+        };
+        if let Some(a) = chunk.events.get(chunk.next) {
+            f(a);
+        }
+        chunk.next += 1;
+        if chunk.next >= chunk.events.len() {
+            if let Some(done) = run.chunks.pop_front() {
+                self.spent.push(done.events);
+            }
+        }
+        match run.front() {
+            Some(next) => *top = Reverse((pack(next), file)),
+            None => {
+                std::collections::binary_heap::PeekMut::pop(top);
+                // A drained run gives its memory back (thousands of files pass through).
+                *run = Run::default();
+            }
+        }
+        true
     }
 
     /// The time before which every event has arrived.
@@ -177,17 +267,21 @@ impl Merger {
     pub fn release(&mut self, mut f: impl FnMut(&Access)) {
         let w = self.watermark();
         while self.peek().is_some_and(|(k, _)| time_of(k) <= w) {
-            if let Some(a) = self.pop() {
-                f(&a);
-            }
+            self.pop_into(&mut f);
         }
     }
 
     /// Releases everything (input finished).
     pub fn drain(&mut self, mut f: impl FnMut(&Access)) {
-        while let Some(a) = self.pop() {
-            f(&a);
-        }
+        while self.pop_into(&mut f) {}
+    }
+
+    /// Batches fully released since the last call, emptied, for reuse.
+    pub fn take_spent(&mut self) -> impl Iterator<Item = Vec<Access>> + '_ {
+        self.spent.drain(..).map(|mut v| {
+            v.clear();
+            v
+        })
     }
 }
 
@@ -272,6 +366,50 @@ mod tests {
         let mut out = Vec::new();
         m.release(|a: &Access| out.push(a.time));
         assert_eq!(out, vec![1, 2, 3, 5, 7, 9, 9]);
+    }
+
+    #[test]
+    fn batches_join_runs_whole_or_event_by_event() {
+        let mut m = Merger::new(vec![0, 0], 0);
+        m.file_started(0);
+        m.file_started(1);
+        let batch = |ts: &[i64], file| ts.iter().map(|&t| ev(t, file)).collect::<Vec<_>>();
+        assert!(
+            m.push_batch(batch(&[1, 4, 6], 0)).is_none(),
+            "sorted: taken whole"
+        );
+        assert!(
+            m.push_batch(batch(&[7, 9], 0)).is_none(),
+            "continues its run"
+        );
+        let back = m
+            .push_batch(batch(&[5, 8], 0))
+            .expect("starts before the run's end");
+        assert!(back.is_empty());
+        assert!(m.push_batch(batch(&[3, 2], 1)).is_some(), "unsorted");
+        assert!(m.push_batch(Vec::new()).is_some());
+        m.file_done(0);
+        m.file_done(1);
+        let mut out = Vec::new();
+        m.release(|a: &Access| out.push((a.time, a.file)));
+        assert_eq!(
+            out,
+            vec![
+                (1, 0),
+                (2, 1),
+                (3, 1),
+                (4, 0),
+                (5, 0),
+                (6, 0),
+                (7, 0),
+                (8, 0),
+                (9, 0)
+            ]
+        );
+        assert_eq!(m.buffered, 0);
+        let spent: Vec<_> = m.take_spent().collect();
+        assert!(!spent.is_empty() && spent.iter().all(|v| v.is_empty()));
+        assert_eq!(m.take_spent().count(), 0);
     }
 
     #[test]
