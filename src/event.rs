@@ -376,8 +376,9 @@ impl AccessEvent {
 pub struct Batch {
     /// Index of the input file in the run's file table.
     pub file: u32,
-    /// Decoded input; spans without the arena bit point here.
-    pub(crate) input: String,
+    /// Decoded input; spans without the arena bit point here. Shared by the batches cut from
+    /// one whole input.
+    pub(crate) input: std::sync::Arc<String>,
     /// Unescaped and constructed strings.
     pub(crate) arena: String,
     /// Scratch for JSON unescaping.
@@ -423,12 +424,12 @@ impl Batch {
 
     /// Attaches the decoded bytes the events' input spans point into.
     pub(crate) fn set_input(&mut self, bytes: Vec<u8>) {
-        self.input = repair_utf8(bytes);
+        self.input = std::sync::Arc::new(repair_utf8(bytes));
     }
 
-    /// Takes the input buffer back (for reuse) when the batch is done.
-    pub fn take_input(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.input).into_bytes()
+    /// Attaches a whole input that other batches share (already repaired as UTF-8).
+    pub(crate) fn set_shared_input(&mut self, text: std::sync::Arc<String>) {
+        self.input = text;
     }
 
     /// The text of a span.
@@ -436,7 +437,7 @@ impl Batch {
         let (text, start) = if s.start & ARENA_BIT != 0 {
             (&self.arena, (s.start & !ARENA_BIT) as usize)
         } else {
-            (&self.input, s.start as usize)
+            (&*self.input, s.start as usize)
         };
         text.get(start..start + s.len as usize).unwrap_or_default()
     }

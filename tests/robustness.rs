@@ -183,6 +183,53 @@ fn deep_nesting_is_skipped_without_recursion() {
     assert_eq!(skips.total(), 1);
 }
 
+/// A whole decoded input is cut into batches of a few hundred events that share its text; the
+/// events are the same as when the input is read as a stream (a UTF-8 byte order mark, a
+/// broken byte and a damaged record included).
+#[test]
+fn whole_inputs_are_cut_into_batches_with_the_events_of_a_stream() {
+    let n = 2 * trailhound::ingest::frame::SLICE_EVENTS + 7;
+    let rec = |i: usize| {
+        format!("{{\"eventTime\":\"2024-01-01T00:{:02}:{:02}Z\",\"eventName\":\"GetObject\",\"eventSource\":\"s3.amazonaws.com\",\"userIdentity\":{{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/u{i}\"}},\"requestParameters\":{{\"bucketName\":\"b\",\"key\":\"k\\u00e9{i}\"}}}}", i / 60 % 60, i % 60)
+    };
+    let mut records: Vec<String> = (0..n).map(rec).collect();
+    records[700] = "{\"eventTime\":12,\"eventName\":\"GetObject\"}".to_string();
+    let doc = format!("\u{feff}{{\"Records\":[{}]}}", records.join(","));
+    let mut doc = doc.into_bytes();
+    let agent = doc.windows(4).position(|w| w == b"u0\"}").unwrap();
+    doc[agent + 1] = 0xff;
+    let count_batches = |whole: bool| {
+        let decoded = if whole {
+            Decoded::Whole(doc.clone())
+        } else {
+            Decoded::Stream(Box::new(std::io::Cursor::new(doc.clone())))
+        };
+        let mut batches: Vec<Batch> = Vec::new();
+        let mut skips = SkipLog::default();
+        let mut sink = |b: Batch| batches.push(b);
+        read_decoded(0, "test", decoded, Compression::None, &mut sink, &mut skips);
+        batches.len()
+    };
+    assert_eq!(
+        count_batches(true),
+        3,
+        "{n} events, {} a batch",
+        trailhound::ingest::frame::SLICE_EVENTS
+    );
+    let (whole_report, whole, whole_skips) = read_bytes(doc.clone(), true);
+    let (stream_report, stream, stream_skips) = read_bytes(doc, false);
+    assert_eq!(whole_report.events, n as u64 - 1);
+    assert_eq!(whole_report.skipped, 1);
+    assert_eq!(whole_skips.total(), stream_skips.total());
+    assert_eq!(stream_report.events, whole_report.events);
+    assert_eq!(whole, stream);
+    assert_eq!(whole[5].object, "k\u{e9}5");
+    assert_eq!(
+        whole[0].principal, "arn:aws:iam::1:user/u?",
+        "the broken byte, repaired"
+    );
+}
+
 #[test]
 fn truncated_documents_keep_the_records_before_the_damage() {
     let doc = std::fs::read(

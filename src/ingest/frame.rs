@@ -11,6 +11,7 @@
 //! record, or several documents in a row).
 
 use std::io::{ErrorKind, Read};
+use std::sync::Arc;
 
 use crate::event::Batch;
 use crate::formats::{self, JsonKind, LineParser, RecordCtx};
@@ -39,10 +40,56 @@ impl Out<'_> {
     }
 }
 
+/// Events per batch cut from a whole decoded input: small enough that a batch's text is still
+/// in the cache when the worker turns its events into detector records right after parsing
+/// them (a whole CloudTrail file is several megabytes).
+pub const SLICE_EVENTS: usize = 512;
+
+/// The bytes of a [`Window`]: read from a stream (owned, growing and shrinking), or a whole
+/// decoded input, checked as UTF-8 once and shared by the batches cut from it.
+pub enum Buf {
+    Owned(Vec<u8>),
+    Shared(Arc<String>),
+}
+
+impl Default for Buf {
+    fn default() -> Self {
+        Buf::Owned(Vec::new())
+    }
+}
+
+impl std::ops::Deref for Buf {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Buf::Owned(v) => v,
+            Buf::Shared(s) => s.as_bytes(),
+        }
+    }
+}
+
+impl Buf {
+    /// The bytes to change. A shared input is only changed in rare paths (a record longer
+    /// than [`MAX_RECORD`] in a whole input): it is copied first when batches hold it.
+    pub fn make_mut(&mut self) -> &mut Vec<u8> {
+        if let Buf::Shared(s) = self {
+            let bytes = Arc::try_unwrap(std::mem::take(s))
+                .map(String::into_bytes)
+                .unwrap_or_else(|s| s.as_bytes().to_vec());
+            *self = Buf::Owned(bytes);
+        }
+        match self {
+            Buf::Owned(v) => v,
+            Buf::Shared(_) => unreachable!("made owned above"),
+        }
+    }
+}
+
 /// A sliding window over a decoded stream.
 pub struct Window {
     reader: Option<Box<dyn Read + Send>>,
-    pub buf: Vec<u8>,
+    pub buf: Buf,
     /// Stream offset of `buf[0]`.
     pub base: u64,
     /// Newlines before `buf[0]`.
@@ -57,7 +104,7 @@ impl Window {
     pub fn whole(data: Vec<u8>, file_id: u32) -> Self {
         Window {
             reader: None,
-            buf: data,
+            buf: Buf::Shared(Arc::new(crate::event::repair_utf8(data))),
             base: 0,
             lines_base: 0,
             eof: true,
@@ -69,7 +116,7 @@ impl Window {
     pub fn stream(reader: Box<dyn Read + Send>, file_id: u32) -> Self {
         Window {
             reader: Some(reader),
-            buf: Vec::new(),
+            buf: Buf::default(),
             base: 0,
             lines_base: 0,
             eof: false,
@@ -84,28 +131,29 @@ impl Window {
             self.eof = true;
             return false;
         };
-        let start = self.buf.len();
-        self.buf.reserve(CHUNK);
+        let buf = self.buf.make_mut();
+        let start = buf.len();
+        buf.reserve(CHUNK);
         let mut got = 0;
         while got < CHUNK {
-            let cap = self.buf.capacity() - self.buf.len();
+            let cap = buf.capacity() - buf.len();
             let want = cap.min(CHUNK - got);
-            let old_len = self.buf.len();
-            self.buf.resize(old_len + want, 0);
-            match r.read(&mut self.buf[old_len..]) {
+            let old_len = buf.len();
+            buf.resize(old_len + want, 0);
+            match r.read(&mut buf[old_len..]) {
                 Ok(0) => {
-                    self.buf.truncate(old_len);
+                    buf.truncate(old_len);
                     self.eof = true;
                     self.reader = None;
                     break;
                 }
                 Ok(n) => {
-                    self.buf.truncate(old_len + n);
+                    buf.truncate(old_len + n);
                     got += n;
                 }
-                Err(e) if e.kind() == ErrorKind::Interrupted => self.buf.truncate(old_len),
+                Err(e) if e.kind() == ErrorKind::Interrupted => buf.truncate(old_len),
                 Err(e) => {
-                    self.buf.truncate(old_len);
+                    buf.truncate(old_len);
                     self.error = Some(describe_read_error(&e));
                     self.eof = true;
                     self.reader = None;
@@ -113,7 +161,7 @@ impl Window {
                 }
             }
         }
-        self.buf.len() > start
+        buf.len() > start
     }
 
     /// Makes sure at least `n` bytes are buffered (or the stream ended).
@@ -134,23 +182,51 @@ impl Window {
     fn release(&mut self, keep_from: usize, out: &mut Out) -> usize {
         self.lines_base += memchr::memchr_iter(b'\n', &self.buf[..keep_from]).count() as u64;
         if self.batch.events.is_empty() {
-            self.buf.drain(..keep_from);
+            self.buf.make_mut().drain(..keep_from);
         } else {
             let mut next = Vec::with_capacity((self.buf.len() - keep_from + CHUNK).max(CHUNK));
             next.extend_from_slice(&self.buf[keep_from..]);
-            let sealed = std::mem::replace(&mut self.buf, next);
+            let sealed = std::mem::replace(&mut self.buf, Buf::Owned(next));
             self.seal_with(sealed, out);
         }
         self.base += keep_from as u64;
         keep_from
     }
 
-    fn seal_with(&mut self, input: Vec<u8>, out: &mut Out) {
+    fn seal_with(&mut self, input: Buf, out: &mut Out) {
         let file = self.batch.file;
         let mut batch = std::mem::replace(&mut self.batch, Batch::new(file));
-        batch.set_input(input);
+        match input {
+            Buf::Owned(bytes) => batch.set_input(bytes),
+            Buf::Shared(text) => batch.set_shared_input(text),
+        }
         out.events += batch.events.len() as u64;
         (out.emit)(batch);
+    }
+
+    /// Hands over the events parsed so far from a whole input once there are
+    /// [`SLICE_EVENTS`] of them; the batch shares the input instead of copying it.
+    fn seal_slice(&mut self, out: &mut Out) {
+        if self.batch.events.len() < SLICE_EVENTS {
+            return;
+        }
+        if let Buf::Shared(text) = &self.buf {
+            let text = Arc::clone(text);
+            self.seal_with(Buf::Shared(text), out);
+        }
+    }
+
+    /// Blanks a UTF-8 byte order mark at the start (three spaces: offsets stay true).
+    pub fn blank_bom(&mut self) {
+        if self.buf.starts_with(BOM) {
+            match &mut self.buf {
+                Buf::Owned(v) => blank_bom(v),
+                Buf::Shared(s) => match Arc::get_mut(s) {
+                    Some(s) => s.replace_range(..3, "   "),
+                    None => blank_bom(self.buf.make_mut()),
+                },
+            }
+        }
     }
 
     /// Hands over the last events.
@@ -166,6 +242,14 @@ impl Window {
             Some(e) => format!("the input ends inside this record: {e}"),
             None => "the input ends inside this record".to_string(),
         }
+    }
+}
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+fn blank_bom(data: &mut [u8]) {
+    if data.starts_with(BOM) {
+        data[..3].copy_from_slice(b"   ");
     }
 }
 
@@ -186,6 +270,7 @@ pub fn read_lines(w: &mut Window, mut parser: LineKindParser, out: &mut Out) {
             Some(p) => {
                 let end = pos + p;
                 parser.line(w, pos, end, line_no, out);
+                w.seal_slice(out);
                 pos = end + 1;
                 line_no += 1;
             }
@@ -342,6 +427,7 @@ pub fn read_json_doc(w: &mut Window, kind: JsonKind, out: &mut Out) {
                     let line = w.line_of(start);
                     out.skip(line, w.base + start as u64, &skip);
                 }
+                w.seal_slice(out);
             }
             Ok(Step::Structure) => pos = cur.i,
             Err(JsonError::Eof) if !w.eof => {

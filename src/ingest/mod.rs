@@ -250,9 +250,7 @@ pub fn read_decoded(
         Decoded::Stream(r) => Window::stream(r, id),
     };
     window.fill_to(SNIFF_BYTES);
-    if window.buf.starts_with(b"\xef\xbb\xbf") {
-        window.buf[..3].copy_from_slice(b"   ");
-    }
+    window.blank_bom();
     let head_len = window.buf.len().min(SNIFF_BYTES);
     let detected = sniff::detect(&window.buf[..head_len]);
     if window.buf.is_empty() {
