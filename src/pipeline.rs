@@ -92,6 +92,26 @@ impl BatchSink for DetectSink<'_> {
     }
 }
 
+/// This thread's CPU time so far (Linux; for `TRAILHOUND_TIMING` only).
+fn thread_cpu() -> String {
+    let Ok(stat) = std::fs::read_to_string("/proc/thread-self/stat") else {
+        return "unknown".into();
+    };
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th
+    // and 13th, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    match f[..] {
+        [u, s] => format!("{:.2}s", (u + s) as f64 / 100.0),
+        _ => "unknown".into(),
+    }
+}
+
 /// Start times of files: the first events' time (a partial decode of each file, in
 /// parallel), else the delivery time in the file's name, else unknown (`i64::MIN`).
 pub fn start_times(files: &[InputFile], threads: usize) -> Vec<i64> {
@@ -222,7 +242,11 @@ pub fn scan_with_state(
             }
             merger.drain(|a| engine.process(a));
             if std::env::var_os("TRAILHOUND_TIMING").is_some() {
-                eprintln!("timing: drained at {:?}", t0.elapsed());
+                eprintln!(
+                    "timing: drained at {:?}; detection thread CPU {}",
+                    t0.elapsed(),
+                    thread_cpu()
+                );
             }
             let late = engine.late_events;
             let principals = engine.principals();
