@@ -257,8 +257,6 @@ pub struct Access {
     pub user_agent: Sym,
     /// Error code (interned only for failed calls).
     pub status: Sym,
-    /// Access key id, token hash (interned for calls other than object reads and lists).
-    pub credential: Sym,
     /// [`crate::baseline::agent_family`] of the user agent (0 when none).
     pub agent_family: u64,
     pub class: ActionClass,
@@ -349,10 +347,6 @@ fn compact(
         } else {
             0
         };
-    let bulk = matches!(
-        ev.action_class,
-        ActionClass::Read | ActionClass::List | ActionClass::Write
-    ) && hit.is_none();
     Access {
         time: ev.time,
         bytes_out: ev.bytes_out.unwrap_or(0),
@@ -374,11 +368,6 @@ fn compact(
             syms.sym(b.str(ev.status))
         } else {
             0
-        },
-        credential: if bulk {
-            0
-        } else {
-            syms.sym(b.str(ev.credential))
         },
         class: ev.action_class,
         format: ev.format(),

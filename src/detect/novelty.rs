@@ -269,9 +269,11 @@ pub(crate) fn judge(
     // traveller looks (low); each further sign of someone else at the keyboard raises it: an
     // hour the principal never works, a client it never used, APIs it never called, data
     // taken from the new place.
-    let from_pending_place = a
-        .source_ip
-        .is_some_and(|ip| p.networks.get(&network_of(ip)).is_some_and(|s| s.pending));
+    // (Only a network not known as normal can be pending: no second lookup for the others.)
+    let from_pending_place = net_known == Some(false)
+        && a
+            .source_ip
+            .is_some_and(|ip| p.networks.get(&network_of(ip)).is_some_and(|s| s.pending));
     if let Some(ip) = a
         .source_ip
         .filter(|_| (ip_known == Some(false) && net_known == Some(false)) || from_pending_place)
