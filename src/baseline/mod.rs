@@ -312,6 +312,9 @@ pub struct Profile {
     pub asns: SeenSet<u32>,
     /// The latest located request, for impossible travel.
     pub last_place: Option<LastPlace>,
+    /// New networks whose further requests, until the time given, still count towards the
+    /// finding about them (see `novelty`).
+    pub place_probation: Vec<(u128, i64)>,
     /// The last known key of each set today (see [`Memo`]).
     pub memos: Memos,
     /// The open hour.
@@ -344,6 +347,9 @@ pub struct Profile {
     /// The open day and its bytes out.
     pub cur_day: i64,
     pub cur_day_bytes: u64,
+    /// The open day's largest single transfer out: a day that is big only because of one
+    /// large object is not data drained away.
+    pub cur_day_max_transfer: u64,
     pub cur_day_suspect: bool,
     /// The open day was already judged (at the end of a run): the next run does not judge it
     /// again when it closes.
@@ -439,6 +445,7 @@ impl Profile {
         self.days
             .push_back((self.cur_day, self.cur_day_bytes, self.cur_day_suspect));
         self.cur_day_bytes = 0;
+        self.cur_day_max_transfer = 0;
         self.cur_day_suspect = false;
         self.day_judged = false;
         let oldest = self.cur_day - window / NANOS_PER_DAY;

@@ -452,6 +452,153 @@ fn enumeration_is_listing_across_buckets() {
     );
 }
 
+/// Requests from places a principal never used, now and then, one at a time — a phone
+/// network, a hotel, a VPN exit — are low however odd the hour, even several in a day from
+/// different places; a place that keeps being used at such an hour is not.
+#[test]
+fn one_off_requests_from_new_places_are_low_a_session_from_one_is_not() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    let sue = "sue";
+    office(&mut r, sue, 21);
+    let night = r.t0 + 22 * DAY + 3 * NANOS_PER_HOUR;
+    for (i, ip) in ["192.0.2.1", "198.18.7.2", "203.0.113.3", "100.64.9.4"]
+        .iter()
+        .enumerate()
+    {
+        r.reads(sue, night + i as i64 * 20 * MIN, 1, MIN, ip, UA, 500);
+    }
+    let fs = r.findings(&cfg);
+    assert!(has(&fs, sue, "baseline.new_source_ip", Severity::Low));
+    // (The hour itself is the after-hours detector's to judge.)
+    assert!(
+        !has(&fs, sue, "baseline.new_source_ip", Severity::Medium),
+        "{fs:#?}"
+    );
+
+    let mut r = Run::new();
+    office(&mut r, sue, 21);
+    r.reads(sue, night, 6, MIN, "203.0.113.3", UA, 500);
+    let fs = r.findings(&cfg);
+    let f = fs
+        .iter()
+        .find(|f| f.rule == "baseline.new_source_ip")
+        .unwrap();
+    assert_eq!(f.severity, Severity::Medium, "{f:#?}");
+    assert_eq!(f.event_count, 6, "every request from the place counted");
+}
+
+/// Someone who now and then works an odd hour (three in the window) is not alarming at the
+/// next odd hour; a strict office routine broken at 03:00 is.
+#[test]
+fn an_odd_hour_is_low_for_someone_who_keeps_odd_hours_now_and_then() {
+    let cfg = DetectConfig::default();
+    for (who, habit) in [("strict", false), ("owl", true)] {
+        let mut r = Run::new();
+        office(&mut r, who, 21);
+        if habit {
+            for (d, h) in [(3, 21), (8, 22), (15, 23)] {
+                r.reads(
+                    who,
+                    r.t0 + d * DAY + h * NANOS_PER_HOUR,
+                    2,
+                    MIN,
+                    OFFICE,
+                    UA,
+                    500,
+                );
+            }
+        }
+        r.reads(
+            who,
+            r.t0 + 22 * DAY + 3 * NANOS_PER_HOUR,
+            4,
+            MIN,
+            OFFICE,
+            UA,
+            500,
+        );
+        let fs = r.findings(&cfg);
+        let after = fs
+            .iter()
+            .filter(|f| {
+                f.rule == "baseline.after_hours_access" && f.first_seen.starts_with("2026-01-27")
+            })
+            .map(|f| f.severity)
+            .max();
+        let want = if habit {
+            Severity::Low
+        } else {
+            Severity::Medium
+        };
+        assert_eq!(after, Some(want), "{who}: {fs:#?}");
+    }
+}
+
+/// A traveller's day from a hotel that runs into the evening is not someone else starting
+/// work at night: the hour counts when the place's first request comes.
+#[test]
+fn a_day_from_a_hotel_running_late_is_not_a_night_session() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    let bob = "bob";
+    office(&mut r, bob, 21);
+    for h in [13, 15, 17, 19, 20] {
+        r.reads(
+            bob,
+            r.t0 + 22 * DAY + h * NANOS_PER_HOUR,
+            3,
+            MIN,
+            "192.0.2.77",
+            UA,
+            500,
+        );
+    }
+    let fs = r.findings(&cfg);
+    let f = fs
+        .iter()
+        .find(|f| f.rule == "baseline.new_source_ip")
+        .unwrap();
+    assert_eq!(f.event_count, 15);
+    assert!(alerts(&fs, bob).is_empty(), "{:#?}", alerts(&fs, bob));
+}
+
+/// Object sizes are heavy-tailed: a day that is big because of one large object is not data
+/// drained away.
+#[test]
+fn one_large_object_is_not_a_daily_bytes_anomaly() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    let svc = "arn:aws:iam::1:user/reporting-svc";
+    for d in 0..24 {
+        for h in 8..18 {
+            r.reads(
+                svc,
+                r.t0 + d * DAY + h * NANOS_PER_HOUR,
+                4,
+                10 * MIN,
+                "34.201.17.80",
+                UA,
+                8_000_000,
+            );
+        }
+    }
+    r.reads(
+        svc,
+        r.t0 + 22 * DAY + 12 * NANOS_PER_HOUR + 5 * MIN,
+        1,
+        MIN,
+        "34.201.17.80",
+        UA,
+        2_000_000_000,
+    );
+    let fs = r.findings(&cfg);
+    assert!(
+        !has(&fs, svc, "baseline.daily_bytes_anomaly", Severity::Info),
+        "{fs:#?}"
+    );
+}
+
 #[test]
 fn slow_exfiltration_under_every_fixed_threshold() {
     let cfg = DetectConfig::default();
@@ -1338,14 +1485,14 @@ fn a_weakening_the_principal_makes_routinely_is_low() {
     let cfg = DetectConfig::default();
     let mut r = Run::new();
     office(&mut r, "infra-deployer", 21);
-    let hit = |r: &mut Run, t: i64| {
+    let hit = |r: &mut Run, t: i64, ip: &str| {
         r.one(
             "infra-deployer",
             t,
             ActionClass::Config,
             "Microsoft.Storage/storageAccounts/write",
             "acct",
-            OFFICE,
+            ip,
             UA,
         );
         r.events.last_mut().unwrap().hit = Some(Box::new(crate::detect::rules::RuleHit {
@@ -1356,11 +1503,12 @@ fn a_weakening_the_principal_makes_routinely_is_low() {
             resources: Vec::new(),
         }));
     };
-    // A call that raised an alert is held apart until it recurs on three days (the
-    // poisoning rule); from then on the deployer's weakenings are its routine.
+    // From a network it never used, at 23:00 (an hour it never works): medium. A call that
+    // raised an alert is held apart until it recurs on three days (the poisoning rule); from
+    // then on the deployer's weakenings are its routine.
     let t0 = r.t0;
     for d in [10, 12, 14, 16] {
-        hit(&mut r, t0 + d * DAY + 11 * NANOS_PER_HOUR);
+        hit(&mut r, t0 + d * DAY + 23 * NANOS_PER_HOUR, "203.0.113.9");
     }
     let fs = r.findings(&cfg);
     let sev: Vec<Severity> = fs
@@ -1377,6 +1525,107 @@ fn a_weakening_the_principal_makes_routinely_is_low() {
             Severity::Low
         ],
         "{fs:#?}"
+    );
+}
+
+/// A medium-weight change (a bucket policy deleted) is weighed by how it was made: the
+/// principal's usual network, client and hours (an administrator at work) is low, and so is
+/// one difference alone; two or more (a new network at night) keep it medium. A call that
+/// failed, and one in the data's first days, are low.
+#[test]
+fn a_change_made_the_usual_way_is_low_and_from_a_new_place_at_night_medium() {
+    let cfg = DetectConfig::default();
+    let mut r = Run::new();
+    for who in ["admin-a", "admin-b", "admin-c", "admin-d", "admin-e"] {
+        office(&mut r, who, 21);
+    }
+    let t0 = r.t0;
+    let delete = |r: &mut Run, who: &str, t: i64, ip: &str, failed: bool| {
+        r.one(
+            who,
+            t,
+            ActionClass::Permission,
+            "DeleteBucketPolicy",
+            "data",
+            ip,
+            UA,
+        );
+        let a = r.events.last_mut().unwrap();
+        if failed {
+            a.flags |= flag::ERROR;
+        }
+        a.hit = Some(Box::new(crate::detect::rules::RuleHit {
+            rule: "aws.s3.bucket_policy_deleted",
+            severity: Severity::Medium,
+            detail: "bucket policy of data deleted".into(),
+            evidence: Vec::new(),
+            resources: Vec::new(),
+        }));
+    };
+    let day15 = t0 + 15 * DAY;
+    delete(
+        &mut r,
+        "admin-a",
+        day15 + 11 * NANOS_PER_HOUR,
+        OFFICE,
+        false,
+    );
+    delete(
+        &mut r,
+        "admin-b",
+        day15 + 11 * NANOS_PER_HOUR,
+        "203.0.113.9",
+        false,
+    );
+    delete(
+        &mut r,
+        "admin-c",
+        day15 + 2 * NANOS_PER_HOUR,
+        "203.0.113.9",
+        false,
+    );
+    delete(
+        &mut r,
+        "admin-d",
+        day15 + 2 * NANOS_PER_HOUR,
+        "203.0.113.9",
+        true,
+    );
+    delete(
+        &mut r,
+        "admin-e",
+        t0 + 2 * DAY + 2 * NANOS_PER_HOUR,
+        "203.0.113.9",
+        false,
+    );
+    let fs = r.findings(&cfg);
+    let sev = |who: &str| {
+        fs.iter()
+            .find(|f| f.principal == who && f.rule == "aws.s3.bucket_policy_deleted")
+            .map(|f| (f.severity, f.evidence.get("history").cloned()))
+    };
+    assert_eq!(
+        sev("admin-a").map(|s| s.0),
+        Some(Severity::Low),
+        "the usual way"
+    );
+    assert_eq!(
+        sev("admin-b").map(|s| s.0),
+        Some(Severity::Low),
+        "a new network only"
+    );
+    assert_eq!(
+        sev("admin-c"),
+        Some((Severity::Medium, None)),
+        "a new network at 02:00"
+    );
+    let failed = sev("admin-d").unwrap();
+    assert_eq!(failed.0, Severity::Low, "failed");
+    assert!(failed.1.unwrap().as_str().unwrap().contains("failed"));
+    assert_eq!(
+        sev("admin-e").map(|s| s.0),
+        Some(Severity::Low),
+        "first days"
     );
 }
 

@@ -688,6 +688,37 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// Rules about changes to storage, logging, keys or access settings.
+fn changes_configuration(rule: &str) -> bool {
+    Catalogue::get()
+        .rule(rule)
+        .is_some_and(|r| matches!(r.family.as_str(), "tampering" | "exposure" | "credentials"))
+}
+
+/// How many ways the event differs from how the principal works: a new or dormant principal
+/// (no history to speak for it), a network, a client family, an hour it does not keep.
+fn unfamiliar_signs(p: &Profile, ctx: &Ctx, a: &Access) -> u32 {
+    let window = ctx.cfg.window();
+    let t = a.time;
+    let settled = p.age_days(t) >= ctx.cfg.novelty_min_days
+        && !crate::detect::timing::learning(p, ctx, t)
+        && ((t - p.last_seen) as f64) < ctx.dormant_days * NANOS_PER_DAY as f64;
+    let network = a.source_ip.is_none_or(|ip| {
+        p.networks
+            .get(&crate::baseline::network_of(ip))
+            .is_some_and(|s| s.known(t, window))
+    });
+    let client = a.agent_family == 0
+        || p.agents
+            .get(&a.agent_family)
+            .is_some_and(|s| s.known(t, window));
+    let hour = ctx.business(p, t) || crate::detect::timing::hour_is_normal(p, ctx, t);
+    [settled, network, client, hour]
+        .iter()
+        .filter(|&&usual| !usual)
+        .count() as u32
+}
+
 /// Rules that open a bucket or container to anyone.
 const EXPOSURE_RULES: &[&str] = &[
     "aws.s3.public_policy",
@@ -754,6 +785,39 @@ fn rule_hit(
             .is_some_and(|s| s.known(a.time, window))
     {
         return false;
+    }
+    // A configuration change of medium weight (a bucket policy deleted, a key policy or
+    // CMEK changed, keys listed) made the way the principal works — from its usual network
+    // and client, at an hour it works, by a principal with a history and not waking from
+    // dormancy — is how administrators and infrastructure code look (low); so is one that
+    // differs in one of these only (a change made from home at night). Two or more differences
+    // keep it medium.
+    // A call that failed changed nothing, and in the data's first days there is no history
+    // to judge against (low).
+    if severity == Severity::Medium && note.is_none() && changes_configuration(hit.rule) {
+        if a.error() {
+            severity = Severity::Low;
+            note = Some("the call failed: nothing was changed");
+        } else if crate::detect::timing::learning(profile, ctx, a.time) {
+            severity = Severity::Low;
+            note = Some("first days of the data: the principal's history is not known yet");
+        } else {
+            match unfamiliar_signs(profile, ctx, a) {
+                0 => {
+                    severity = Severity::Low;
+                    note = Some(
+                        "made the principal's usual way: its network and client, at an hour it works",
+                    );
+                }
+                1 => {
+                    severity = Severity::Low;
+                    note = Some(
+                        "one thing unusual about it (network, client, hour or a dormant principal), not more",
+                    );
+                }
+                _ => {}
+            }
+        }
     }
     let routine_rule = matches!(
         hit.rule,

@@ -17,6 +17,7 @@ const MAX_IPS: usize = 20;
 const MAX_RESOURCES: usize = 20;
 const MAX_SAMPLES: usize = 5;
 const MAX_AGENTS: usize = 5;
+const MAX_NETWORKS: usize = 32;
 
 /// A finding while it is open: the same rule and principal within the merge gap extend it.
 #[derive(Debug, Clone)]
@@ -41,6 +42,9 @@ pub struct FindingAcc {
     pub features: u32,
     /// ATT&CK techniques the evidence adds to the rule's own.
     pub extra_mitre: BTreeSet<&'static str>,
+    /// Events and feature bits per source network, for detectors that weigh one place's
+    /// activity (the first [`MAX_NETWORKS`] networks).
+    pub network_events: Vec<(u128, u32, u32)>,
     /// For a finding carried over from an earlier run: its event count then. Unless this run
     /// extends it, it was reported already and is not reported again.
     pub imported_count: Option<u64>,
@@ -75,6 +79,7 @@ impl FindingAcc {
             peak: 0.0,
             features: 0,
             extra_mitre: BTreeSet::new(),
+            network_events: Vec::new(),
             imported_count: None,
             samples: Vec::new(),
             user_agents: Vec::new(),
@@ -114,6 +119,28 @@ impl FindingAcc {
         {
             self.user_agents.push(a.user_agent);
         }
+    }
+
+    /// Counts an event from `network` with its feature bits; returns the events and the
+    /// features of that network so far.
+    pub fn count_network(&mut self, network: u128, features: u32) -> (u32, u32) {
+        if let Some(n) = self.network_events.iter_mut().find(|n| n.0 == network) {
+            n.1 += 1;
+            n.2 |= features;
+            return (n.1, n.2);
+        }
+        if self.network_events.len() < MAX_NETWORKS {
+            self.network_events.push((network, 1, features));
+        }
+        (1, features)
+    }
+
+    /// Events and feature bits counted from `network` so far.
+    pub fn place_events(&self, network: u128) -> (u32, u32) {
+        self.network_events
+            .iter()
+            .find(|n| n.0 == network)
+            .map_or((0, 0), |n| (n.1, n.2))
     }
 
     pub fn set(&mut self, key: &str, v: impl Into<Value>) {

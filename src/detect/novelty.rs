@@ -114,6 +114,11 @@ pub(crate) fn static_technique(id: &str) -> Option<&'static str> {
 /// is low.
 const ROAMING_NETWORKS: usize = 8;
 
+/// Events from one new network before a request from a new place can rise above low.
+const PLACE_MIN_EVENTS: u32 = 5;
+/// New places a principal keeps on probation at once (the oldest gives way).
+const PROBATION_PLACES: usize = 8;
+
 fn judged(a: &Access) -> bool {
     !matches!(
         a.principal_type,
@@ -271,19 +276,24 @@ pub(crate) fn judge(
     // taken from the new place.
     // (Only a network not known as normal can be pending: no second lookup for the others.)
     let from_pending_place = net_known == Some(false)
-        && a
-            .source_ip
+        && a.source_ip
             .is_some_and(|ip| p.networks.get(&network_of(ip)).is_some_and(|s| s.pending));
-    if let Some(ip) = a
-        .source_ip
-        .filter(|_| (ip_known == Some(false) && net_known == Some(false)) || from_pending_place)
-    {
+    let on_probation = !p.place_probation.is_empty()
+        && a.source_ip.is_some_and(|ip| {
+            let net = network_of(ip);
+            p.place_probation
+                .iter()
+                .any(|&(n, until)| n == net && now <= until)
+        });
+    if let Some(ip) = a.source_ip.filter(|_| {
+        (ip_known == Some(false) && net_known == Some(false)) || from_pending_place || on_probation
+    }) {
         let networks = p.networks.known_count(now, window);
         let roaming = networks >= ROAMING_NETWORKS;
         let mut features = PLACE_NEW_NETWORK;
-        if !ctx.business(p, now) && !crate::detect::timing::hour_is_normal(p, ctx, now) {
-            features |= PLACE_ODD_HOUR;
-        }
+        // Counted when the place's first request comes at such an hour: someone else starting
+        // work at 03:00, not a traveller whose day from a hotel runs into the evening.
+        let odd_hour = !ctx.business(p, now) && !crate::detect::timing::hour_is_normal(p, ctx, now);
         if new.agent {
             features |= PLACE_NEW_CLIENT;
         }
@@ -319,6 +329,9 @@ pub(crate) fn judge(
             }
             _ => ("baseline.new_source_ip", Severity::Low, ""),
         };
+        // Below PLACE_MIN_EVENTS the place is on probation for a day: its next requests are
+        // still counted here (and weighed with its first), though it joins the baseline.
+        let mut probation = false;
         let sev = out.emit_with(
             ctx,
             rule,
@@ -349,13 +362,29 @@ pub(crate) fn judge(
                 f.set("roaming_principal", roaming);
             },
             |f| {
+                let mut features = features;
+                if odd_hour && f.place_events(network_of(ip)).0 == 0 {
+                    features |= PLACE_ODD_HOUR;
+                }
                 f.features |= features;
                 f.extra_mitre.extend(techniques.iter().flatten().copied());
-                let signs = f.features.count_ones();
+                // The signs of this place's own requests: another place's one-off request
+                // earlier in the day does not add to them.
+                let (from_here, place) = f.count_network(network_of(ip), features);
+                let signs = place.count_ones();
                 let sev = match signs {
                     0..=2 => Severity::Low,
                     3 => Severity::Medium,
                     _ => Severity::High,
+                };
+                // A person's one request through a hotel or phone network now and then is
+                // how requests from new places mostly look; someone else at the keyboard
+                // keeps working from theirs. A bearer secret keeps its own floor.
+                probation = from_here < PLACE_MIN_EVENTS;
+                let sev = if probation {
+                    sev.min(Severity::Low)
+                } else {
+                    sev
                 }
                 .max(floor);
                 let sev = if roaming {
@@ -365,13 +394,22 @@ pub(crate) fn judge(
                 };
                 if sev > f.severity || f.event_count <= 1 {
                     f.severity = sev;
-                    f.score = sev.base_score() + 3 * signs;
+                    f.score = sev.base_score() + 3 * signs.max(f.features.count_ones());
                     f.evidence
                         .insert("features".into(), place_features(f.features).into());
                 }
             },
         );
         flagged |= sev >= Severity::Medium;
+        if probation {
+            let net = network_of(ip);
+            let until = now + NANOS_PER_DAY;
+            p.place_probation.retain(|&(n, u)| n != net && u >= now);
+            if p.place_probation.len() >= PROBATION_PLACES {
+                p.place_probation.remove(0);
+            }
+            p.place_probation.push((net, until));
+        }
     }
     if agent_known == Some(false) {
         let ua = ctx.syms.text(a.user_agent);

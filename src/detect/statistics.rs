@@ -139,7 +139,10 @@ pub(crate) fn close_day(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
         256.0 * 1024.0 * 1024.0,
     );
     let upper = band_upper(&days).max(factor * med).max(min_bytes);
-    if today > upper {
+    // Over the band even without the day's largest transfer: the excess is spread over many
+    // reads (data drained away), not one big object (object sizes are heavy-tailed).
+    let largest = p.cur_day_max_transfer as f64;
+    if today - largest > upper {
         let a = Access {
             time: p.cur_day * crate::baseline::NANOS_PER_DAY,
             ..who
@@ -161,6 +164,7 @@ pub(crate) fn close_day(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
                 f.set("observed_bytes_day", today);
                 f.set("baseline_median_day", med.round());
                 f.set("baseline_upper_band", upper.round());
+                f.set("largest_transfer_day", largest);
                 f.set(
                     "ratio_to_median",
                     if med > 0.0 {

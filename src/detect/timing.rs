@@ -43,6 +43,22 @@ pub(crate) fn hour_is_near_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
 
 /// The principal is regularly active during business hours: at least as many active
 /// day-hours inside them as there are workdays in a week.
+/// Hours of the window (day and hour) the principal was active outside its business hours:
+/// someone who works an odd hour now and then does not raise an alarm at the next one.
+fn off_hours_activity(p: &Profile, ctx: &Ctx) -> u32 {
+    // 1970-01-05 was a Monday: hour-of-week slot `s` is `s` hours after it.
+    const MONDAY: i64 = 4 * crate::baseline::NANOS_PER_DAY;
+    p.active_by_hour_of_week
+        .iter()
+        .enumerate()
+        .filter(|&(s, &n)| n > 0 && !ctx.business(p, MONDAY + s as i64 * NANOS_PER_HOUR))
+        .map(|(_, &n)| n as u32)
+        .sum()
+}
+
+/// Off-hours activity (see [`off_hours_activity`]) that makes odd hours part of a routine.
+const ODD_HOURS_HABIT: u32 = 3;
+
 fn works_business_hours(p: &Profile, ctx: &Ctx) -> bool {
     let (start, end) = (
         ctx.cfg.business_start_hour as usize,
@@ -95,7 +111,8 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     let settled = has_baseline
         && p.active_days.len() >= MIN_ROUTINE_DAYS
         && seen_near == 0
-        && !learning(p, ctx, a.time);
+        && !learning(p, ctx, a.time)
+        && off_hours_activity(p, ctx) < ODD_HOURS_HABIT;
     // Built only when a finding opens: this path runs for every after-hours event.
     let when = || {
         let (local_hour, weekday) = ctx.cfg.local_hour_weekday(a.time);

@@ -48,6 +48,8 @@ pub struct ProfileState {
     asns: Vec<(u32, Seen)>,
     #[serde(default)]
     last_place: Option<crate::baseline::LastPlace>,
+    #[serde(default)]
+    place_probation: Vec<(u128, i64)>,
     cur_hour: i64,
     cur: HourStat,
     cur_objects: Vec<u64>,
@@ -59,6 +61,8 @@ pub struct ProfileState {
     cur_fired: u8,
     cur_day: i64,
     cur_day_bytes: u64,
+    #[serde(default)]
+    cur_day_max_transfer: u64,
     cur_day_suspect: bool,
     day_judged: bool,
     last_source_ip: Option<IpAddr>,
@@ -85,6 +89,8 @@ pub struct OpenFinding {
     peak: f64,
     features: u32,
     extra_mitre: Vec<String>,
+    #[serde(default)]
+    network_events: Vec<(u128, u32, u32)>,
 }
 
 /// Everything the engine carries from one run to the next.
@@ -148,6 +154,7 @@ impl ProfileState {
             countries: plain_set(&p.countries),
             asns: plain_set(&p.asns),
             last_place: p.last_place,
+            place_probation: p.place_probation.clone(),
             cur_hour: p.cur_hour,
             cur: p.cur,
             cur_objects: {
@@ -163,6 +170,7 @@ impl ProfileState {
             cur_fired: p.cur_fired,
             cur_day: p.cur_day,
             cur_day_bytes: p.cur_day_bytes,
+            cur_day_max_transfer: p.cur_day_max_transfer,
             cur_day_suspect: p.cur_day_suspect,
             day_judged: p.day_judged,
             last_source_ip: last.and_then(|a| a.source_ip),
@@ -219,6 +227,7 @@ impl ProfileState {
             p.asns.restore(k, s);
         }
         p.last_place = self.last_place;
+        p.place_probation = self.place_probation;
         p.cur_hour = self.cur_hour;
         p.cur = self.cur;
         p.cur_objects = self.cur_objects.into_iter().collect();
@@ -230,6 +239,7 @@ impl ProfileState {
         p.cur_fired = self.cur_fired;
         p.cur_day = self.cur_day;
         p.cur_day_bytes = self.cur_day_bytes;
+        p.cur_day_max_transfer = self.cur_day_max_transfer;
         p.cur_day_suspect = self.cur_day_suspect;
         p.day_judged = self.day_judged;
         p.last_event = Some(Access {
@@ -280,6 +290,7 @@ impl OpenFinding {
             peak: f.peak,
             features: f.features,
             extra_mitre: f.extra_mitre.iter().map(|s| s.to_string()).collect(),
+            network_events: f.network_events.clone(),
         }
     }
 
@@ -306,6 +317,7 @@ impl OpenFinding {
         f.evidence = self.evidence;
         f.peak = self.peak;
         f.features = self.features;
+        f.network_events = self.network_events;
         f.extra_mitre = self
             .extra_mitre
             .iter()
