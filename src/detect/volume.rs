@@ -183,6 +183,15 @@ pub(crate) fn count(
     // A principal new in the data, without a baseline: the fixed threshold applies, but a
     // new workload just over it is not yet a raid; three times over it is.
     let new_and_modest = !has_baseline && !learning && count <= 3.0 * threshold;
+    // A principal new in the data that read as much at this hour yesterday: a new daily job
+    // settling in (its first day was reported), not a second raid.
+    let new_daily_job = !has_baseline
+        && !learning
+        && p.hours.iter().rev().take(48).any(|h| {
+            (p.cur_hour - 25..=p.cur_hour - 23).contains(&h.hour)
+                && field(kind)(&h.stat) > threshold
+        });
+    let new_and_modest = new_and_modest || new_daily_job;
     p.cur_fired |= bit;
     let usual = if has_baseline {
         crate::baseline::quantile(&p.same_hour_values(p.cur_hour, field(kind)), 0.99)
@@ -219,6 +228,9 @@ pub(crate) fn count(
                 f.set(
                     if learning {
                         "learning_period"
+                    } else if new_daily_job {
+                        // (Not "modest": it does not turn into a raid by growing.)
+                        "new_principal_same_hour_yesterday"
                     } else {
                         "new_principal_modest_volume"
                     },
