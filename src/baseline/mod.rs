@@ -60,6 +60,30 @@ pub fn network_of(ip: IpAddr) -> u128 {
     }
 }
 
+/// The largest object read in a period, by its size in one transfer: its bytes over all its
+/// reads (the same read reported by CloudTrail and by the server access log counts twice).
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LargestObject {
+    pub object: u64,
+    pub single: u64,
+    pub total: u64,
+}
+
+impl LargestObject {
+    pub fn add(&mut self, object: u64, bytes: u64) {
+        if object != 0 && object == self.object {
+            self.total += bytes;
+            self.single = self.single.max(bytes);
+        } else if bytes > self.single {
+            *self = LargestObject {
+                object,
+                single: bytes,
+                total: bytes,
+            };
+        }
+    }
+}
+
 /// When something was seen, and on how many distinct days (for promotion).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Seen {
@@ -347,9 +371,11 @@ pub struct Profile {
     /// The open day and its bytes out.
     pub cur_day: i64,
     pub cur_day_bytes: u64,
-    /// The open day's largest single transfer out: a day that is big only because of one
-    /// large object is not data drained away.
-    pub cur_day_max_transfer: u64,
+    /// The open day's largest object read: a day that is big only because of one large
+    /// object is not data drained away.
+    pub cur_day_largest: LargestObject,
+    /// The open hour's largest object read.
+    pub cur_largest: LargestObject,
     pub cur_day_suspect: bool,
     /// The open day was already judged (at the end of a run): the next run does not judge it
     /// again when it closes.
@@ -421,6 +447,7 @@ impl Profile {
             self.hours.push_back(rec);
         }
         self.cur = HourStat::default();
+        self.cur_largest = LargestObject::default();
         self.cur_objects.clear();
         self.cur_listed.clear();
         self.cur_suspect = false;
@@ -445,7 +472,7 @@ impl Profile {
         self.days
             .push_back((self.cur_day, self.cur_day_bytes, self.cur_day_suspect));
         self.cur_day_bytes = 0;
-        self.cur_day_max_transfer = 0;
+        self.cur_day_largest = LargestObject::default();
         self.cur_day_suspect = false;
         self.day_judged = false;
         let oldest = self.cur_day - window / NANOS_PER_DAY;

@@ -530,7 +530,24 @@ fn an_odd_hour_is_low_for_someone_who_keeps_odd_hours_now_and_then() {
             UA,
             500,
         );
+        // One file fetched late in the evening of another day: a note, not a session.
+        r.reads(
+            who,
+            r.t0 + 17 * DAY + 22 * NANOS_PER_HOUR,
+            1,
+            MIN,
+            OFFICE,
+            UA,
+            500,
+        );
         let fs = r.findings(&cfg);
+        let evening = fs
+            .iter()
+            .find(|f| {
+                f.rule == "baseline.after_hours_access" && f.first_seen.starts_with("2026-01-22")
+            })
+            .map(|f| f.severity);
+        assert_eq!(evening, Some(Severity::Low), "{who}: {fs:#?}");
         let after = fs
             .iter()
             .filter(|f| {
@@ -810,6 +827,27 @@ fn hourly_volume_and_bytes_out_spikes() {
     // 500 MB stays under the 1 GiB floor.
     let fs = after_routine(5, MIN, 100_000_000);
     assert!(quiet(&fs, "baseline.bytes_out_spike"));
+    // Many reads of 400 MB: an alert. One object of 4 GB (a VM image), even reported twice
+    // (CloudTrail and the server access log): a note.
+    let fs = after_routine(10, MIN, 400_000_000);
+    assert!(has(&fs, who, "baseline.bytes_out_spike", Severity::High));
+    let mut r = Run::new();
+    office(&mut r, who, 21);
+    let t = r.t0 + 21 * DAY + 14 * NANOS_PER_HOUR;
+    r.reads(who, t, 1, MIN, OFFICE, UA, 4_000_000_000);
+    r.reads(who, t + 1_000_000, 1, MIN, OFFICE, UA, 4_000_000_000);
+    let fs = r.findings(&cfg);
+    let spike = fs
+        .iter()
+        .find(|f| f.rule == "baseline.bytes_out_spike")
+        .unwrap();
+    assert_eq!(spike.severity, Severity::Low, "{spike:#?}");
+    assert!(!has(
+        &fs,
+        who,
+        "baseline.daily_bytes_anomaly",
+        Severity::Info
+    ));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! spread evenly — and hours far outside the principal's own seasonal band.
 
 use crate::baseline::{band_upper, median_mad, Profile};
+use crate::catalogue::Severity;
 use crate::detect::access::Access;
 use crate::detect::engine::{Ctx, Emitter};
 use crate::report::table::thousands;
@@ -94,7 +95,11 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
             .max(min_bytes)
             .max(capacity);
         if bytes > upper {
-            out.emit(
+            // One large object (an installer, a VM image) makes the hour, not many reads:
+            // worth a note (low), not an alarm; sizes are heavy-tailed.
+            let largest = p.cur_largest.total as f64;
+            let one_object = bytes - largest <= upper;
+            let sev = out.emit(
                 ctx,
                 "baseline.bytes_out_spike",
                 &a,
@@ -109,11 +114,19 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
                     f.last_seen = end;
                     f.set("observed_bytes", bytes);
                     f.set("baseline_median_same_hour", med.round());
+                    f.set("largest_object_bytes", largest);
                     f.set("hour", crate::time::rfc3339(hour * NANOS_PER_HOUR));
+                    if one_object {
+                        f.severity = f.severity.min(Severity::Low);
+                        f.score = f.severity.base_score();
+                        f.set("one_large_object", true);
+                    }
                 },
             );
-            p.cur_suspect = true;
-            p.cur_day_suspect = true;
+            if sev >= Severity::Medium {
+                p.cur_suspect = true;
+                p.cur_day_suspect = true;
+            }
         }
     }
 }
@@ -141,7 +154,7 @@ pub(crate) fn close_day(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
     let upper = band_upper(&days).max(factor * med).max(min_bytes);
     // Over the band even without the day's largest transfer: the excess is spread over many
     // reads (data drained away), not one big object (object sizes are heavy-tailed).
-    let largest = p.cur_day_max_transfer as f64;
+    let largest = p.cur_day_largest.total as f64;
     if today - largest > upper {
         let a = Access {
             time: p.cur_day * crate::baseline::NANOS_PER_DAY,
@@ -164,7 +177,7 @@ pub(crate) fn close_day(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
                 f.set("observed_bytes_day", today);
                 f.set("baseline_median_day", med.round());
                 f.set("baseline_upper_band", upper.round());
-                f.set("largest_transfer_day", largest);
+                f.set("largest_object_bytes_day", largest);
                 f.set(
                     "ratio_to_median",
                     if med > 0.0 {

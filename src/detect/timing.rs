@@ -56,6 +56,9 @@ fn off_hours_activity(p: &Profile, ctx: &Ctx) -> u32 {
         .sum()
 }
 
+/// Requests at an odd hour that make a session (more than a file fetched in the evening).
+const SESSION_EVENTS: u64 = 3;
+
 /// Off-hours activity (see [`off_hours_activity`]) that makes odd hours part of a routine.
 const ODD_HOURS_HABIT: u32 = 3;
 
@@ -135,12 +138,11 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
             }
         },
         |f| {
-            if !settled {
-                // Without a settled routine, an odd hour says little on its own: low until
-                // something else joins it in an incident.
-                f.severity = f.severity.min(Severity::Low);
-                f.score = f.severity.base_score();
-            }
+            // Without a settled routine, an odd hour says little on its own: low until
+            // something else joins it in an incident. With one, it takes a few requests (a
+            // session, not one file fetched in the evening): see the update below.
+            f.severity = f.severity.min(Severity::Low);
+            f.score = f.severity.base_score();
             f.set("active_days_in_window", p.active_days.len() as u64);
             f.set("local_time", when());
             f.set("business_hours", format!("{:02}:00-{:02}:00", ctx.cfg.business_start_hour, ctx.cfg.business_end_hour));
@@ -150,7 +152,17 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
             let how = crate::baseline::hour_of_week(a.time.div_euclid(NANOS_PER_HOUR));
             f.set("active_days_at_this_hour_of_week", p.active_days_by_hour_of_week()[how]);
         },
-        |f| f.extra_mitre.extend(crate::detect::novelty::activity_techniques(a).into_iter().flatten()),
+        |f| {
+            f.extra_mitre.extend(crate::detect::novelty::activity_techniques(a).into_iter().flatten());
+            if settled
+                && f.event_count >= SESSION_EVENTS
+                && f.severity < Severity::Medium
+                && !ctx.cfg.severity.contains_key("baseline.after_hours_access")
+            {
+                f.severity = Severity::Medium;
+                f.score = f.severity.base_score();
+            }
+        },
     );
     sev >= Severity::Medium
 }

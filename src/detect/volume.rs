@@ -81,7 +81,10 @@ pub(crate) fn count(
     p.cur_last = a.time;
     p.cur.bytes_out += a.bytes_out;
     p.cur_day_bytes += a.bytes_out;
-    p.cur_day_max_transfer = p.cur_day_max_transfer.max(a.bytes_out);
+    if a.bytes_out > 0 {
+        p.cur_day_largest.add(a.object_hash, a.bytes_out);
+        p.cur_largest.add(a.object_hash, a.bytes_out);
+    }
     // Failed reads and deletes moved no data; failed lists are still discovery attempts.
     if a.error() && a.class != ActionClass::List {
         return false;

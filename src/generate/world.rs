@@ -579,6 +579,7 @@ fn office_aws(w: &mut World, root: &Rng) {
                 }
             }
         }
+        office_noise(w, root, &o, who, &mut evs);
         w.aws.extend(evs);
     }
     // Analysts: an assumed role shared by two people, daily small reads and a weekly big pull
@@ -639,6 +640,93 @@ fn office_aws(w: &mut World, root: &Rng) {
             }
         }
         w.aws.extend(evs);
+    }
+}
+
+/// What real staff do besides their routine, none of it an attack (traps for false alarms;
+/// from its own random stream, so the routine above is the same with or without it): a
+/// one-off request from a phone on mobile data (carrier-grade NAT, a new address each time),
+/// a file fetched late in the evening, one large download (a VM image), and for the
+/// administrator a bucket policy removed now and then in the course of work.
+fn office_noise(w: &World, root: &Rng, o: &Office, who: u16, evs: &mut Vec<AwsEv>) {
+    let mut rng = root.fork(&format!("noise/{}", o.user));
+    let home = o.ips[0];
+    for d in o.first_day..w.days {
+        if weekday(d) >= 5 {
+            continue;
+        }
+        let bucket = w.bucket(o.buckets[rng.below(o.buckets.len() as u64) as usize]);
+        let name = w.buckets[bucket as usize].name;
+        if rng.chance(0.12) {
+            let phone = v4(
+                100,
+                rng.range(64, 127) as u8,
+                rng.range(0, 255) as u8,
+                rng.range(1, 255) as u8,
+            );
+            let t = local(&mut rng, w, d, o.tz, 9.0, 18.0);
+            let key = key_for(&mut rng, name, d);
+            let bytes = rng.size(250_000.0, 1.2);
+            evs.push(s3(
+                w,
+                t,
+                AwsWho::Id(who),
+                Addr::Ip(phone),
+                UA_CLI_MAC,
+                "GetObject",
+                bucket,
+                key,
+                bytes,
+            ));
+        }
+        if rng.chance(0.03) {
+            let mut t = local(&mut rng, w, d, o.tz, 21.5, 23.5);
+            for _ in 0..rng.range(1, 3) {
+                t += jitter(&mut rng, 120);
+                let key = key_for(&mut rng, name, d);
+                let bytes = rng.size(250_000.0, 1.2);
+                evs.push(s3(
+                    w,
+                    t,
+                    AwsWho::Id(who),
+                    Addr::Ip(home),
+                    UA_CLI_MAC,
+                    "GetObject",
+                    bucket,
+                    key,
+                    bytes,
+                ));
+            }
+        }
+        if rng.chance(0.02) {
+            let t = local(&mut rng, w, d, o.tz, 10.0, 16.0);
+            let key = format!("images/{}.vmdk", rng.hex(12, false));
+            let bytes = rng.range(2_000_000_000, 6_000_000_000);
+            evs.push(s3(
+                w,
+                t,
+                AwsWho::Id(who),
+                Addr::Ip(home),
+                UA_CLI_MAC,
+                "GetObject",
+                bucket,
+                key,
+                bytes,
+            ));
+        }
+        if o.user == "pat-admin" && rng.chance(0.15) {
+            let t = local(&mut rng, w, d, o.tz, 10.0, 16.0);
+            evs.push(mgmt(
+                w,
+                t,
+                who,
+                Addr::Ip(home),
+                UA_CLI_MAC,
+                "DeleteBucketPolicy",
+                Some(bucket),
+                Some(format!(r#"{{"bucketName":"{name}","policy":""}}"#)),
+            ));
+        }
     }
 }
 

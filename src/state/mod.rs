@@ -62,7 +62,9 @@ pub struct ProfileState {
     cur_day: i64,
     cur_day_bytes: u64,
     #[serde(default)]
-    cur_day_max_transfer: u64,
+    cur_day_largest: crate::baseline::LargestObject,
+    #[serde(default)]
+    cur_largest: crate::baseline::LargestObject,
     cur_day_suspect: bool,
     day_judged: bool,
     last_source_ip: Option<IpAddr>,
@@ -170,7 +172,8 @@ impl ProfileState {
             cur_fired: p.cur_fired,
             cur_day: p.cur_day,
             cur_day_bytes: p.cur_day_bytes,
-            cur_day_max_transfer: p.cur_day_max_transfer,
+            cur_day_largest: p.cur_day_largest,
+            cur_largest: p.cur_largest,
             cur_day_suspect: p.cur_day_suspect,
             day_judged: p.day_judged,
             last_source_ip: last.and_then(|a| a.source_ip),
@@ -239,7 +242,8 @@ impl ProfileState {
         p.cur_fired = self.cur_fired;
         p.cur_day = self.cur_day;
         p.cur_day_bytes = self.cur_day_bytes;
-        p.cur_day_max_transfer = self.cur_day_max_transfer;
+        p.cur_day_largest = self.cur_day_largest;
+        p.cur_largest = self.cur_largest;
         p.cur_day_suspect = self.cur_day_suspect;
         p.day_judged = self.day_judged;
         p.last_event = Some(Access {
