@@ -381,6 +381,14 @@ pub(crate) fn judge(
                 // how requests from new places mostly look; someone else at the keyboard
                 // keeps working from theirs. A bearer secret keeps its own floor.
                 probation = from_here < PLACE_MIN_EVENTS;
+                // An account key is an administrator's secret: from a new network it is high
+                // at once. SAS tokens and HMAC keys are handed to clients that come from many
+                // places; they too must keep working from the new one.
+                let floor = if probation && a.auth != AuthMethod::AccountKey {
+                    Severity::Low
+                } else {
+                    floor
+                };
                 let sev = if probation {
                     sev.min(Severity::Low)
                 } else {
