@@ -376,6 +376,9 @@ pub struct Profile {
     pub cur_day_largest: LargestObject,
     /// The open hour's largest object read.
     pub cur_largest: LargestObject,
+    /// Off-hours activity in the window as of the open hour (hour, hours active): it changes
+    /// only as hours close (see `timing`).
+    pub off_hours_memo: Option<(i64, u32)>,
     pub cur_day_suspect: bool,
     /// The open day was already judged (at the end of a run): the next run does not judge it
     /// again when it closes.

@@ -45,15 +45,23 @@ pub(crate) fn hour_is_near_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
 /// day-hours inside them as there are workdays in a week.
 /// Hours of the window (day and hour) the principal was active outside its business hours:
 /// someone who works an odd hour now and then does not raise an alarm at the next one.
-fn off_hours_activity(p: &Profile, ctx: &Ctx) -> u32 {
+fn off_hours_activity(p: &mut Profile, ctx: &Ctx) -> u32 {
     // 1970-01-05 was a Monday: hour-of-week slot `s` is `s` hours after it.
     const MONDAY: i64 = 4 * crate::baseline::NANOS_PER_DAY;
-    p.active_by_hour_of_week
+    if let Some((hour, n)) = p.off_hours_memo {
+        if hour == p.cur_hour {
+            return n;
+        }
+    }
+    let n = p
+        .active_by_hour_of_week
         .iter()
         .enumerate()
         .filter(|&(s, &n)| n > 0 && !ctx.business(p, MONDAY + s as i64 * NANOS_PER_HOUR))
         .map(|(_, &n)| n as u32)
-        .sum()
+        .sum();
+    p.off_hours_memo = Some((p.cur_hour, n));
+    n
 }
 
 /// Requests at an odd hour that make a session (more than a file fetched in the evening).
@@ -154,10 +162,10 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
         },
         |f| {
             f.extra_mitre.extend(crate::detect::novelty::activity_techniques(a).into_iter().flatten());
-            if settled
-                && f.event_count >= SESSION_EVENTS
+            if f.event_count >= SESSION_EVENTS
                 && f.severity < Severity::Medium
                 && !ctx.cfg.severity.contains_key("baseline.after_hours_access")
+                && settled
             {
                 f.severity = Severity::Medium;
                 f.score = f.severity.base_score();
