@@ -508,38 +508,27 @@ fn an_odd_hour_is_low_for_someone_who_keeps_odd_hours_now_and_then() {
     for (who, habit) in [("strict", false), ("owl", true)] {
         let mut r = Run::new();
         office(&mut r, who, 21);
+        // (day, hour, requests) from the office
+        let mut odd = vec![
+            // A session at 03:00.
+            (22, 3, 4),
+            // One file fetched late in the evening of another day: a note, not a session.
+            (17, 22, 1),
+        ];
         if habit {
-            for (d, h) in [(3, 21), (8, 22), (15, 23)] {
-                r.reads(
-                    who,
-                    r.t0 + d * DAY + h * NANOS_PER_HOUR,
-                    2,
-                    MIN,
-                    OFFICE,
-                    UA,
-                    500,
-                );
-            }
+            odd.extend([(3, 21, 2), (8, 22, 2), (15, 23, 2)]);
         }
-        r.reads(
-            who,
-            r.t0 + 22 * DAY + 3 * NANOS_PER_HOUR,
-            4,
-            MIN,
-            OFFICE,
-            UA,
-            500,
-        );
-        // One file fetched late in the evening of another day: a note, not a session.
-        r.reads(
-            who,
-            r.t0 + 17 * DAY + 22 * NANOS_PER_HOUR,
-            1,
-            MIN,
-            OFFICE,
-            UA,
-            500,
-        );
+        for (d, h, n) in odd {
+            r.reads(
+                who,
+                r.t0 + d * DAY + h * NANOS_PER_HOUR,
+                n,
+                MIN,
+                OFFICE,
+                UA,
+                500,
+            );
+        }
         let fs = r.findings(&cfg);
         let evening = fs
             .iter()
@@ -592,6 +581,17 @@ fn a_day_from_a_hotel_running_late_is_not_a_night_session() {
     assert!(alerts(&fs, bob).is_empty(), "{:#?}", alerts(&fs, bob));
 }
 
+/// A reporting service's weekdays and weekends alike: `per_hour(day)` reads of 8 MB in each
+/// hour from 08:00 to 18:00 for 24 days, `gap` apart.
+fn reporting_days(r: &mut Run, svc: &str, per_hour: impl Fn(i64) -> u64, gap: i64) {
+    for d in 0..24 {
+        for h in 8..18 {
+            let t = r.t0 + d * DAY + h * NANOS_PER_HOUR;
+            r.reads(svc, t, per_hour(d), gap, "34.201.17.80", UA, 8_000_000);
+        }
+    }
+}
+
 /// Object sizes are heavy-tailed: a day that is big because of one large object is not data
 /// drained away.
 #[test]
@@ -599,19 +599,7 @@ fn one_large_object_is_not_a_daily_bytes_anomaly() {
     let cfg = DetectConfig::default();
     let mut r = Run::new();
     let svc = "arn:aws:iam::1:user/reporting-svc";
-    for d in 0..24 {
-        for h in 8..18 {
-            r.reads(
-                svc,
-                r.t0 + d * DAY + h * NANOS_PER_HOUR,
-                4,
-                10 * MIN,
-                "34.201.17.80",
-                UA,
-                8_000_000,
-            );
-        }
-    }
+    reporting_days(&mut r, svc, |_| 4, 10 * MIN);
     r.reads(
         svc,
         r.t0 + 22 * DAY + 12 * NANOS_PER_HOUR + 5 * MIN,
@@ -631,39 +619,15 @@ fn one_large_object_is_not_a_daily_bytes_anomaly() {
 #[test]
 fn slow_exfiltration_under_every_fixed_threshold() {
     let cfg = DetectConfig::default();
-    let mut r = Run::new();
     let svc = "arn:aws:iam::1:user/reporting-svc";
-    for d in 0..24 {
-        // 4 reads an hour, 10 hours a day, 8 MB each: 320 MB a day.
-        for h in 8..18 {
-            r.reads(
-                svc,
-                r.t0 + d * DAY + h * NANOS_PER_HOUR,
-                4,
-                10 * MIN,
-                "34.201.17.80",
-                UA,
-                8_000_000,
-            );
-        }
-    }
+    // 4 reads an hour, 10 hours a day, 8 MB each: 320 MB a day.
+    let mut r = Run::new();
+    reporting_days(&mut r, svc, |_| 4, 10 * MIN);
     let quiet = r.findings(&cfg);
     assert!(alerts(&quiet, svc).is_empty(), "{:#?}", alerts(&quiet, svc));
+    // Three times that over the last three days, spread evenly.
     let mut r = Run::new();
-    for d in 0..24 {
-        let per_hour = if d >= 21 { 12 } else { 4 };
-        for h in 8..18 {
-            r.reads(
-                svc,
-                r.t0 + d * DAY + h * NANOS_PER_HOUR,
-                per_hour,
-                4 * MIN,
-                "34.201.17.80",
-                UA,
-                8_000_000,
-            );
-        }
-    }
+    reporting_days(&mut r, svc, |d| if d >= 21 { 12 } else { 4 }, 4 * MIN);
     let fs = r.findings(&cfg);
     assert!(
         has(&fs, svc, "baseline.daily_bytes_anomaly", Severity::High),

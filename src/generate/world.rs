@@ -657,6 +657,19 @@ fn office_noise(w: &World, root: &Rng, o: &Office, who: u16, evs: &mut Vec<AwsEv
         }
         let bucket = w.bucket(o.buckets[rng.below(o.buckets.len() as u64) as usize]);
         let name = w.buckets[bucket as usize].name;
+        let get = |t: i64, ip: IpAddr, key: String, bytes: u64| {
+            s3(
+                w,
+                t,
+                AwsWho::Id(who),
+                Addr::Ip(ip),
+                UA_CLI_MAC,
+                "GetObject",
+                bucket,
+                key,
+                bytes,
+            )
+        };
         if rng.chance(0.12) {
             let phone = v4(
                 100,
@@ -666,53 +679,20 @@ fn office_noise(w: &World, root: &Rng, o: &Office, who: u16, evs: &mut Vec<AwsEv
             );
             let t = local(&mut rng, w, d, o.tz, 9.0, 18.0);
             let key = key_for(&mut rng, name, d);
-            let bytes = rng.size(250_000.0, 1.2);
-            evs.push(s3(
-                w,
-                t,
-                AwsWho::Id(who),
-                Addr::Ip(phone),
-                UA_CLI_MAC,
-                "GetObject",
-                bucket,
-                key,
-                bytes,
-            ));
+            evs.push(get(t, phone, key, rng.size(250_000.0, 1.2)));
         }
         if rng.chance(0.03) {
             let mut t = local(&mut rng, w, d, o.tz, 21.5, 23.5);
             for _ in 0..rng.range(1, 3) {
                 t += jitter(&mut rng, 120);
                 let key = key_for(&mut rng, name, d);
-                let bytes = rng.size(250_000.0, 1.2);
-                evs.push(s3(
-                    w,
-                    t,
-                    AwsWho::Id(who),
-                    Addr::Ip(home),
-                    UA_CLI_MAC,
-                    "GetObject",
-                    bucket,
-                    key,
-                    bytes,
-                ));
+                evs.push(get(t, home, key, rng.size(250_000.0, 1.2)));
             }
         }
         if rng.chance(0.02) {
             let t = local(&mut rng, w, d, o.tz, 10.0, 16.0);
             let key = format!("images/{}.vmdk", rng.hex(12, false));
-            let bytes = rng.range(2_000_000_000, 6_000_000_000);
-            evs.push(s3(
-                w,
-                t,
-                AwsWho::Id(who),
-                Addr::Ip(home),
-                UA_CLI_MAC,
-                "GetObject",
-                bucket,
-                key,
-                bytes,
-            ));
+            evs.push(get(t, home, key, rng.range(2_000_000_000, 6_000_000_000)));
         }
         if o.user == "pat-admin" && rng.chance(0.15) {
             let t = local(&mut rng, w, d, o.tz, 10.0, 16.0);
