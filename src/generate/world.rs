@@ -643,33 +643,20 @@ fn office_aws(w: &mut World, root: &Rng) {
     }
 }
 
-/// What real staff do besides their routine, none of it an attack (traps for false alarms;
-/// from its own random stream, so the routine above is the same with or without it): a
-/// one-off request from a phone on mobile data (carrier-grade NAT, a new address each time),
-/// a file fetched late in the evening, one large download (a VM image), and for the
-/// administrator a bucket policy removed now and then in the course of work.
-fn office_noise(w: &World, root: &Rng, o: &Office, who: u16, evs: &mut Vec<AwsEv>) {
-    let mut rng = root.fork(&format!("noise/{}", o.user));
-    let home = o.ips[0];
-    for d in o.first_day..w.days {
+/// A person's requests outside the routine, one at a time, on weekdays from `first`: (day,
+/// time, address if not the usual one). Now and then from a phone on mobile data
+/// (carrier-grade NAT, a new address each time), now and then late in the evening.
+fn everyday_extras(
+    rng: &mut Rng,
+    w: &World,
+    first: u32,
+    tz: i64,
+) -> Vec<(u32, i64, Option<IpAddr>)> {
+    let mut out = Vec::new();
+    for d in first..w.days {
         if weekday(d) >= 5 {
             continue;
         }
-        let bucket = w.bucket(o.buckets[rng.below(o.buckets.len() as u64) as usize]);
-        let name = w.buckets[bucket as usize].name;
-        let get = |t: i64, ip: IpAddr, key: String, bytes: u64| {
-            s3(
-                w,
-                t,
-                AwsWho::Id(who),
-                Addr::Ip(ip),
-                UA_CLI_MAC,
-                "GetObject",
-                bucket,
-                key,
-                bytes,
-            )
-        };
         if rng.chance(0.12) {
             let phone = v4(
                 100,
@@ -677,22 +664,60 @@ fn office_noise(w: &World, root: &Rng, o: &Office, who: u16, evs: &mut Vec<AwsEv
                 rng.range(0, 255) as u8,
                 rng.range(1, 255) as u8,
             );
-            let t = local(&mut rng, w, d, o.tz, 9.0, 18.0);
-            let key = key_for(&mut rng, name, d);
-            evs.push(get(t, phone, key, rng.size(250_000.0, 1.2)));
+            out.push((d, local(rng, w, d, tz, 9.0, 18.0), Some(phone)));
         }
         if rng.chance(0.03) {
-            let mut t = local(&mut rng, w, d, o.tz, 21.5, 23.5);
-            for _ in 0..rng.range(1, 3) {
-                t += jitter(&mut rng, 120);
-                let key = key_for(&mut rng, name, d);
-                evs.push(get(t, home, key, rng.size(250_000.0, 1.2)));
-            }
+            out.push((d, local(rng, w, d, tz, 21.5, 23.5), None));
         }
+    }
+    out
+}
+
+/// What real staff do besides their routine, none of it an attack (traps for false alarms;
+/// from its own random stream, so the routine above is the same with or without it): the
+/// [`everyday_extras`], one large download now and then (a VM image), and for the
+/// administrator a bucket policy removed in the course of work.
+fn office_noise(w: &World, root: &Rng, o: &Office, who: u16, evs: &mut Vec<AwsEv>) {
+    let mut rng = root.fork(&format!("noise/{}", o.user));
+    let home = o.ips[0];
+    let pick_bucket = |rng: &mut Rng| {
+        let bucket = w.bucket(o.buckets[rng.below(o.buckets.len() as u64) as usize]);
+        (bucket, w.buckets[bucket as usize].name)
+    };
+    let get = |t: i64, ip: IpAddr, bucket: u16, key: String, bytes: u64| {
+        s3(
+            w,
+            t,
+            AwsWho::Id(who),
+            Addr::Ip(ip),
+            UA_CLI_MAC,
+            "GetObject",
+            bucket,
+            key,
+            bytes,
+        )
+    };
+    for (d, t, phone) in everyday_extras(&mut rng, w, o.first_day, o.tz) {
+        let (bucket, name) = pick_bucket(&mut rng);
+        let key = key_for(&mut rng, name, d);
+        let bytes = rng.size(250_000.0, 1.2);
+        evs.push(get(t, phone.unwrap_or(home), bucket, key, bytes));
+    }
+    for d in o.first_day..w.days {
+        if weekday(d) >= 5 {
+            continue;
+        }
+        let (bucket, name) = pick_bucket(&mut rng);
         if rng.chance(0.02) {
             let t = local(&mut rng, w, d, o.tz, 10.0, 16.0);
             let key = format!("images/{}.vmdk", rng.hex(12, false));
-            evs.push(get(t, home, key, rng.range(2_000_000_000, 6_000_000_000)));
+            evs.push(get(
+                t,
+                home,
+                bucket,
+                key,
+                rng.range(2_000_000_000, 6_000_000_000),
+            ));
         }
         if o.user == "pat-admin" && rng.chance(0.15) {
             let t = local(&mut rng, w, d, o.tz, 10.0, 16.0);
@@ -1334,6 +1359,22 @@ fn gcs_world(w: &mut World, root: &Rng) {
                 }
             }
         }
+        // Besides the routine (its own random stream): a file from a phone, one late.
+        let mut rng = root.fork(&format!("noise/{email}"));
+        for (d, when, phone) in everyday_extras(&mut rng, w, first, tz) {
+            let bucket = *rng.pick(&buckets);
+            let key = gcs_key(&mut rng, d);
+            let from = phone.unwrap_or(ip);
+            evs.push(gcs(
+                when,
+                Some(who),
+                from,
+                UA_GSUTIL,
+                "storage.objects.get",
+                bucket,
+                key,
+            ));
+        }
     }
     // Dataflow ETL: 02:00 UTC nightly, a thousand objects.
     let sa = w.gcs_id("dataflow-etl@acme-analytics-prod.iam.gserviceaccount.com");
@@ -1652,6 +1693,17 @@ fn azure_world(w: &mut World, root: &Rng) {
                     evs.push(e);
                 }
             }
+        }
+        // Besides the routine (its own random stream): a file from a phone, one late.
+        let mut rng = root.fork(&format!("noise/az-staff-{who}"));
+        for (d, when, phone) in everyday_extras(&mut rng, w, 0, tz) {
+            let blob = az_blob_name(&mut rng, d);
+            let port = rng.range(49152, 65535) as u16;
+            let bytes = rng.size(300_000.0, 1.0);
+            let from = phone.unwrap_or(ip);
+            evs.push(az(
+                when, prod, who, from, port, ua, "GetBlob", "invoices", blob, bytes,
+            ));
         }
     }
     // Ingest app (service principal): 02:00 UTC nightly writes and reads.
