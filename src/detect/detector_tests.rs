@@ -462,6 +462,46 @@ fn enumeration_is_listing_across_buckets() {
         !has(&fs, "eve", "aws.s3.enumeration", Severity::Low),
         "{fs:#?}"
     );
+
+    // A CI role syncing its deploy bucket at any hour from a new runner each time, 40 to 70
+    // lists a deploy: a burst of 130 at 21:00 in that bucket is within twice its busiest
+    // hours; the same 130 across five buckets is discovery.
+    let ci = "arn:aws:iam::1:role/github-deploy";
+    let lists = |r: &mut Run, t: i64, n: usize, buckets: &[&str], ip: &str| {
+        for i in 0..n {
+            let b = buckets[i % buckets.len()];
+            r.one(
+                ci,
+                t + i as i64 * 20_000_000_000,
+                ActionClass::List,
+                "ListObjects",
+                b,
+                ip,
+                UA,
+            );
+        }
+    };
+    for wide in [false, true] {
+        let mut r = Run::new();
+        for d in 0..14 {
+            let ip = format!("20.{}.7.9", 10 + d);
+            let t = r.t0 + d * DAY + (9 + d % 6) * NANOS_PER_HOUR;
+            lists(&mut r, t, 40 + (d as usize * 7) % 31, &["deploy"], &ip);
+        }
+        let buckets: &[&str] = if wide {
+            &["a", "b", "c", "d", "e"]
+        } else {
+            &["deploy"]
+        };
+        let t = r.t0 + 15 * DAY + 21 * NANOS_PER_HOUR;
+        lists(&mut r, t, 130, buckets, "20.99.7.9");
+        let fs = r.findings(&cfg);
+        assert_eq!(
+            has(&fs, ci, "aws.s3.enumeration", Severity::Medium),
+            wide,
+            "{fs:#?}"
+        );
+    }
 }
 
 /// Requests from places a principal never used, now and then, one at a time — a phone

@@ -171,7 +171,10 @@ pub(crate) fn count(
     // volume is not excused.
     let upper = if has_baseline {
         let band = p.hour_limit(kind as usize, field(kind));
-        if usual_context {
+        // Listing one or two buckets over and over is how deploy jobs sync their prefixes,
+        // whatever the hour or runner: within twice its busiest hours it is not discovery.
+        let one_place_lists = kind == Kind::Lists && p.cur_listed.len() < 3;
+        if usual_context || one_place_lists {
             band.max(2.0 * p.any_hour_p99(field(kind)))
         } else {
             band
