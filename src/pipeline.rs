@@ -30,6 +30,8 @@ pub struct ScanOutput {
     /// File names by index (the order files were read in).
     pub files: Vec<InputFile>,
     pub late_events: u64,
+    /// S3 requests reported by both CloudTrail and the server access log (judged once).
+    pub duplicate_requests: u64,
     pub max_buffered: usize,
     /// The habits (hour-of-week activity, last week's hourly requests against the band) of
     /// the principals in incidents: what the report sets an incident against.
@@ -162,6 +164,7 @@ pub fn ingest_only(files: Vec<InputFile>, opts: &IngestOptions) -> ScanOutput {
         ingest,
         files,
         late_events: 0,
+        duplicate_requests: 0,
         max_buffered: 0,
         habits: Default::default(),
         places: Default::default(),
@@ -248,7 +251,7 @@ pub fn scan_with_state(
                     thread_cpu()
                 );
             }
-            let late = engine.late_events;
+            let late = (engine.late_events, engine.duplicate_requests);
             let principals = engine.principals();
             let (findings, new_state, habits) = engine.finish_with_state(names, keep_state);
             *engine_out.lock().unwrap_or_else(|e| e.into_inner()) = Some((
@@ -277,7 +280,14 @@ pub fn scan_with_state(
         }
         (stats, report)
     });
-    let (mut findings, late_events, max_buffered, principals, new_state, habits) = engine_out
+    let (
+        mut findings,
+        (late_events, duplicate_requests),
+        max_buffered,
+        principals,
+        new_state,
+        habits,
+    ) = engine_out
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
         .unwrap_or_default();
@@ -322,6 +332,7 @@ pub fn scan_with_state(
         ingest,
         files,
         late_events,
+        duplicate_requests,
         max_buffered,
         habits,
         places,

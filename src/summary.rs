@@ -161,6 +161,8 @@ pub struct Summary {
     pub incidents: u64,
     /// Events that arrived after later ones had been judged (delivered very late).
     pub late_events: u64,
+    /// S3 requests reported by both CloudTrail and the server access log: judged once.
+    pub duplicate_requests: u64,
     pub notes: Vec<String>,
 }
 
@@ -219,6 +221,7 @@ impl Summary {
             findings_by_severity: BTreeMap::new(),
             incidents: 0,
             late_events: 0,
+            duplicate_requests: 0,
             notes,
         }
     }
@@ -235,6 +238,7 @@ impl Summary {
         }
         self.incidents = out.incidents.len() as u64;
         self.late_events = out.late_events;
+        self.duplicate_requests = out.duplicate_requests;
         self
     }
 }

@@ -254,6 +254,9 @@ pub struct Access {
     pub object: Sym,
     /// A hash of the object key (0 when none), for counting distinct objects.
     pub object_hash: u64,
+    /// A hash of the S3 request id (0 for other requests): CloudTrail and the server access
+    /// log report the same S3 request under the same id.
+    pub request: u64,
     pub user_agent: Sym,
     /// Error code (interned only for failed calls).
     pub status: Sym,
@@ -347,6 +350,17 @@ fn compact(
         } else {
             0
         };
+    let s3_request = match ev.format() {
+        Format::S3Access => true,
+        Format::AwsCloudtrail => b.str(ev.event_source) == "s3.amazonaws.com",
+        _ => false,
+    };
+    let request_id = b.str(ev.request_id);
+    let request = if s3_request && !request_id.is_empty() {
+        syms.object_hash(request_id)
+    } else {
+        0
+    };
     Access {
         time: ev.time,
         bytes_out: ev.bytes_out.unwrap_or(0),
@@ -362,6 +376,7 @@ fn compact(
         bucket: syms.field(Field::Bucket, b.str(ev.bucket)),
         object,
         object_hash,
+        request,
         user_agent: ua_sym,
         agent_family,
         status: if ev.error {

@@ -656,6 +656,86 @@ fn one_large_object_is_not_a_daily_bytes_anomaly() {
     );
 }
 
+/// CloudTrail data events and the server access log report the same S3 request under the
+/// same id: it is judged once (80 reads reported twice are not 160, over the bulk threshold),
+/// unless a rule matched the second report (only CloudTrail carries request parameters).
+#[test]
+fn an_s3_request_in_both_cloudtrail_and_the_access_log_counts_once() {
+    let cfg = DetectConfig::default();
+    let who = "arn:aws:iam::1:user/newcomer";
+    let both = |dedup: bool| {
+        let mut r = Run::new();
+        office(&mut r, "someone", 20);
+        let t = r.t0 + 15 * DAY + 13 * NANOS_PER_HOUR;
+        r.reads(who, t, 80, 20_000_000_000, "10.1.1.1", UA, 1000);
+        let n = r.events.len();
+        for i in n - 80..n {
+            let mut copy = r.events[i].clone();
+            copy.format = Format::S3Access;
+            copy.offset += 1;
+            let id = if dedup { 1000 + i as u64 } else { 0 };
+            r.events[i].request = id;
+            copy.request = id;
+            r.events.push(copy);
+        }
+        r.findings(&cfg)
+    };
+    assert!(!has(
+        &both(true),
+        who,
+        "aws.s3.bulk_download",
+        Severity::Info
+    ));
+    assert!(
+        has(&both(false), who, "aws.s3.bulk_download", Severity::Info),
+        "without ids, 160 reads"
+    );
+    // A rule hit on the second report is judged all the same.
+    let mut r = Run::new();
+    office(&mut r, "admin", 20);
+    // Both sources already seen (judging pairs starts then).
+    for (i, format) in [Format::AwsCloudtrail, Format::S3Access]
+        .into_iter()
+        .enumerate()
+    {
+        let e = &mut r.events[i];
+        e.format = format;
+        e.request = 100 + i as u64;
+    }
+    let t = r.t0 + 15 * DAY + 11 * NANOS_PER_HOUR;
+    r.one(
+        "admin",
+        t,
+        ActionClass::Permission,
+        "PutBucketPolicy",
+        "data",
+        OFFICE,
+        UA,
+    );
+    let mut log = r.events.last().unwrap().clone();
+    log.format = Format::S3Access;
+    log.offset = 0;
+    // The access log's copy comes first.
+    log.time -= 1;
+    let ct = r.events.last_mut().unwrap();
+    ct.request = 7;
+    ct.offset = 1;
+    ct.hit = Some(Box::new(crate::detect::rules::RuleHit {
+        rule: "aws.s3.public_policy",
+        severity: Severity::Critical,
+        detail: "bucket policy of data grants s3:GetObject to *".into(),
+        evidence: Vec::new(),
+        resources: Vec::new(),
+    }));
+    log.request = 7;
+    r.events.push(log);
+    let fs = r.findings(&cfg);
+    assert!(
+        has(&fs, "admin", "aws.s3.public_policy", Severity::Critical),
+        "{fs:#?}"
+    );
+}
+
 #[test]
 fn slow_exfiltration_under_every_fixed_threshold() {
     let cfg = DetectConfig::default();

@@ -14,7 +14,7 @@ use crate::catalogue::{Catalogue, Severity};
 use crate::detect::access::{Access, Sym, Symbols};
 use crate::detect::finding::{Finding, FindingAcc};
 use crate::detect::{errors, novelty, statistics, timing, volume};
-use crate::event::PrincipalType;
+use crate::event::{Format, PrincipalType};
 use crate::time::NANOS_PER_HOUR;
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -371,6 +371,45 @@ pub struct Engine<'a> {
     /// Events that arrived older than one already judged.
     pub late_events: u64,
     pub events: u64,
+    /// S3 requests reported by both CloudTrail and the server access log, judged once.
+    pub duplicate_requests: u64,
+    requests: RequestDedup,
+}
+
+/// S3 requests that both CloudTrail (data events) and the server access log report: the same
+/// request id in both. Judged once, or every volume would count twice. Kept for an hour of
+/// event time (the two records carry the same second), and only once both sources are in the
+/// data (nothing to do, and nothing spent, for a run of one of them).
+#[derive(Default)]
+struct RequestDedup {
+    sources: u8,
+    recent: FastMap<u64, (Format, i64)>,
+    pruned: i64,
+}
+
+impl RequestDedup {
+    fn is_duplicate(&mut self, a: &Access) -> bool {
+        self.sources |= if a.format == Format::S3Access { 2 } else { 1 };
+        if self.sources != 3 {
+            return false;
+        }
+        if a.time - self.pruned > NANOS_PER_HOUR {
+            self.recent
+                .retain(|_, (_, t)| a.time - *t <= NANOS_PER_HOUR);
+            self.pruned = a.time;
+        }
+        match self.recent.entry(a.request) {
+            hashbrown::hash_map::Entry::Occupied(e) if e.get().0 != a.format => {
+                e.remove();
+                true
+            }
+            hashbrown::hash_map::Entry::Occupied(_) => false,
+            hashbrown::hash_map::Entry::Vacant(e) => {
+                e.insert((a.format, a.time));
+                false
+            }
+        }
+    }
 }
 
 impl<'a> Engine<'a> {
@@ -448,6 +487,8 @@ impl<'a> Engine<'a> {
             geo: cfg.geoip.clone().map(crate::geo::GeoCache::new),
             insights: Default::default(),
             late_events: 0,
+            duplicate_requests: 0,
+            requests: RequestDedup::default(),
             events: 0,
         }
     }
@@ -460,6 +501,13 @@ impl<'a> Engine<'a> {
         }
         self.last_time = self.last_time.max(a.time);
         self.streams.observe(a);
+        // The second report of an S3 request is dropped, unless a rule matched it: only
+        // CloudTrail carries request parameters (the policy a PutBucketPolicy set), and its
+        // record may come second.
+        if a.request != 0 && self.requests.is_duplicate(a) && a.hit.is_none() {
+            self.duplicate_requests += 1;
+            return;
+        }
         if self.ctx.data_start == i64::MAX {
             self.ctx.data_start = a.time;
         }

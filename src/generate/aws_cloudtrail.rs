@@ -243,7 +243,7 @@ pub fn record(out: &mut String, w: &World, e: &AwsEv, rng: &mut Rng) {
         });
     }
     let request_id = if source == "s3.amazonaws.com" {
-        rng.hex(16, true)
+        e.s3_request_id()
     } else {
         rng.uuid()
     };

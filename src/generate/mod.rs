@@ -156,7 +156,7 @@ pub struct Bucket {
 }
 
 /// `who` of an AWS event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AwsWho {
     Id(u16),
     Anonymous,
@@ -181,6 +181,35 @@ pub struct AwsEv {
     /// `requestParameters` as JSON text, for calls whose parameters are not bucket + key.
     pub req: Option<String>,
     pub resp: Option<String>,
+}
+
+impl AwsEv {
+    /// The S3 request id, the same in CloudTrail and in the server access log (as S3 writes
+    /// them): 16 hex digits from the request itself (time, caller, operation, object, size).
+    pub fn s3_request_id(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        // FNV-1a via `Hasher`: stable across runs and platforms (std's SipHash keys are not).
+        struct Fnv(u64);
+        impl Hasher for Fnv {
+            fn finish(&self) -> u64 {
+                self.0
+            }
+            fn write(&mut self, bytes: &[u8]) {
+                for &b in bytes {
+                    self.0 = (self.0 ^ b as u64).wrapping_mul(0x100_0000_01b3);
+                }
+            }
+        }
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        self.t.hash(&mut h);
+        self.who.hash(&mut h);
+        self.name.hash(&mut h);
+        self.bucket.hash(&mut h);
+        self.key.hash(&mut h);
+        self.bytes_in.hash(&mut h);
+        self.bytes_out.hash(&mut h);
+        format!("{:016X}", h.finish())
+    }
 }
 
 /// One GCS request.

@@ -136,7 +136,7 @@ pub fn line(out: &mut String, w: &World, e: &AwsEv, rng: &mut Rng) {
         bucket = b.name,
         time = clf(e.t),
         req = requester(w, e),
-        rid = rng.hex(16, true),
+        rid = e.s3_request_id(),
         key = if e.key.is_empty() { "-".to_string() } else { uri_encode(&e.key) },
         sent = bytes_sent,
         turn = total.saturating_sub(2 + rng.below(3)),
