@@ -3,7 +3,8 @@
 # benchmark corpus, side by side with the decompression floor (2 parallel igzip processes).
 #
 # Prints the shared ratio.sh rounds, then events/s, MB/s (decompressed JSON and gzip read) and
-# peak RSS. The corpus is made once by the shared mkcorpus.py (about a minute on 2 cores).
+# peak RSS, and then the findings of medium or above on that benign world (false alarms). The
+# corpus is made once by the shared mkcorpus.py (about a minute on 2 cores).
 # SHARED points at the shared workspace (default: ../shared next to this checkout).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,3 +61,18 @@ report "scan --no-detect"
 echo "## the whole job (scan): ingest, baselines, detectors, correlation"
 "$SHARED/bench/ratio.sh" "$CORPUS" target/release/trailhound scan "$CORPUS/AWSLogs" --format jsonl -o /dev/null | tee "$out"
 report "scan"
+echo "## false alarms: the benchmark world is benign, so every finding of medium or above is one"
+target/release/trailhound scan "$CORPUS/AWSLogs" --format jsonl -o "$out" 2>/dev/null || true
+python3 - "$out" <<'PY'
+import collections, json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+alarms = collections.Counter(
+    (r["rule"], r["severity"]) for r in rows
+    if r.get("type") == "finding" and r.get("severity") in ("medium", "high", "critical"))
+incidents = sum(1 for r in rows
+                if r.get("type") == "incident" and r.get("severity") in ("medium", "high", "critical"))
+print(f"findings >= medium   {sum(alarms.values())}")
+for (rule, sev), n in alarms.most_common():
+    print(f"  {n:6}  {sev:8}  {rule}")
+print(f"incidents >= medium  {incidents}")
+PY
