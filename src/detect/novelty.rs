@@ -379,11 +379,10 @@ pub(crate) fn judge(
                 };
                 // A person's one request through a hotel or phone network now and then is
                 // how requests from new places mostly look; someone else at the keyboard
-                // keeps working from theirs. A bearer secret keeps its own floor.
+                // keeps working from theirs. The same goes for SAS tokens and HMAC keys,
+                // handed to clients that come from many places; an account key is an
+                // administrator's secret, and from a new network it is high at once.
                 probation = from_here < PLACE_MIN_EVENTS;
-                // An account key is an administrator's secret: from a new network it is high
-                // at once. SAS tokens and HMAC keys are handed to clients that come from many
-                // places; they too must keep working from the new one.
                 let floor = if probation && a.auth != AuthMethod::AccountKey {
                     Severity::Low
                 } else {
