@@ -377,9 +377,12 @@ pub struct Engine<'a> {
 }
 
 /// S3 requests that both CloudTrail (data events) and the server access log report: the same
-/// request id in both. Judged once, or every volume would count twice. Kept for an hour of
-/// event time (the two records carry the same second), and only once both sources are in the
-/// data (nothing to do, and nothing spent, for a run of one of them).
+/// request id in both. Judged once, or every volume would count twice. An unmatched id is kept
+/// for [`REQUEST_PAIR_WINDOW`] of event time (the two records carry the same second and reach
+/// the detectors in time order), which bounds the memory, and only once both sources are in
+/// the data (nothing to do, and nothing spent, for a run of one of them).
+const REQUEST_PAIR_WINDOW: i64 = 5 * 60 * 1_000_000_000;
+
 #[derive(Default)]
 struct RequestDedup {
     sources: u8,
@@ -393,9 +396,9 @@ impl RequestDedup {
         if self.sources != 3 {
             return false;
         }
-        if a.time - self.pruned > NANOS_PER_HOUR {
+        if a.time - self.pruned > REQUEST_PAIR_WINDOW / 5 {
             self.recent
-                .retain(|_, (_, t)| a.time - *t <= NANOS_PER_HOUR);
+                .retain(|_, (_, t)| a.time - *t <= REQUEST_PAIR_WINDOW);
             self.pruned = a.time;
         }
         match self.recent.entry(a.request) {
