@@ -668,6 +668,12 @@ pub fn hour_of_week(hour: i64) -> usize {
     ((hour.div_euclid(24) + 3).rem_euclid(7) * 24 + hour.rem_euclid(24)) as usize
 }
 
+/// A time in hour-of-week `slot` (the first such hour after the epoch): 1970-01-05 was a
+/// Monday, and slot `s` is `s` hours after it.
+pub fn hour_of_week_time(slot: usize) -> i64 {
+    (4 * 24 + slot as i64) * NANOS_PER_HOUR
+}
+
 /// Median and MAD (median absolute deviation) of a sample.
 pub fn median_mad(values: &[f64]) -> (f64, f64) {
     if values.is_empty() {
@@ -793,6 +799,9 @@ mod tests {
         assert_eq!(v, vec![9.0]);
         // 1970-01-01 00:00 was a Thursday: hour 72 of the week.
         assert_eq!(hour_of_week(0), 72);
+        for slot in [0, 72, 167] {
+            assert_eq!(hour_of_week(hour_of_week_time(slot) / NANOS_PER_HOUR), slot);
+        }
         assert_eq!(p.active_days_by_hour_of_week()[72], 1);
         assert!(p.keeps_hour_of_week(7 * 24) && p.keeps_hour_of_week(7 * 24 + 1));
         assert!(

@@ -217,8 +217,9 @@ impl<'a> SymbolCache<'a> {
         family
     }
 
-    /// A run-wide hash of an object key (same seed in every worker).
-    pub fn object_hash(&self, s: &str) -> u64 {
+    /// A run-wide hash of a key that is counted, not named (an object key, a request id; the
+    /// same seed in every worker; never 0).
+    pub fn key_hash(&self, s: &str) -> u64 {
         use std::hash::BuildHasher;
         self.shared.hasher.hash_one(s) | 1
     }
@@ -340,7 +341,7 @@ fn compact(
     let object_hash = if object_text.is_empty() || ev.action_class != ActionClass::Read {
         0
     } else {
-        syms.object_hash(object_text)
+        syms.key_hash(object_text)
     };
     // Single objects are named in findings about deletions and rule hits; reads, lists and
     // writes are counted, not named, so millions of distinct keys cost no string table.
@@ -350,14 +351,15 @@ fn compact(
         } else {
             0
         };
+    let source = b.str(ev.event_source);
     let s3_request = match ev.format() {
         Format::S3Access => true,
-        Format::AwsCloudtrail => b.str(ev.event_source) == "s3.amazonaws.com",
+        Format::AwsCloudtrail => source == "s3.amazonaws.com",
         _ => false,
     };
     let request_id = b.str(ev.request_id);
     let request = if s3_request && !request_id.is_empty() {
-        syms.object_hash(request_id)
+        syms.key_hash(request_id)
     } else {
         0
     };
@@ -372,7 +374,7 @@ fn compact(
         account: syms.field(Field::Account, b.str(ev.account)),
         region: syms.field(Field::Region, b.str(ev.region)),
         action: syms.field(Field::Action, b.str(ev.action)),
-        event_source: syms.field(Field::Source, b.str(ev.event_source)),
+        event_source: syms.field(Field::Source, source),
         bucket: syms.field(Field::Bucket, b.str(ev.bucket)),
         object,
         object_hash,

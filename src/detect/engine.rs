@@ -152,6 +152,16 @@ impl Ctx<'_> {
     }
 }
 
+/// The volume rules' per-hour thresholds, [kind][provider] (see [`Ctx::volume_per_hour`]).
+fn volume_per_hour(cfg: &DetectConfig) -> [[f64; 3]; 3] {
+    use crate::detect::volume::{rule, Kind};
+    use crate::event::Provider;
+    [Kind::Reads, Kind::Lists, Kind::Deletes].map(|kind| {
+        [Provider::Aws, Provider::Gcp, Provider::Azure]
+            .map(|provider| cfg.threshold(rule(kind, provider), "per_hour", 100.0))
+    })
+}
+
 /// Catalogue thresholds with the configuration's overrides applied.
 fn thresholds_in_force(cfg: &DetectConfig) -> FastMap<(&'static str, &'static str), f64> {
     let mut t = FastMap::default();
@@ -376,13 +386,14 @@ pub struct Engine<'a> {
     requests: RequestDedup,
 }
 
-/// S3 requests that both CloudTrail (data events) and the server access log report: the same
-/// request id in both. Judged once, or every volume would count twice. An unmatched id is kept
-/// for [`REQUEST_PAIR_WINDOW`] of event time (the two records carry the same second and reach
-/// the detectors in time order), which bounds the memory, and only once both sources are in
-/// the data (nothing to do, and nothing spent, for a run of one of them).
+/// How long an S3 request id waits for its second report, in event time.
 const REQUEST_PAIR_WINDOW: i64 = 5 * 60 * 1_000_000_000;
 
+/// S3 requests that both CloudTrail (data events) and the server access log report: the same
+/// request id in both. Judged once, or every volume would count twice. An unmatched id is kept
+/// for [`REQUEST_PAIR_WINDOW`] (the two records carry the same second and reach the detectors
+/// in time order), which bounds the memory, and only once both sources are in the data
+/// (nothing to do, and nothing spent, for a run of one of them).
 #[derive(Default)]
 struct RequestDedup {
     sources: u8,
@@ -417,31 +428,6 @@ impl RequestDedup {
 
 impl<'a> Engine<'a> {
     pub fn new(syms: &'a Symbols, cfg: &'a DetectConfig) -> Self {
-        let mut engine = Self::build(syms, cfg);
-        use crate::detect::volume::{rule, Kind};
-        use crate::event::Provider;
-        for (k, kind) in [Kind::Reads, Kind::Lists, Kind::Deletes]
-            .into_iter()
-            .enumerate()
-        {
-            for (p, provider) in [Provider::Aws, Provider::Gcp, Provider::Azure]
-                .into_iter()
-                .enumerate()
-            {
-                engine.ctx.volume_per_hour[k][p] =
-                    engine
-                        .ctx
-                        .threshold(rule(kind, provider), "per_hour", 100.0);
-            }
-        }
-        engine.ctx.dormant_days =
-            engine
-                .ctx
-                .threshold("baseline.dormant_principal", "dormant_days", 30.0);
-        engine
-    }
-
-    fn build(syms: &'a Symbols, cfg: &'a DetectConfig) -> Self {
         let metadata_reads = [
             "HeadObject",
             "GetObjectAttributes",
@@ -479,8 +465,8 @@ impl<'a> Engine<'a> {
                 },
                 data_start: i64::MAX,
                 thresholds: thresholds_in_force(cfg),
-                volume_per_hour: [[0.0; 3]; 3],
-                dormant_days: 30.0,
+                volume_per_hour: volume_per_hour(cfg),
+                dormant_days: cfg.threshold("baseline.dormant_principal", "dormant_days", 30.0),
             },
             profiles: Default::default(),
             out: Emitter::default(),
@@ -746,6 +732,65 @@ fn changes_configuration(rule: &str) -> bool {
         .is_some_and(|r| matches!(r.family.as_str(), "tampering" | "exposure" | "credentials"))
 }
 
+/// Why a configuration change is low for this principal, if it is.
+///
+/// Settings that administrators and infrastructure code change as part of their work: for the
+/// routine rules, the same call by the same principal earlier in the window makes it routine
+/// (account creation templates set the firewall and shared-key defaults every time). Any
+/// change of medium weight (a bucket policy deleted, a key policy or CMEK changed, keys
+/// listed) made the way the principal works — from its usual network and client, at an hour
+/// it works, by a principal with a history and not waking from dormancy — is how
+/// administrators look; so is one that differs in one of these only (a change made from home
+/// at night). Two or more differences keep it medium. A call that failed changed nothing, and
+/// in the data's first days there is no history to judge against.
+fn routine_change(
+    hit: &crate::detect::rules::RuleHit,
+    p: &Profile,
+    ctx: &Ctx,
+    a: &Access,
+) -> Option<&'static str> {
+    const FIRST_DAYS: &str = "first days of the data: the principal's history is not known yet";
+    let routine_rule = matches!(
+        hit.rule,
+        "azure.storage.keys_listed"
+            | "azure.storage.key_regenerated"
+            | "gcp.gcs.hmac_key_created"
+            | "aws.kms.key_policy_changed"
+            | "azure.storage.security_weakened"
+            | "azure.storage.lock_deleted"
+    );
+    let learning = crate::detect::timing::learning(p, ctx, a.time);
+    if routine_rule {
+        if p.apis
+            .get(&a.action)
+            .is_some_and(|s| s.known(a.time, ctx.cfg.window()))
+        {
+            return Some(
+                "routine for this principal: it made this call before in the history window",
+            );
+        }
+        if learning {
+            return Some(FIRST_DAYS);
+        }
+    }
+    if hit.severity != Severity::Medium || !changes_configuration(hit.rule) {
+        return None;
+    }
+    if a.error() {
+        return Some("the call failed: nothing was changed");
+    }
+    if learning {
+        return Some(FIRST_DAYS);
+    }
+    match unfamiliar_signs(p, ctx, a) {
+        0 => Some("made the principal's usual way: its network and client, at an hour it works"),
+        1 => Some(
+            "one thing unusual about it (network, client, hour or a dormant principal), not more",
+        ),
+        _ => None,
+    }
+}
+
 /// How many ways the event differs from how the principal works: a new or dormant principal
 /// (no history to speak for it), a network, a client family, an hour it does not keep.
 fn unfamiliar_signs(p: &Profile, ctx: &Ctx, a: &Access) -> u32 {
@@ -824,9 +869,6 @@ fn rule_hit(
             }
         }
     }
-    // Settings that administrators and infrastructure code change as part of their work: the
-    // same call by the same principal earlier in the window makes it routine (low). Account
-    // creation templates set the firewall and shared-key defaults every time.
     // A principal's batch deletes are a finding only the first time in the window (a cleanup
     // job calls DeleteObjects every night); the volume detectors judge the rest.
     if hit.rule == "aws.s3.batch_delete"
@@ -837,61 +879,9 @@ fn rule_hit(
     {
         return false;
     }
-    // A configuration change of medium weight (a bucket policy deleted, a key policy or
-    // CMEK changed, keys listed) made the way the principal works — from its usual network
-    // and client, at an hour it works, by a principal with a history and not waking from
-    // dormancy — is how administrators and infrastructure code look (low); so is one that
-    // differs in one of these only (a change made from home at night). Two or more differences
-    // keep it medium.
-    // A call that failed changed nothing, and in the data's first days there is no history
-    // to judge against (low).
-    if severity == Severity::Medium && note.is_none() && changes_configuration(hit.rule) {
-        if a.error() {
-            severity = Severity::Low;
-            note = Some("the call failed: nothing was changed");
-        } else if crate::detect::timing::learning(profile, ctx, a.time) {
-            severity = Severity::Low;
-            note = Some("first days of the data: the principal's history is not known yet");
-        } else {
-            match unfamiliar_signs(profile, ctx, a) {
-                0 => {
-                    severity = Severity::Low;
-                    note = Some(
-                        "made the principal's usual way: its network and client, at an hour it works",
-                    );
-                }
-                1 => {
-                    severity = Severity::Low;
-                    note = Some(
-                        "one thing unusual about it (network, client, hour or a dormant principal), not more",
-                    );
-                }
-                _ => {}
-            }
-        }
-    }
-    let routine_rule = matches!(
-        hit.rule,
-        "azure.storage.keys_listed"
-            | "azure.storage.key_regenerated"
-            | "gcp.gcs.hmac_key_created"
-            | "aws.kms.key_policy_changed"
-            | "azure.storage.security_weakened"
-            | "azure.storage.lock_deleted"
-    );
-    if routine_rule {
-        if profile
-            .apis
-            .get(&a.action)
-            .is_some_and(|s| s.known(a.time, window))
-        {
-            severity = severity.min(Severity::Low);
-            note =
-                Some("routine for this principal: it made this call before in the history window");
-        } else if crate::detect::timing::learning(profile, ctx, a.time) {
-            severity = severity.min(Severity::Low);
-            note = Some("first days of the data: the principal's history is not known yet");
-        }
+    if let Some(why) = routine_change(hit, profile, ctx, a) {
+        severity = severity.min(Severity::Low);
+        note = Some(why);
     }
     let sev = out.emit_with(
         ctx,

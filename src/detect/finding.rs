@@ -121,26 +121,18 @@ impl FindingAcc {
         }
     }
 
-    /// Counts an event from `network` with its feature bits; returns the events and the
-    /// features of that network so far.
-    pub fn count_network(&mut self, network: u128, features: u32) -> (u32, u32) {
+    /// Counts an event from `network` with its feature bits (and `first`, when it is that
+    /// network's first event); returns the events and the features of that network so far.
+    pub fn count_network(&mut self, network: u128, features: u32, first: u32) -> (u32, u32) {
         if let Some(n) = self.network_events.iter_mut().find(|n| n.0 == network) {
             n.1 += 1;
             n.2 |= features;
             return (n.1, n.2);
         }
         if self.network_events.len() < MAX_NETWORKS {
-            self.network_events.push((network, 1, features));
+            self.network_events.push((network, 1, features | first));
         }
-        (1, features)
-    }
-
-    /// Events and feature bits counted from `network` so far.
-    pub fn place_events(&self, network: u128) -> (u32, u32) {
-        self.network_events
-            .iter()
-            .find(|n| n.0 == network)
-            .map_or((0, 0), |n| (n.1, n.2))
+        (1, features | first)
     }
 
     pub fn set(&mut self, key: &str, v: impl Into<Value>) {

@@ -209,8 +209,12 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
     {
         return;
     }
-    s.contributors
-        .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    // Most calls first; ties by name (symbol numbers depend on which worker interned first,
+    // so they would make the report differ from run to run).
+    s.contributors.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| ctx.syms.text(a.0).cmp(&ctx.syms.text(b.0)))
+    });
     let Some(top) = s.contributors.first().and_then(|c| c.2.clone()) else {
         return;
     };

@@ -152,9 +152,7 @@ impl Merger {
             return Some(events);
         };
         let file = first.file;
-        let sorted = events
-            .windows(2)
-            .all(|w| w[1].file == file && pack(&w[0]) <= pack(&w[1]));
+        let sorted = events.iter().all(|a| a.file == file) && events.iter().map(pack).is_sorted();
         let first_key = pack(first);
         let fits = self
             .run_mut(file)

@@ -213,13 +213,11 @@ pub(crate) fn judge(
     // Through the memos: a principal's consecutive events mostly share address, client and
     // service, and a repeat on the same day costs a comparison instead of a lookup.
     let m = &mut p.memos;
+    let net = a.source_ip.map(network_of);
     let ip_known = a
         .source_ip
         .map(|ip| p.ips.observe_memo(&mut m.ip, ip, now, window));
-    let net_known = a.source_ip.map(|ip| {
-        p.networks
-            .observe_memo(&mut m.network, network_of(ip), now, window)
-    });
+    let net_known = net.map(|n| p.networks.observe_memo(&mut m.network, n, now, window));
     let agent_known = (a.agent_family != 0).then(|| {
         p.agents
             .observe_memo(&mut m.agent, a.agent_family, now, window)
@@ -276,18 +274,15 @@ pub(crate) fn judge(
     // taken from the new place.
     // (Only a network not known as normal can be pending: no second lookup for the others.)
     let from_pending_place = net_known == Some(false)
-        && a.source_ip
-            .is_some_and(|ip| p.networks.get(&network_of(ip)).is_some_and(|s| s.pending));
-    let on_probation = !p.place_probation.is_empty()
-        && a.source_ip.is_some_and(|ip| {
-            let net = network_of(ip);
-            p.place_probation
-                .iter()
-                .any(|&(n, until)| n == net && now <= until)
-        });
-    if let Some(ip) = a.source_ip.filter(|_| {
-        (ip_known == Some(false) && net_known == Some(false)) || from_pending_place || on_probation
-    }) {
+        && net.is_some_and(|n| p.networks.get(&n).is_some_and(|s| s.pending));
+    let on_probation = net.is_some_and(|n| {
+        p.place_probation
+            .iter()
+            .any(|&(pn, until)| pn == n && now <= until)
+    });
+    let new_place =
+        (ip_known == Some(false) && net_known == Some(false)) || from_pending_place || on_probation;
+    if let (Some(ip), Some(net), true) = (a.source_ip, net, new_place) {
         let networks = p.networks.known_count(now, window);
         let roaming = networks >= ROAMING_NETWORKS;
         let mut features = PLACE_NEW_NETWORK;
@@ -362,15 +357,12 @@ pub(crate) fn judge(
                 f.set("roaming_principal", roaming);
             },
             |f| {
-                let mut features = features;
-                if odd_hour && f.place_events(network_of(ip)).0 == 0 {
-                    features |= PLACE_ODD_HOUR;
-                }
-                f.features |= features;
-                f.extra_mitre.extend(techniques.iter().flatten().copied());
                 // The signs of this place's own requests: another place's one-off request
                 // earlier in the day does not add to them.
-                let (from_here, place) = f.count_network(network_of(ip), features);
+                let first = if odd_hour { PLACE_ODD_HOUR } else { 0 };
+                let (from_here, place) = f.count_network(net, features, first);
+                f.features |= place;
+                f.extra_mitre.extend(techniques.iter().flatten().copied());
                 let signs = place.count_ones();
                 let sev = match signs {
                     0..=2 => Severity::Low,
@@ -383,17 +375,11 @@ pub(crate) fn judge(
                 // handed to clients that come from many places; an account key is an
                 // administrator's secret, and from a new network it is high at once.
                 probation = from_here < PLACE_MIN_EVENTS;
-                let floor = if probation && a.auth != AuthMethod::AccountKey {
-                    Severity::Low
-                } else {
-                    floor
+                let sev = match (probation, a.auth) {
+                    (true, AuthMethod::AccountKey) => floor,
+                    (true, _) => Severity::Low,
+                    (false, _) => sev.max(floor),
                 };
-                let sev = if probation {
-                    sev.min(Severity::Low)
-                } else {
-                    sev
-                }
-                .max(floor);
                 let sev = if roaming {
                     sev.min(Severity::Medium).lower()
                 } else {
@@ -409,7 +395,6 @@ pub(crate) fn judge(
         );
         flagged |= sev >= Severity::Medium;
         if probation {
-            let net = network_of(ip);
             let until = now + NANOS_PER_DAY;
             p.place_probation.retain(|&(n, u)| n != net && u >= now);
             if p.place_probation.len() >= PROBATION_PLACES {

@@ -41,13 +41,9 @@ pub(crate) fn hour_is_near_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
         .any(|&h| p.days_active_around(h) >= NORMAL_HOUR_DAYS)
 }
 
-/// The principal is regularly active during business hours: at least as many active
-/// day-hours inside them as there are workdays in a week.
 /// Hours of the window (day and hour) the principal was active outside its business hours:
 /// someone who works an odd hour now and then does not raise an alarm at the next one.
 fn off_hours_activity(p: &mut Profile, ctx: &Ctx) -> u32 {
-    // 1970-01-05 was a Monday: hour-of-week slot `s` is `s` hours after it.
-    const MONDAY: i64 = 4 * crate::baseline::NANOS_PER_DAY;
     if let Some((hour, n)) = p.off_hours_memo {
         if hour == p.cur_hour {
             return n;
@@ -57,7 +53,7 @@ fn off_hours_activity(p: &mut Profile, ctx: &Ctx) -> u32 {
         .active_by_hour_of_week
         .iter()
         .enumerate()
-        .filter(|&(s, &n)| n > 0 && !ctx.business(p, MONDAY + s as i64 * NANOS_PER_HOUR))
+        .filter(|&(s, &n)| n > 0 && !ctx.business(p, crate::baseline::hour_of_week_time(s)))
         .map(|(_, &n)| n as u32)
         .sum();
     p.off_hours_memo = Some((p.cur_hour, n));
@@ -70,6 +66,8 @@ const SESSION_EVENTS: u64 = 3;
 /// Off-hours activity (see [`off_hours_activity`]) that makes odd hours part of a routine.
 const ODD_HOURS_HABIT: u32 = 3;
 
+/// The principal is regularly active during business hours: at least as many active
+/// day-hours inside them as there are workdays in a week.
 fn works_business_hours(p: &Profile, ctx: &Ctx) -> bool {
     let (start, end) = (
         ctx.cfg.business_start_hour as usize,
