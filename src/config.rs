@@ -236,7 +236,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
             return rest.ends_with(part);
         } else {
             match rest.find(part) {
-                Some(p) => rest = &rest[p + part.len()..],
+                Some(p) => rest = crate::text::from(rest, p + part.len()),
                 None => return false,
             }
         }
@@ -267,16 +267,16 @@ pub fn tz_offset(s: &str, key: &str) -> Result<i32> {
         return Ok(0);
     }
     let (sign, rest) = match t.as_bytes().first() {
-        Some(b'+') => (1, &t[1..]),
-        Some(b'-') => (-1, &t[1..]),
+        Some(b'+') => (1, crate::text::from(t, 1)),
+        Some(b'-') => (-1, crate::text::from(t, 1)),
         _ => bail!("{key}: {s:?} is not a time zone offset (UTC, +09:00, -05:00; named zones are not supported)"),
     };
     let digits: String = rest.chars().filter(|c| c.is_ascii_digit()).collect();
     if digits.len() != 4 {
         bail!("{key}: {s:?} is not a time zone offset (UTC, +09:00, -05:00)");
     }
-    let h: i32 = digits[..2].parse()?;
-    let m: i32 = digits[2..].parse()?;
+    let h: i32 = crate::text::slice(&digits, 0, 2).parse()?;
+    let m: i32 = crate::text::from(&digits, 2).parse()?;
     if h > 14 || m > 59 {
         bail!("{key}: {s:?} is out of range");
     }
@@ -498,7 +498,7 @@ pub fn parse(text: &str, base: &Path) -> Result<ScanConfig> {
 fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
     match e.span() {
         Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            let line = crate::text::prefix(text, span.start).matches('\n').count() + 1;
             format!("invalid setting at line {line}")
         }
         None => "invalid configuration".to_string(),

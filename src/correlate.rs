@@ -323,8 +323,8 @@ fn narrative(members: &[&Finding], lead: &str, tactics: &[String], reasons: &[St
     let when = rfc3339(first);
     let mut s = format!(
         "Starting {} UTC on {}, {}",
-        &when[11..16],
-        &when[..10],
+        crate::text::slice(&when, 11, 16),
+        crate::text::head(&when, 10),
         crate::report::sanitize::bounded(lead, 120)
     );
     let ips: BTreeSet<&String> = members.iter().flat_map(|f| f.source_ips.iter()).collect();
@@ -341,7 +341,7 @@ fn narrative(members: &[&Finding], lead: &str, tactics: &[String], reasons: &[St
             format!(
                 "{} at {} [{}]",
                 crate::report::sanitize::bounded(&f.title, 160),
-                &t[11..16],
+                crate::text::slice(&t, 11, 16),
                 f.tactic
             )
         })
@@ -446,8 +446,8 @@ pub(crate) fn queries_for(
         };
         format!(
             "SELECT eventtime, eventsource, eventname, sourceipaddress, useragent, errorcode, json_extract_scalar(requestparameters, '$.bucketName') AS bucket, json_extract_scalar(requestparameters, '$.key') AS object_key FROM cloudtrail_logs WHERE {who} AND eventtime BETWEEN {} AND {} ORDER BY eventtime",
-            sql_str(&start[..19]),
-            sql_str(&end[..19])
+            sql_str(crate::text::head(&start, 19)),
+            sql_str(crate::text::head(&end, 19))
         )
     });
     let bigquery = providers.contains("gcp").then(|| {
@@ -472,8 +472,8 @@ pub(crate) fn queries_for(
         };
         format!(
             "StorageBlobLogs | where TimeGenerated between (datetime({}) .. datetime({})) | where {who} | project TimeGenerated, AccountName, OperationName, StatusText, CallerIpAddress, UserAgentHeader, Uri | order by TimeGenerated asc",
-            &start[..19],
-            &end[..19]
+            crate::text::head(&start, 19),
+            crate::text::head(&end, 19)
         )
     });
     Queries {

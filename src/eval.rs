@@ -517,7 +517,7 @@ mod tests {
             assert_ne!(bad, good);
             assert!(parse_labels(&bad).is_err(), "{to}");
         }
-        let twice = format!("[{0},{0}]", &good[1..good.len() - 1]);
+        let twice = format!("[{0},{0}]", crate::text::slice(good, 1, good.len() - 1));
         assert!(parse_labels(&twice).is_err(), "repeated id");
     }
 }

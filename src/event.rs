@@ -547,10 +547,10 @@ impl Batch {
             self.arena.truncate(start.min(end));
             return Span::EMPTY;
         }
-        if start == end {
+        if start == end || !self.arena.is_char_boundary(start) {
             return Span::EMPTY;
         }
-        let text = &self.arena[start..end];
+        let text = crate::text::slice(&self.arena, start, end);
         let hash = self.hasher.hash_one(text);
         let arena = &self.arena;
         let same = |s: &Span| {
@@ -568,7 +568,7 @@ impl Batch {
         let (arena, hasher) = (&self.arena, &self.hasher);
         self.interned.insert_unique(hash, span, |s| {
             let a = (s.start & !ARENA_BIT) as usize;
-            hasher.hash_one(&arena[a..a + s.len as usize])
+            hasher.hash_one(crate::text::slice(arena, a, a + s.len as usize))
         });
         span
     }

@@ -473,7 +473,7 @@ fn investigate(store: &Store, findings: &[Finding], q: &Query) -> Result<Investi
         if r.bucket != 0 {
             let b = buckets.entry(r.bucket).or_default();
             b.0 += 1;
-            b.2 += r.bytes_out;
+            b.2 = b.2.saturating_add(r.bytes_out);
             if r.object != 0 {
                 b.1.insert(r.object);
                 *objects.entry((r.bucket, r.object)).or_default() += 1;
@@ -484,7 +484,7 @@ fn investigate(store: &Store, findings: &[Finding], q: &Query) -> Result<Investi
             .or_default();
         h.0 += 1;
         h.1 += r.error as u64;
-        h.2 += r.bytes_out;
+        h.2 = h.2.saturating_add(r.bytes_out);
     }
 
     // Hours with activity or with a finding, each against the same hour of day before.
@@ -749,8 +749,8 @@ pub fn table(inv: &Investigation, width: usize) -> String {
             let mut row = vec![
                 if s.new { "NEW" } else { "" }.into(),
                 thousands(s.count),
-                s.first_seen[..19].to_string(),
-                s.last_seen[..19].to_string(),
+                crate::text::head(&s.first_seen, 19).to_string(),
+                crate::text::head(&s.last_seen, 19).to_string(),
                 t(&s.value, cell),
             ];
             if located {
@@ -843,7 +843,7 @@ pub fn table(inv: &Investigation, width: usize) -> String {
             .map(|f| f.rule.as_str())
             .collect();
         rows.push(vec![
-            h.hour[..16].replace('T', " "),
+            crate::text::head(&h.hour, 16).replace('T', " "),
             thousands(h.events),
             thousands(h.errors),
             format!("{:.1}/{}", h.baseline_mean, h.baseline_max),
@@ -874,7 +874,7 @@ pub fn table(inv: &Investigation, width: usize) -> String {
     for f in &inv.findings {
         rows.push(vec![
             f.severity.as_str().to_string(),
-            f.first_seen[..19].to_string(),
+            crate::text::head(&f.first_seen, 19).to_string(),
             f.rule.clone(),
             t(&f.title, cell),
         ]);

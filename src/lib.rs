@@ -26,4 +26,5 @@ pub mod pipeline;
 pub mod report;
 pub mod state;
 pub mod summary;
+pub mod text;
 pub mod time;

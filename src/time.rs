@@ -55,8 +55,23 @@ fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
+/// Years an event may carry. Audit logs begin in 2006; the bounds keep every time far from
+/// the ends of `i64` nanoseconds (years 1677 and 2262), so hour, day and window arithmetic on
+/// any accepted time cannot overflow. A record dated year 0001 or 9999 is skipped as
+/// `missing_or_invalid_time`, not judged at a wrapped-around instant.
+pub const YEARS: std::ops::RangeInclusive<i64> = 1970..=2199;
+
+/// The first instant after [`YEARS`] (2200-01-01T00:00:00Z), in nanoseconds.
+pub const LATEST: i64 = 7_258_118_400 * NANOS_PER_SEC;
+
 fn checked_instant(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
-    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60
+    if !YEARS.contains(&y)
+        || !(1..=12).contains(&mo)
+        || d == 0
+        || d > days_in_month(y, mo)
+        || h > 23
+        || mi > 59
+        || s > 60
     {
         return None;
     }
@@ -125,7 +140,8 @@ pub fn parse_rfc3339(s: &[u8]) -> Option<i64> {
         _ => return None,
     };
     let base = checked_instant(y, mo, d, h, mi, sec)?;
-    Some(base + frac - offset_secs * NANOS_PER_SEC)
+    base.checked_add(frac)?
+        .checked_sub(offset_secs * NANOS_PER_SEC)
 }
 
 fn month_from_abbrev(m: &[u8]) -> Option<u32> {
@@ -169,14 +185,14 @@ pub fn parse_clf(s: &[u8]) -> Option<i64> {
             _ => return None,
         }
     }
-    Some(checked_instant(y, mo, d, h, mi, sec)? - offset * NANOS_PER_SEC)
+    checked_instant(y, mo, d, h, mi, sec)?.checked_sub(offset * NANOS_PER_SEC)
 }
 
 /// Parses epoch seconds written as a number, possibly with a fraction (`1551901275.0`).
 pub fn parse_epoch_seconds(s: &[u8]) -> Option<i64> {
     let text = std::str::from_utf8(s).ok()?;
     let v: f64 = text.trim().parse().ok()?;
-    if !v.is_finite() || !(0.0..=32_503_680_000.0).contains(&v) {
+    if !v.is_finite() || !(0.0..(LATEST / NANOS_PER_SEC) as f64).contains(&v) {
         return None;
     }
     Some((v * 1e9) as i64)
@@ -241,6 +257,40 @@ mod tests {
         assert_eq!(parse_rfc3339(b"2019-02-30T00:00:00Z"), None);
         assert_eq!(parse_rfc3339(b"2019-11-14T00:51:00Zjunk"), None);
         assert_eq!(parse_rfc3339(b""), None);
+    }
+
+    #[test]
+    fn hostile_times_are_refused_or_exact() {
+        // Out of range: refused, never wrapped.
+        for t in [
+            &b"0001-01-01T00:00:00Z"[..],
+            b"9999-12-31T23:59:59.999999999Z",
+            b"1969-12-31T23:59:59Z",
+            b"2200-01-01T00:00:00Z",
+            b"2019-11-14T00:51:00+24:00",
+            b"2019-11-14T00:51:00.Z",
+        ] {
+            assert_eq!(parse_rfc3339(t), None, "{}", String::from_utf8_lossy(t));
+        }
+        assert_eq!(parse_clf(b"01/Jan/0001:00:00:00 +0000"), None);
+        assert_eq!(parse_clf(b"31/Dec/9999:23:59:59 -1400"), None);
+        assert_eq!(parse_epoch_seconds(b"18446744073709551616"), None);
+        assert_eq!(parse_epoch_seconds(b"-1"), None);
+        assert_eq!(parse_epoch_seconds(b"1e300"), None);
+        // Offsets of ±14:00 and a leap second are real and read exactly.
+        let utc = parse_rfc3339(b"2024-12-31T10:00:00Z").unwrap();
+        assert_eq!(parse_rfc3339(b"2025-01-01T00:00:00+14:00"), Some(utc));
+        assert_eq!(parse_rfc3339(b"2024-12-30T20:00:00-14:00"), Some(utc));
+        let leap = parse_rfc3339(b"2016-12-31T23:59:60Z").unwrap();
+        assert_eq!(rfc3339(leap), "2016-12-31T23:59:59.000Z");
+        // The edges of the range: an offset moves the instant by less than a day.
+        let edge = parse_rfc3339(b"2199-12-31T23:59:59.999999999-23:59").unwrap();
+        assert!(edge > LATEST && edge < LATEST + 24 * NANOS_PER_HOUR);
+        assert!(parse_rfc3339(b"2199-12-31T23:59:59.999999999Z").unwrap() < LATEST);
+        assert_eq!(parse_rfc3339(b"1970-01-01T00:00:00Z"), Some(0));
+        // Many fraction digits do not overflow.
+        let long = format!("2024-01-01T00:00:00.{}Z", "9".repeat(400));
+        assert!(parse_rfc3339(long.as_bytes()).is_some());
     }
 
     #[test]

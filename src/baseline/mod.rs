@@ -72,7 +72,7 @@ pub struct LargestObject {
 impl LargestObject {
     pub fn add(&mut self, object: u64, bytes: u64) {
         if object != 0 && object == self.object {
-            self.total += bytes;
+            self.total = self.total.saturating_add(bytes);
             self.single = self.single.max(bytes);
         } else if bytes > self.single {
             *self = LargestObject {
@@ -720,7 +720,7 @@ pub fn agent_family(ua: &str) -> u64 {
     use std::hash::BuildHasher;
     let t = ua.trim_start_matches(['[', '"', ' ']);
     let end = t.find(['/', ' ', ';', '(', ']']).unwrap_or(t.len());
-    let fam = &t[..end.min(64)];
+    let fam = crate::text::prefix(crate::text::prefix(t, end), 64);
     let mut buf = [0u8; 64];
     let n = fam.len().min(64);
     buf[..n].copy_from_slice(&fam.as_bytes()[..n]);

@@ -79,8 +79,9 @@ pub(crate) fn count(
     }
     p.cur.requests += 1;
     p.cur_last = a.time;
-    p.cur.bytes_out += a.bytes_out;
-    p.cur_day_bytes += a.bytes_out;
+    // Sizes come from records: an attacker can write 2^64 - 1 twice.
+    p.cur.bytes_out = p.cur.bytes_out.saturating_add(a.bytes_out);
+    p.cur_day_bytes = p.cur_day_bytes.saturating_add(a.bytes_out);
     if a.bytes_out > 0 {
         p.cur_day_largest.add(a.object_hash, a.bytes_out);
         p.cur_largest.add(a.object_hash, a.bytes_out);

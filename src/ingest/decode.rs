@@ -199,7 +199,12 @@ pub fn inflate_single_member(data: &[u8]) -> Option<Vec<u8>> {
     let mut in_used = 0usize;
     let mut out_used = 0usize;
     let ok = LIBDEFLATE.with(|d| {
-        // Safety: the decompressor is a live libdeflate handle owned by this thread; input and
+        if d.0.is_null() {
+            // The handle could not be allocated: the streaming decoder reads the file instead.
+            return false;
+        }
+        // Safety: the decompressor is a live, non-null libdeflate handle owned by this thread
+        // (checked just above); input and
         // output pointers are valid for the lengths given (the output is the Vec's capacity),
         // and libdeflate writes at most `out.capacity()` bytes, reporting how many in
         // `out_used`, which is then set as the length.
@@ -228,14 +233,16 @@ struct Libdeflate(*mut libdeflate_sys::libdeflate_decompressor);
 
 impl Drop for Libdeflate {
     fn drop(&mut self) {
-        // Safety: allocated by libdeflate_alloc_decompressor and freed once, here.
-        unsafe { libdeflate_sys::libdeflate_free_decompressor(self.0) }
+        if !self.0.is_null() {
+            // Safety: a non-null handle from libdeflate_alloc_decompressor, freed once, here.
+            unsafe { libdeflate_sys::libdeflate_free_decompressor(self.0) }
+        }
     }
 }
 
 thread_local! {
-    // Safety: libdeflate_alloc_decompressor returns a fresh handle (or null, which the calls
-    // above would dereference — it only fails when out of memory, where Rust aborts anyway).
+    // Safety: libdeflate_alloc_decompressor takes no arguments and returns a fresh handle, or
+    // null when its allocation fails; every use above checks for null first.
     static LIBDEFLATE: Libdeflate = Libdeflate(unsafe { libdeflate_sys::libdeflate_alloc_decompressor() });
 }
 

@@ -142,7 +142,7 @@ pub fn time_hint(path: &str) -> Option<i64> {
     }
     // Azure resource logs: y=YYYY/m=MM/d=DD/h=HH/m=MM
     if let Some(p) = path.find("y=") {
-        let rest = &path[p..];
+        let rest = crate::text::from(path, p);
         let parts: Vec<&str> = rest.split('/').take(5).collect();
         if parts.len() == 5 {
             let get = |i: usize, k: &str| parts[i].strip_prefix(k).and_then(|v| num(v.as_bytes()));

@@ -242,7 +242,10 @@ fn volume_chart(
             x(hr),
             width - 0.5,
             top + height - top_y,
-            esc(&crate::time::rfc3339(hr * NANOS_PER_HOUR)[..16]),
+            esc(crate::text::head(
+                &crate::time::rfc3339(hr * NANOS_PER_HOUR),
+                16
+            )),
             habit.band[hr.rem_euclid(24) as usize]
         );
     }
@@ -284,7 +287,11 @@ fn volume_chart(
             r##"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle" fill="#555">{}</text>"##,
             x(hr),
             top + height + 16.0,
-            esc(&crate::time::rfc3339(hr * NANOS_PER_HOUR)[5..10])
+            esc(crate::text::slice(
+                &crate::time::rfc3339(hr * NANOS_PER_HOUR),
+                5,
+                10
+            ))
         );
     }
     h.push_str("</svg>");
@@ -323,8 +330,10 @@ fn timeline(h: &mut String, i: &Incident, out: &ScanOutput) {
         };
         let x0 = x(f.first_ns);
         let x1 = x(f.last_ns).max(x0 + 4.0);
-        let label =
-            crate::report::sanitize::bounded(&format!("{} {}", &f.first_seen[11..16], f.rule), 44);
+        let label = crate::report::sanitize::bounded(
+            &format!("{} {}", crate::text::slice(&f.first_seen, 11, 16), f.rule),
+            44,
+        );
         let _ = write!(
             h,
             "<text x=\"4\" y=\"{}\">{}</text><rect x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"13\" rx=\"3\" fill=\"{colour}\"><title>{}</title></rect>",
@@ -338,10 +347,10 @@ fn timeline(h: &mut String, i: &Incident, out: &ScanOutput) {
         h,
         "<text x=\"{left}\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text></svg>",
         height - 4.0,
-        esc(&crate::time::rfc3339(start)[..16]),
+        esc(crate::text::head(&crate::time::rfc3339(start), 16)),
         w - 10.0,
         height - 4.0,
-        esc(&crate::time::rfc3339(end)[..16])
+        esc(crate::text::head(&crate::time::rfc3339(end), 16))
     );
 }
 
@@ -422,7 +431,7 @@ fn findings(h: &mut String, out: &ScanOutput) {
             esc(&f.id),
             sev_class(f.severity),
             f.severity.as_str(),
-            esc(&f.first_seen[..19]),
+            esc(crate::text::head(&f.first_seen, 19)),
             esc(&f.rule),
             esc(&f.principal),
             esc(&f.title),

@@ -34,7 +34,7 @@ pub fn bounded(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         None => s.to_string(),
         Some((at, _)) => {
-            let mut out = s[..at].to_string();
+            let mut out = crate::text::prefix(s, at).to_string();
             out.push('…');
             out
         }

@@ -107,8 +107,8 @@ pub fn detections(out: &crate::pipeline::ScanOutput, width: usize, colour: bool)
                 paint(&i.severity.as_str().to_uppercase(), i.severity, colour),
                 i.score,
                 t(&i.principal, 90),
-                &i.first_seen[..16],
-                &i.last_seen[..16]
+                crate::text::head(&i.first_seen, 16),
+                crate::text::head(&i.last_seen, 16)
             );
             let _ = writeln!(
                 s,
@@ -149,7 +149,7 @@ pub fn detections(out: &crate::pipeline::ScanOutput, width: usize, colour: bool)
         for f in shown.iter().take(200) {
             rows.push(vec![
                 f.severity.as_str().to_string(),
-                f.first_seen[..16].to_string(),
+                crate::text::head(&f.first_seen, 16).to_string(),
                 f.rule.clone(),
                 t(&f.principal, 48),
                 t(&f.title, title_width),
