@@ -161,6 +161,7 @@ mod tests {
                         | "azure.blob"
                         | "azure.storage"
                         | "baseline"
+                        | "trailhound"
                 ),
                 "{}: scope {scope}",
                 r.id

@@ -442,6 +442,17 @@ impl Batch {
         text.get(start..start + s.len as usize).unwrap_or_default()
     }
 
+    /// The bytes of a span while the batch is still being filled from `src` (the input is
+    /// attached only when the batch is sealed).
+    pub(crate) fn bytes_in<'s>(&'s self, s: Span, src: &'s [u8]) -> &'s [u8] {
+        if s.start & ARENA_BIT != 0 {
+            self.str(s).as_bytes()
+        } else {
+            let start = s.start as usize;
+            src.get(start..start + s.len as usize).unwrap_or_default()
+        }
+    }
+
     /// A span over `src[start..end]`: zero-copy when `src` is the batch input (`copy` false),
     /// otherwise an arena copy. Input spans must start and end at ASCII delimiters (quotes,
     /// separators), so they stay on character boundaries after UTF-8 repair.

@@ -12,6 +12,7 @@ pub mod baseline;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
+pub mod contain;
 pub mod correlate;
 pub mod detect;
 pub mod eval;

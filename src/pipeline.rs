@@ -53,6 +53,8 @@ enum Msg {
     Start(u32),
     Events(Vec<Access>),
     Done(u32),
+    /// A record whose reading or conversion panicked (contained; see [`crate::contain`]).
+    Fault(crate::contain::Fault),
 }
 
 /// Sees every batch on the ingest workers before it is compacted, with the full event text
@@ -80,9 +82,16 @@ impl BatchSink for DetectSink<'_> {
         }
         let mut out = self.recycle.try_recv().unwrap_or_default();
         out.clear();
-        compact_batch(&batch, &mut self.syms, self.rules, &mut out);
+        let tx = &self.tx;
+        compact_batch(&batch, &mut self.syms, self.rules, &mut out, &mut |f| {
+            let _ = tx.send(Msg::Fault(f));
+        });
         drop(batch);
         let _ = self.tx.send(Msg::Events(out));
+    }
+
+    fn fault(&mut self, fault: crate::contain::Fault) {
+        let _ = self.tx.send(Msg::Fault(fault));
     }
 
     fn file_started(&mut self, file: u32) {
@@ -196,6 +205,7 @@ pub fn scan_with_state(
     observer: Option<&dyn BatchObserver>,
 ) -> (ScanOutput, crate::state::EngineState) {
     let t0 = std::time::Instant::now();
+    crate::contain::install_hook();
     let (files, hints) = order_files(files, opts.threads);
     if std::env::var_os("TRAILHOUND_TIMING").is_some() {
         eprintln!("timing: order_files {:?}", t0.elapsed());
@@ -225,12 +235,13 @@ pub fn scan_with_state(
                         if let Some(v) = merger.push_batch(v) {
                             let _ = recycle_tx.try_send(v);
                         }
-                        merger.release(|a| engine.process(a));
+                        merger.release(|a| engine.process_contained(a));
                     }
                     Msg::Done(f) => {
                         merger.file_done(f);
-                        merger.release(|a| engine.process(a));
+                        merger.release(|a| engine.process_contained(a));
                     }
+                    Msg::Fault(f) => engine.fault(f, 0),
                 }
                 for v in merger.take_spent() {
                     let _ = recycle_tx.try_send(v);
@@ -243,7 +254,7 @@ pub fn scan_with_state(
                     merger.max_buffered
                 );
             }
-            merger.drain(|a| engine.process(a));
+            merger.drain(|a| engine.process_contained(a));
             if std::env::var_os("TRAILHOUND_TIMING").is_some() {
                 eprintln!(
                     "timing: drained at {:?}; detection thread CPU {}",
@@ -253,6 +264,8 @@ pub fn scan_with_state(
             }
             let late = (engine.late_events, engine.duplicate_requests);
             let principals = engine.principals();
+            engine.raise_pending_faults();
+            let faults = std::mem::take(&mut engine.faults);
             let (findings, new_state, habits) = engine.finish_with_state(names, keep_state);
             *engine_out.lock().unwrap_or_else(|e| e.into_inner()) = Some((
                 findings,
@@ -261,6 +274,7 @@ pub fn scan_with_state(
                 principals,
                 new_state,
                 habits,
+                faults,
             ));
         });
         let result = ingest::run(&files, opts, || DetectSink {
@@ -287,6 +301,7 @@ pub fn scan_with_state(
         principals,
         new_state,
         habits,
+        faults,
     ) = engine_out
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
@@ -296,6 +311,32 @@ pub fn scan_with_state(
     }
     let mut stats = stats;
     stats.set_principals(principals);
+    let mut ingest = ingest;
+    // Parse and read faults were counted as skips where they happened; conversion and
+    // detection faults are counted here, with the record's file and offset.
+    for f in faults
+        .iter()
+        .filter(|f| matches!(f.stage, "compact" | "detect"))
+    {
+        let name = names.get(f.file as usize).map_or("", String::as_str);
+        ingest.skips.record(
+            name,
+            0,
+            f.offset,
+            &crate::ingest::skip::Skip::new(
+                crate::ingest::skip::SkipReason::InternalError,
+                format!(
+                    "internal error while {} (the record was skipped): {}",
+                    if f.stage == "compact" {
+                        "converting"
+                    } else {
+                        "judging"
+                    },
+                    f.message
+                ),
+            ),
+        );
+    }
     let incidents = correlate::correlate(&mut findings, &cfg.correlate);
     if std::env::var_os("TRAILHOUND_TIMING").is_some() {
         eprintln!("timing: correlated at {:?}", t0.elapsed());

@@ -23,10 +23,13 @@ pub enum ExitCode {
     Ok = 0,
     Findings = 1,
     NoInput = 2,
+    /// A record made a stage panic; the panic was contained and the run finished.
+    InternalError = 3,
 }
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
+    crate::contain::install_hook();
     let cli = match args::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

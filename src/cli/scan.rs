@@ -76,6 +76,14 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         eprintln!("trailhound: none of the inputs could be read");
         return Ok(ExitCode::NoInput);
     }
+    if let Some(n) = summary.skipped_by_reason.get("internal_error") {
+        eprintln!(
+            "trailhound: {n} record(s) made trailhound fail; each failure was contained to its record \
+             (skipped as internal_error, located in the summary's skipped_samples) and raised \
+             trailhound.self_check. Please report it with the record."
+        );
+        return Ok(ExitCode::InternalError);
+    }
     if let Some(level) = args
         .fail_on
         .as_deref()

@@ -303,16 +303,33 @@ impl Access {
 }
 
 /// Converts a batch's events, running the single-event rules on the way (they need the
-/// request detail, which only the batch text holds).
+/// request detail, which only the batch text holds). An event whose conversion panics is
+/// dropped and handed to `fault` ([`crate::contain`]); the others go on.
 pub fn compact_batch(
     batch: &Batch,
     syms: &mut SymbolCache,
     rules: &crate::detect::rules::RuleSet,
     out: &mut Vec<Access>,
+    fault: &mut dyn FnMut(crate::contain::Fault),
 ) {
     out.reserve(batch.events.len());
+    let inject = crate::contain::injected("compact");
     for ev in &batch.events {
-        out.push(compact(ev, batch, syms, rules));
+        let one = crate::contain::guard(|| {
+            if inject.is_some_and(|ua| batch.str(ev.user_agent) == ua) {
+                panic!("injected compact fault (TRAILHOUND_INJECT_PANIC)");
+            }
+            compact(ev, batch, syms, rules)
+        });
+        match one {
+            Ok(a) => out.push(a),
+            Err(message) => fault(crate::contain::Fault {
+                stage: "compact",
+                file: batch.file,
+                offset: ev.raw.offset,
+                message,
+            }),
+        }
     }
 }
 

@@ -364,6 +364,19 @@ impl Emitter {
     }
 }
 
+/// Rules the engine raises itself.
+pub const RULE_IDS: &[&str] = &["trailhound.self_check"];
+
+/// What a stage was doing, for titles.
+fn stage_verb(stage: &str) -> &'static str {
+    match stage {
+        "read" => "reading a file",
+        "parse" => "parsing it",
+        "compact" => "converting it for the detectors",
+        _ => "judging it",
+    }
+}
+
 /// The stateful detection engine.
 pub struct Engine<'a> {
     ctx: Ctx<'a>,
@@ -384,7 +397,17 @@ pub struct Engine<'a> {
     /// S3 requests reported by both CloudTrail and the server access log, judged once.
     pub duplicate_requests: u64,
     requests: RequestDedup,
+    /// Records whose conversion or judgement panicked (contained; the first
+    /// [`MAX_FAULTS`]), for the run summary.
+    pub faults: Vec<crate::contain::Fault>,
+    pending_faults: Vec<(crate::contain::Fault, Sym)>,
+    /// The user agent of records the detection stage is asked to fail on (tests only; see
+    /// [`crate::contain::injected`]).
+    inject: Option<Sym>,
 }
+
+/// Contained faults kept for the summary (all of them raise the self-check finding).
+const MAX_FAULTS: usize = 10_000;
 
 /// How long an S3 request id waits for its second report, in event time.
 const REQUEST_PAIR_WINDOW: i64 = 5 * 60 * 1_000_000_000;
@@ -479,6 +502,99 @@ impl<'a> Engine<'a> {
             duplicate_requests: 0,
             requests: RequestDedup::default(),
             events: 0,
+            faults: Vec::new(),
+            pending_faults: Vec::new(),
+            inject: crate::contain::injected("detect").map(|ua| syms.intern(ua)),
+        }
+    }
+
+    /// [`Engine::process`] with a panic contained to the event: the event is lost to the
+    /// baselines (what it had changed stays), the run goes on, and the fault is reported.
+    pub fn process_contained(&mut self, a: &Access) {
+        let inject = self.inject;
+        let judged = crate::contain::guard(|| {
+            if inject.is_some_and(|ua| ua == a.user_agent && ua != 0) {
+                panic!("injected detect fault (TRAILHOUND_INJECT_PANIC)");
+            }
+            self.process(a)
+        });
+        if let Err(message) = judged {
+            let fault = crate::contain::Fault {
+                stage: "detect",
+                file: a.file,
+                offset: a.offset,
+                message,
+            };
+            self.fault_at(fault, a.time, a.principal, a.account);
+        }
+    }
+
+    /// Reports a record that made a stage panic: `trailhound.self_check` (one finding per
+    /// principal while faults continue), and the fault in the summary.
+    /// Raised when the run ends, at its last event time: faults from the workers arrive out
+    /// of order with the events.
+    pub fn fault(&mut self, fault: crate::contain::Fault, principal: Sym) {
+        self.pending_faults.push((fault, principal));
+    }
+
+    pub fn raise_pending_faults(&mut self) {
+        let time = if self.last_time != i64::MIN {
+            self.last_time
+        } else {
+            // Not one event was read: the time of the run is all there is.
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64)
+        };
+        let mut pending = std::mem::take(&mut self.pending_faults);
+        pending.sort_by_key(|(f, _)| (f.file, f.offset));
+        for (fault, principal) in pending {
+            self.fault_at(fault, time, principal, 0);
+        }
+    }
+
+    fn fault_at(&mut self, fault: crate::contain::Fault, time: i64, principal: Sym, account: Sym) {
+        let principal = if principal != 0 {
+            principal
+        } else {
+            self.ctx.syms.intern("unknown")
+        };
+        let a = Access {
+            time,
+            file: fault.file,
+            offset: fault.offset,
+            principal,
+            account,
+            ..Default::default()
+        };
+        let stage = fault.stage;
+        let message = crate::report::sanitize::bounded(&fault.message, 300);
+        let note = move |f: &mut FindingAcc| {
+            let list = f
+                .evidence
+                .entry("faults")
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+            if let Some(v) = list.as_array_mut() {
+                if v.len() < 10 {
+                    v.push(serde_json::json!({"stage": stage, "message": message}));
+                }
+            }
+        };
+        self.out.emit_with(
+            &self.ctx,
+            "trailhound.self_check",
+            &a,
+            || {
+                format!(
+                    "a record made trailhound fail while {}; the failure was contained",
+                    stage_verb(stage)
+                )
+            },
+            |_| {},
+            note,
+        );
+        if self.faults.len() < MAX_FAULTS {
+            self.faults.push(fault);
         }
     }
 
@@ -642,6 +758,7 @@ impl<'a> Engine<'a> {
         crate::state::EngineState,
         Vec<(String, crate::baseline::Habit)>,
     ) {
+        self.raise_pending_faults();
         let ctx = &self.ctx;
         let out = &mut self.out;
         let mut principals: Vec<Sym> = self.profiles.keys().copied().collect();

@@ -27,6 +27,7 @@ pub const STATEFUL_RULE_IDS: &[&[&str]] = &[
     errors::RULE_IDS,
     blindspot::RULE_IDS,
     insights::RULE_IDS,
+    engine::RULE_IDS,
 ];
 
 /// Every rule id trailhound can emit.

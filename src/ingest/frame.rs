@@ -31,13 +31,51 @@ pub struct Out<'a> {
     pub emit: &'a mut dyn FnMut(Batch),
     pub events: u64,
     pub skipped: u64,
+    /// Records whose parser panicked (offset, message): also skipped as `internal_error`.
+    pub faults: Vec<(u64, String)>,
 }
 
 impl Out<'_> {
     fn skip(&mut self, line: u64, offset: u64, skip: &Skip) {
         self.skipped += 1;
         self.skips.record(self.file_name, line, offset, skip);
+        if skip.reason == SkipReason::InternalError && self.faults.len() < MAX_FAULTS {
+            self.faults.push((offset, skip.detail.to_string()));
+        }
     }
+}
+
+/// Contained parser panics kept per file for the self-check finding (all are counted).
+const MAX_FAULTS: usize = 100;
+
+/// Runs one record's parser under [`crate::contain::guard`]. A panic drops the events the
+/// record had pushed and becomes an `internal_error` skip.
+fn parse_guarded<R>(
+    batch: &mut Batch,
+    src: &[u8],
+    parse: impl FnOnce(&mut Batch) -> R,
+) -> Result<R, Skip> {
+    let before = batch.events.len();
+    let result = crate::contain::guard(|| {
+        let r = parse(&mut *batch);
+        if let Some(ua) = crate::contain::injected("parse") {
+            let pushed = batch.events.get(before..).unwrap_or_default();
+            if pushed
+                .iter()
+                .any(|e| batch.bytes_in(e.user_agent, src) == ua.as_bytes())
+            {
+                panic!("injected parse fault (TRAILHOUND_INJECT_PANIC)");
+            }
+        }
+        r
+    });
+    result.map_err(|message| {
+        batch.events.truncate(before);
+        Skip::new(
+            SkipReason::InternalError,
+            format!("internal error while parsing (the record was skipped): {message}"),
+        )
+    })
 }
 
 /// Events per batch cut from a whole decoded input: small enough that a batch's text is still
@@ -359,12 +397,16 @@ impl LineKindParser {
         let offset = w.base + s as u64;
         match self {
             LineKindParser::Text(p) => {
-                let mut ctx = RecordCtx {
-                    batch: &mut w.batch,
-                    offset,
-                    line: line_no,
-                };
-                if let Err(skip) = p.parse(&w.buf, s, e, &mut ctx) {
+                let buf = &w.buf;
+                let parsed = parse_guarded(&mut w.batch, buf, |batch| {
+                    let mut ctx = RecordCtx {
+                        batch,
+                        offset,
+                        line: line_no,
+                    };
+                    p.parse(buf, s, e, &mut ctx)
+                });
+                if let Err(skip) = parsed.and_then(|r| r) {
                     out.skip(line_no, offset, &skip);
                 }
             }
@@ -657,13 +699,27 @@ impl JsonDoc {
         base: u64,
         line: u64,
     ) -> Result<Option<Skip>, JsonError> {
-        let offset = base + cur.i as u64;
-        let mut ctx = RecordCtx {
-            batch,
-            offset,
-            line,
-        };
-        Ok(formats::parse_json_record(self.kind, cur, &mut ctx)?.err())
+        let start = cur.i;
+        let offset = base + start as u64;
+        let kind = self.kind;
+        let src = cur.b;
+        let parsed = parse_guarded(batch, src, |batch| {
+            let mut ctx = RecordCtx {
+                batch,
+                offset,
+                line,
+            };
+            formats::parse_json_record(kind, cur, &mut ctx)
+        });
+        match parsed {
+            Ok(r) => Ok(r?.err()),
+            Err(skip) => {
+                // Where the parser stopped is unknown: read past the whole value again.
+                cur.i = start;
+                cur.skip()?;
+                Ok(Some(skip))
+            }
+        }
     }
 
     /// Reads past one oversized value that starts at `start` without holding it.

@@ -31,6 +31,9 @@ pub trait BatchSink: Send {
     fn file_started(&mut self, _file: u32) {}
     /// A worker finished a file: no more batches of it will come.
     fn file_done(&mut self, _file: u32) {}
+    /// Reading a record panicked, and the panic was contained to it (it is also counted as
+    /// an `internal_error` skip).
+    fn fault(&mut self, _fault: crate::contain::Fault) {}
 }
 
 impl<F: FnMut(Batch) + Send> BatchSink for F {
@@ -159,7 +162,8 @@ pub fn run<S: BatchSink>(
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(file) = files.get(i) else { break };
                         sink.file_started(i as u32);
-                        let report = read_file(i as u32, file, &counter, &mut sink, &mut skips);
+                        let report =
+                            read_file_contained(i as u32, file, &counter, &mut sink, &mut skips);
                         sink.file_done(i as u32);
                         mine.push((i, report));
                         done.fetch_add(1, Ordering::Relaxed);
@@ -192,6 +196,43 @@ pub fn run<S: BatchSink>(
         bytes_read: counter.get(),
     };
     (sinks, report)
+}
+
+/// [`read_file`], with a panic outside any one record's parser (decompression, framing)
+/// contained to the file: the rest of the file is lost, the other files are read, and the
+/// file is reported with the reason.
+fn read_file_contained(
+    id: u32,
+    file: &InputFile,
+    counter: &ByteCounter,
+    sink: &mut dyn BatchSink,
+    skips: &mut SkipLog,
+) -> FileReport {
+    let read = crate::contain::guard(|| read_file(id, file, counter, &mut *sink, &mut *skips));
+    read.unwrap_or_else(|message| {
+        let detail =
+            format!("internal error while reading; the rest of the file was not read: {message}");
+        skips.record(
+            &file.display,
+            0,
+            0,
+            &skip::Skip::new(skip::SkipReason::InternalError, detail.clone()),
+        );
+        sink.fault(crate::contain::Fault {
+            stage: "read",
+            file: id,
+            offset: 0,
+            message,
+        });
+        FileReport {
+            name: file.display.clone(),
+            status: FileStatus::Error(detail),
+            format: None,
+            compression: Compression::None,
+            events: 0,
+            skipped: 1,
+        }
+    })
 }
 
 /// Reads one file into `sink`; never panics on bad input, never fails the run.
@@ -267,6 +308,7 @@ pub fn read_decoded(
         emit: &mut emit,
         events: 0,
         skipped: 0,
+        faults: Vec::new(),
     };
     match detected {
         Detected::Json(kind) => {
@@ -295,6 +337,16 @@ pub fn read_decoded(
     window.finish(&mut out);
     report.events = out.events;
     report.skipped = out.skipped;
+    let faults = std::mem::take(&mut out.faults);
+    drop(out);
+    for (offset, message) in faults {
+        sink.fault(crate::contain::Fault {
+            stage: "parse",
+            file: id,
+            offset,
+            message,
+        });
+    }
     report
 }
 

@@ -28,6 +28,9 @@ pub enum SkipReason {
     TruncatedInput,
     /// A record longer than the size limit; read past, never loaded whole.
     RecordTooLarge,
+    /// Reading or judging the record panicked; the panic was contained to it
+    /// ([`crate::contain`]). A bug in trailhound, and a record someone may have crafted.
+    InternalError,
 }
 
 impl SkipReason {
@@ -40,6 +43,7 @@ impl SkipReason {
             SkipReason::MalformedLine => "malformed_line",
             SkipReason::TruncatedInput => "truncated_input",
             SkipReason::RecordTooLarge => "record_too_large",
+            SkipReason::InternalError => "internal_error",
         }
     }
 }

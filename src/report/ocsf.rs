@@ -35,6 +35,7 @@ const TECHNIQUES: &[(&str, &str, &str)] = &[
     ("T1530", "Data from Cloud Storage", "collection"),
     ("T1537", "Transfer Data to Cloud Account", "exfiltration"),
     ("T1562", "Impair Defenses", "defense-evasion"),
+    ("T1562.001", "Disable or Modify Tools", "defense-evasion"),
     (
         "T1562.007",
         "Disable or Modify Cloud Firewall",
