@@ -44,6 +44,9 @@
 //!
 //! [geoip]
 //! databases = ["GeoLite2-City.mmdb", "GeoLite2-ASN.mmdb"]
+//!
+//! [limits]
+//! memory_mib = 2048   # the detection state's budget: full profiles beyond it are evicted
 //! ```
 
 use std::collections::BTreeMap;
@@ -79,6 +82,15 @@ struct File {
     identities: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     geoip: Option<GeoIp>,
+    #[serde(default)]
+    limits: Option<LimitsSection>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct LimitsSection {
+    /// Memory budget of the detection state, MiB.
+    memory_mib: Option<u64>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -362,6 +374,14 @@ pub fn parse(text: &str, base: &Path) -> Result<ScanConfig> {
                 bail!("baseline.novelty_min_days: {d} is out of range (0-90)");
             }
             detect.novelty_min_days = d;
+        }
+    }
+    if let Some(l) = &f.limits {
+        if let Some(mib) = l.memory_mib {
+            if !(64..=1 << 20).contains(&mib) {
+                bail!("limits.memory_mib: {mib} is out of range (64-1048576)");
+            }
+            detect.limits = crate::detect::cardinality::Limits::from_budget(mib);
         }
     }
     for (id, o) in &f.rules {

@@ -33,6 +33,8 @@ pub struct ScanOutput {
     /// S3 requests reported by both CloudTrail and the server access log (judged once).
     pub duplicate_requests: u64,
     pub max_buffered: usize,
+    /// What the detection state held against its memory budget.
+    pub memory: crate::detect::engine::StateFigures,
     /// The habits (hour-of-week activity, last week's hourly requests against the band) of
     /// the principals in incidents: what the report sets an incident against.
     pub habits: std::collections::BTreeMap<String, crate::baseline::Habit>,
@@ -175,6 +177,7 @@ pub fn ingest_only(files: Vec<InputFile>, opts: &IngestOptions) -> ScanOutput {
         late_events: 0,
         duplicate_requests: 0,
         max_buffered: 0,
+        memory: Default::default(),
         habits: Default::default(),
         places: Default::default(),
     }
@@ -211,7 +214,7 @@ pub fn scan_with_state(
         eprintln!("timing: order_files {:?}", t0.elapsed());
     }
     let names: Vec<String> = files.iter().map(|f| f.display.clone()).collect();
-    let syms = Symbols::default();
+    let syms = Symbols::new(cfg.detect.limits.symbol_bytes);
     let rules = RuleSet::new(cfg.rules.clone());
     let (tx, rx): (Sender<Msg>, Receiver<Msg>) = bounded(64);
     let (recycle_tx, recycle_rx) = bounded::<Vec<Access>>(64);
@@ -266,6 +269,7 @@ pub fn scan_with_state(
             let principals = engine.principals();
             engine.raise_pending_faults();
             let faults = std::mem::take(&mut engine.faults);
+            let memory = engine.state_figures();
             let (findings, new_state, habits) = engine.finish_with_state(names, keep_state);
             *engine_out.lock().unwrap_or_else(|e| e.into_inner()) = Some((
                 findings,
@@ -275,6 +279,7 @@ pub fn scan_with_state(
                 new_state,
                 habits,
                 faults,
+                memory,
             ));
         });
         let result = ingest::run(&files, opts, || DetectSink {
@@ -302,6 +307,7 @@ pub fn scan_with_state(
         new_state,
         habits,
         faults,
+        memory,
     ) = engine_out
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
@@ -375,6 +381,7 @@ pub fn scan_with_state(
         late_events,
         duplicate_requests,
         max_buffered,
+        memory,
         habits,
         places,
     };

@@ -163,6 +163,9 @@ pub struct Summary {
     pub late_events: u64,
     /// S3 requests reported by both CloudTrail and the server access log: judged once.
     pub duplicate_requests: u64,
+    /// What the detection state held against its memory budget (scans with detection).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<crate::detect::engine::StateFigures>,
     pub notes: Vec<String>,
 }
 
@@ -222,6 +225,7 @@ impl Summary {
             incidents: 0,
             late_events: 0,
             duplicate_requests: 0,
+            memory: None,
             notes,
         }
     }
@@ -239,6 +243,15 @@ impl Summary {
         self.incidents = out.incidents.len() as u64;
         self.late_events = out.late_events;
         self.duplicate_requests = out.duplicate_requests;
+        self.memory = Some(out.memory.clone());
+        if out.memory.evicted_profiles > 0 || out.memory.forgotten_principals > 0 {
+            self.notes.push(format!(
+                "memory budget of {} MiB reached: {} profiles evicted (coldest first) and {} \
+                 first-seen times forgotten; those principals start over without a baseline \
+                 when they return (raise [limits] memory_mib to keep them)",
+                out.memory.budget_mib, out.memory.evicted_profiles, out.memory.forgotten_principals
+            ));
+        }
         self
     }
 }

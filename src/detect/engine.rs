@@ -13,7 +13,7 @@ use crate::baseline::{Profile, NANOS_PER_DAY};
 use crate::catalogue::{Catalogue, Severity};
 use crate::detect::access::{Access, Sym, Symbols};
 use crate::detect::finding::{Finding, FindingAcc};
-use crate::detect::{errors, novelty, statistics, timing, volume};
+use crate::detect::{cardinality, errors, novelty, statistics, timing, volume};
 use crate::event::{Format, PrincipalType};
 use crate::time::NANOS_PER_HOUR;
 
@@ -48,6 +48,8 @@ pub struct DetectConfig {
     pub change_windows: Vec<crate::config::ChangeWindowRule>,
     /// GeoIP / ASN databases, when given: new countries, new ASNs, impossible travel.
     pub geoip: Option<std::sync::Arc<crate::geo::GeoDb>>,
+    /// What the detection state may hold (`[limits] memory_mib`).
+    pub limits: crate::detect::cardinality::Limits,
 }
 
 impl Default for DetectConfig {
@@ -67,6 +69,7 @@ impl Default for DetectConfig {
             allow: Default::default(),
             change_windows: Vec::new(),
             geoip: None,
+            limits: Default::default(),
         }
     }
 }
@@ -254,7 +257,7 @@ impl Emitter {
 
     /// The open finding's key: (rule, principal, scope); the scope is the bucket for anonymous
     /// access, else 0.
-    fn key(rule: &'static str, a: &Access) -> (&'static str, Sym, Sym) {
+    pub(crate) fn key(rule: &'static str, a: &Access) -> (&'static str, Sym, Sym) {
         let scope = if a.principal_type == PrincipalType::Anonymous {
             a.bucket
         } else {
@@ -367,6 +370,21 @@ impl Emitter {
 /// Rules the engine raises itself.
 pub const RULE_IDS: &[&str] = &["trailhound.self_check"];
 
+/// A new profile, with the business hours configured for the principal.
+fn new_profile(ctx: &Ctx, principal: Sym, t: i64) -> Profile {
+    let mut profile = Profile::new(t);
+    let cfg = ctx.cfg;
+    if !cfg.hours_rules.is_empty() {
+        let name = ctx.syms.text(principal);
+        profile.hours_rule = cfg
+            .hours_rules
+            .iter()
+            .position(|r| crate::config::glob(&r.pattern, &name))
+            .map(|i| i as u16);
+    }
+    profile
+}
+
 /// What a stage was doing, for titles.
 fn stage_verb(stage: &str) -> &'static str {
     match stage {
@@ -404,6 +422,30 @@ pub struct Engine<'a> {
     /// The user agent of records the detection stage is asked to fail on (tests only; see
     /// [`crate::contain::injected`]).
     inject: Option<Sym>,
+    /// Principals seen once so far, their first event waiting (see [`cardinality`]).
+    newcomers: cardinality::Newcomers,
+    /// Principals not kept in full, with when they were first seen.
+    known_before: cardinality::KnownBefore,
+    /// The digest of principals judged on their one event.
+    one_shot: cardinality::OneShot,
+    /// Full profiles evicted (coldest first) to stay within the memory budget.
+    pub evicted_profiles: u64,
+    /// Evicted principals not yet removed from the state file.
+    dropped: Vec<Sym>,
+}
+
+/// What the detection state held, for the run summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StateFigures {
+    pub budget_mib: u64,
+    /// Principals with a full profile at the end of the run.
+    pub profiles: u64,
+    /// Principals judged on their only event and kept as a first-seen time.
+    pub one_shot_principals: u64,
+    /// Full profiles evicted, coldest first, to stay within the budget.
+    pub evicted_profiles: u64,
+    /// First-seen times forgotten to stay within the budget.
+    pub forgotten_principals: u64,
 }
 
 /// Contained faults kept for the summary (all of them raise the self-check finding).
@@ -504,6 +546,11 @@ impl<'a> Engine<'a> {
             events: 0,
             faults: Vec::new(),
             pending_faults: Vec::new(),
+            newcomers: Default::default(),
+            known_before: Default::default(),
+            one_shot: Default::default(),
+            evicted_profiles: 0,
+            dropped: Vec::new(),
             inject: crate::contain::injected("detect").map(|ua| syms.intern(ua)),
         }
     }
@@ -616,23 +663,89 @@ impl<'a> Engine<'a> {
         if self.ctx.data_start == i64::MAX {
             self.ctx.data_start = a.time;
         }
+        self.insights.observe(a, &self.ctx, &mut self.out);
+        let limits = self.ctx.cfg.limits;
+        while let Some(first) = self.newcomers.next_due(a.time, limits.max_newcomers) {
+            self.judge_alone(first);
+        }
+        if !self.profiles.contains_key(&a.principal) {
+            if let Some(first) = self.newcomers.take(a.principal) {
+                // Back within the wait: both events are judged in order, as if none waited.
+                self.judge(&first);
+            } else if self.known_before.take(a.principal).is_some() {
+                // Seen before but not kept: not new, but without a baseline (probation).
+                let profile = new_profile(&self.ctx, a.principal, a.time);
+                self.profiles.insert(a.principal, profile);
+            } else if a.hit.is_none() {
+                self.newcomers.hold(a);
+                return;
+            }
+        }
+        self.judge(a);
+        if self.profiles.len() > limits.max_profiles {
+            self.evict_coldest(limits.max_profiles);
+        }
+    }
+
+    /// Judges a principal's only event (its wait is over) on a scratch profile. Unless it
+    /// raised a finding of medium or above, the profile is dropped, its low findings are
+    /// folded into the day's digest, and only when it was first seen is kept.
+    fn judge_alone(&mut self, first: Access) {
+        let before = self.out.findings.len();
+        self.judge(&first);
+        let raised = self
+            .out
+            .findings
+            .get(before..)
+            .unwrap_or_default()
+            .iter()
+            .any(|f| f.severity >= Severity::Medium);
+        if raised {
+            return;
+        }
+        let mut folded = Vec::new();
+        for f in self.out.findings.drain(before..) {
+            self.out.open.remove(&Emitter::key(f.rule, &first));
+            folded.push(f.rule);
+        }
+        self.profiles.remove(&first.principal);
+        let max = self.ctx.cfg.limits.max_known_before;
+        self.known_before.insert(first.principal, first.time, max);
+        self.one_shot.add(&first, &folded);
+    }
+
+    /// Evicts the coldest tenth of the profiles (oldest last activity) once there are more
+    /// than `max`: amortised, one pass per `max / 10` new principals.
+    fn evict_coldest(&mut self, max: usize) {
+        let n = (self.profiles.len() - max + max / 10).min(self.profiles.len());
+        if n == 0 {
+            return;
+        }
+        let mut by_age: Vec<(i64, Sym)> = self
+            .profiles
+            .iter()
+            .map(|(k, p)| (p.last_seen, *k))
+            .collect();
+        by_age.select_nth_unstable(n - 1);
+        let max_known = self.ctx.cfg.limits.max_known_before;
+        for &(_, k) in by_age.get(..n).unwrap_or_default() {
+            if let Some(p) = self.profiles.remove(&k) {
+                self.known_before.insert(k, p.first_seen, max_known);
+                self.dropped.push(k);
+            }
+        }
+        self.evicted_profiles += n as u64;
+    }
+
+    /// Judges one event against its principal's profile (made if new), then absorbs it.
+    fn judge(&mut self, a: &Access) {
         let ctx = &self.ctx;
         let out = &mut self.out;
         let mut flagged = false;
         let profile = match self.profiles.entry(a.principal) {
             hashbrown::hash_map::Entry::Occupied(e) => e.into_mut(),
             hashbrown::hash_map::Entry::Vacant(e) => {
-                let mut profile = Profile::new(a.time);
-                if !ctx.cfg.hours_rules.is_empty() {
-                    let name = ctx.syms.text(a.principal);
-                    profile.hours_rule = ctx
-                        .cfg
-                        .hours_rules
-                        .iter()
-                        .position(|r| crate::config::glob(&r.pattern, &name))
-                        .map(|i| i as u16);
-                }
-                let p = e.insert(profile);
+                let p = e.insert(new_profile(ctx, a.principal, a.time));
                 novelty::new_principal(p, out, ctx, a);
                 p
             }
@@ -640,7 +753,6 @@ impl<'a> Engine<'a> {
         if let Some(hit) = &a.hit {
             flagged |= rule_hit(hit, profile, &mut self.public_buckets, out, ctx, a);
         }
-        self.insights.observe(a, ctx, out);
         // Roll the profile to the event's hour and day: closing them runs the detectors that
         // judge whole hours and days.
         let hour = a.time.div_euclid(NANOS_PER_HOUR);
@@ -714,6 +826,17 @@ impl<'a> Engine<'a> {
             self.insights.restore_days(syms.intern(&account), days);
         }
         self.streams.restore(st.streams, syms);
+        let max_known = self.ctx.cfg.limits.max_known_before;
+        for (p, t) in st.known_before {
+            let sym = syms.intern(&p);
+            if !self.profiles.contains_key(&sym) {
+                self.known_before.insert(sym, t, max_known);
+            }
+        }
+        let max = self.ctx.cfg.limits.max_profiles;
+        if self.profiles.len() > max {
+            self.evict_coldest(max);
+        }
         for of in st.open_findings {
             if let Some((rule, principal, scope, mut f)) = of.into_acc(syms) {
                 f.imported_count = Some(f.event_count);
@@ -759,6 +882,9 @@ impl<'a> Engine<'a> {
         Vec<(String, crate::baseline::Habit)>,
     ) {
         self.raise_pending_faults();
+        for first in self.newcomers.drain() {
+            self.judge_alone(first);
+        }
         let ctx = &self.ctx;
         let out = &mut self.out;
         let mut principals: Vec<Sym> = self.profiles.keys().copied().collect();
@@ -777,6 +903,16 @@ impl<'a> Engine<'a> {
             self.streams.judge(self.last_time, ctx, out);
         }
         self.insights.finish(ctx, out);
+        let named_medium = ctx.threshold("baseline.one_shot_principals", "named_per_day", 1000.0);
+        let digests = std::mem::take(&mut self.one_shot).findings(ctx.syms, named_medium);
+        for mut f in digests {
+            if let Some(&s) = ctx.cfg.severity.get(f.rule) {
+                f.severity = s;
+            }
+            if !ctx.cfg.disabled.contains(f.rule) {
+                out.findings.push(f);
+            }
+        }
         let habits = self.habits();
         let syms = self.ctx.syms;
         let mut state = crate::state::EngineState {
@@ -806,6 +942,20 @@ impl<'a> Engine<'a> {
         if keep {
             state.insights = self.insights.export(syms);
             state.streams = self.streams.export(self.last_time, syms);
+            state.known_before = self
+                .known_before
+                .iter()
+                .map(|(p, t)| (syms.text(*p), *t))
+                .collect();
+            state.known_before.sort_unstable();
+            state.dropped_profiles = self
+                .dropped
+                .iter()
+                .filter(|p| !self.profiles.contains_key(*p))
+                .map(|p| syms.text(*p))
+                .collect();
+            state.dropped_profiles.sort_unstable();
+            state.dropped_profiles.dedup();
         }
         // Findings the next run may still extend (the longest merge gap is a day).
         let horizon = self
@@ -832,8 +982,24 @@ impl<'a> Engine<'a> {
         (findings, state, habits)
     }
 
+    /// Principals seen: with a profile, waiting, judged alone, or evicted in this run.
     pub fn principals(&self) -> usize {
         self.profiles.len()
+            + self.newcomers.len()
+            + self.one_shot.principals as usize
+            + self.evicted_profiles as usize
+    }
+
+    /// What the detection state holds (call after [`Engine::raise_pending_faults`] and
+    /// before finishing: waiting first events count as one-shot).
+    pub fn state_figures(&self) -> StateFigures {
+        StateFigures {
+            budget_mib: self.ctx.cfg.limits.budget_mib,
+            profiles: self.profiles.len() as u64,
+            one_shot_principals: self.one_shot.principals + self.newcomers.len() as u64,
+            evicted_profiles: self.evicted_profiles,
+            forgotten_principals: self.known_before.forgotten,
+        }
     }
 
     /// The profile of a principal (for `investigate` and tests).

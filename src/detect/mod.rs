@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod blindspot;
+pub mod cardinality;
 pub mod engine;
 pub mod errors;
 pub mod finding;
@@ -28,6 +29,7 @@ pub const STATEFUL_RULE_IDS: &[&[&str]] = &[
     blindspot::RULE_IDS,
     insights::RULE_IDS,
     engine::RULE_IDS,
+    cardinality::RULE_IDS,
 ];
 
 /// Every rule id trailhound can emit.

@@ -7,18 +7,7 @@ use crate::catalogue::Severity;
 use crate::report::sanitize;
 use crate::summary::Summary;
 
-/// Thousands separators: 1234567 → "1,234,567".
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::text::thousands;
 
 /// Renders rows as aligned columns; the first row is the header.
 pub fn columns(rows: &[Vec<String>], out: &mut String) {

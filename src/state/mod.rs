@@ -107,6 +107,12 @@ pub struct EngineState {
     pub insights: InsightsState,
     /// Log streams' hourly presence (blind spots).
     pub streams: crate::detect::blindspot::StreamsState,
+    /// Principals not kept in full (seen once, or evicted), with when first seen.
+    #[serde(default)]
+    pub known_before: Vec<(String, i64)>,
+    /// Principals whose profiles were evicted in this run: removed from the file.
+    #[serde(default)]
+    pub dropped_profiles: Vec<String>,
 }
 
 /// The account insights' series with their symbols written out.
@@ -439,6 +445,11 @@ impl StateDb {
             st.streams =
                 serde_json::from_slice(&json).context("state: log stream history is damaged")?;
         }
+        if let Some(data) = blob("known_before") {
+            let json = inflate(&data).context("state: principals seen before are damaged")?;
+            st.known_before = serde_json::from_slice(&json)
+                .context("state: principals seen before are damaged")?;
+        }
         if let Some(data) = blob("insights") {
             let json = inflate(&data).context("state: account insights are damaged")?;
             st.insights =
@@ -487,6 +498,14 @@ impl StateDb {
                 "INSERT OR REPLACE INTO blobs (name, data) VALUES ('streams', ?1)",
                 params![deflate(&serde_json::to_vec(&st.streams)?)?],
             )?;
+            c.execute(
+                "INSERT OR REPLACE INTO blobs (name, data) VALUES ('known_before', ?1)",
+                params![deflate(&serde_json::to_vec(&st.known_before)?)?],
+            )?;
+            let mut del = c.prepare("DELETE FROM profiles WHERE principal = ?1")?;
+            for p in &st.dropped_profiles {
+                del.execute(params![p])?;
+            }
             let mut ins = c.prepare("INSERT INTO open_findings (n, data) VALUES (?1, ?2)")?;
             for (n, f) in st.open_findings.iter().enumerate() {
                 ins.execute(params![n as i64, serde_json::to_string(f)?])?;
