@@ -132,3 +132,113 @@ fn a_panic_in_any_stage_is_contained_to_its_record() {
     let out = run(&["scan", &files[0], &files[1], "--format", "jsonl"]);
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// 3,000 principals reading once each (plus one of them making a bucket public): one digest
+/// instead of a finding each, the public policy still reported on its own, the figures in the
+/// summary, and the first-seen times carried in `--state` (none of them is new the next time).
+#[test]
+fn a_crowd_of_one_shot_principals_is_one_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let read = |i: usize, t: &str| {
+        serde_json::json!({
+            "eventVersion": "1.09",
+            "userIdentity": {"type": "IAMUser", "principalId": format!("AIDA{i}"), "arn": format!("arn:aws:iam::111122223333:user/minted-{i}"), "accountId": "111122223333", "userName": format!("minted-{i}")},
+            "eventTime": t, "eventSource": "s3.amazonaws.com", "eventName": "GetObject",
+            "awsRegion": "us-east-1", "sourceIPAddress": format!("198.18.{}.{}", i / 250, i % 250),
+            "userAgent": format!("agent-{i}/1.0"), "requestParameters": {"bucketName": "exports", "key": format!("k{i}")},
+            "eventID": format!("e{i}"), "requestID": format!("R{i}"), "readOnly": true,
+            "eventType": "AwsApiCall", "managementEvent": false, "eventCategory": "Data",
+            "recipientAccountId": "111122223333"
+        })
+    };
+    let mut records: Vec<serde_json::Value> = (0..3000)
+        .map(|i| {
+            read(
+                i,
+                &format!("2026-11-01T03:{:02}:{:02}Z", i / 60 % 60, i % 60),
+            )
+        })
+        .collect();
+    let mut policy = read(5000, "2026-11-01T03:59:59Z");
+    policy["eventName"] = "PutBucketPolicy".into();
+    policy["managementEvent"] = true.into();
+    policy["readOnly"] = false.into();
+    policy["eventCategory"] = "Management".into();
+    policy["requestParameters"] = serde_json::json!({"bucketName": "exports", "bucketPolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::exports/*"}]}});
+    records.push(policy);
+    let file = dir.path().join("crowd.json");
+    std::fs::write(&file, serde_json::json!({ "Records": records }).to_string()).unwrap();
+    let state = dir.path().join("state.db");
+    let args = [
+        "scan",
+        file.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--state",
+        state.to_str().unwrap(),
+    ];
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let findings: Vec<&serde_json::Value> =
+        lines.iter().filter(|v| v["type"] == "finding").collect();
+    let digest: Vec<_> = findings
+        .iter()
+        .filter(|f| f["rule"] == "baseline.one_shot_principals")
+        .collect();
+    assert_eq!(digest.len(), 1, "{text}");
+    assert_eq!(digest[0]["evidence"]["principals"], 3000);
+    assert_eq!(digest[0]["event_count"], 3000);
+    assert!(
+        findings.iter().any(|f| f["rule"] == "aws.s3.public_policy"
+            && f["principal"] == "arn:aws:iam::111122223333:user/minted-5000"),
+        "a rule hit is judged at once, crowd or not: {text}"
+    );
+    let per_minted = findings
+        .iter()
+        .filter(|f| {
+            f["principal"]
+                .as_str()
+                .unwrap_or("")
+                .contains("user/minted-")
+                && f["rule"] != "aws.s3.public_policy"
+        })
+        .count();
+    assert!(
+        per_minted <= 1,
+        "no finding per minted principal ({per_minted})"
+    );
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["principals"], 3001);
+    assert_eq!(summary["memory"]["one_shot_principals"], 3000);
+    assert_eq!(summary["memory"]["evicted_profiles"], 0);
+
+    // The next run: the same principals again, a week later, are not new.
+    let again: Vec<serde_json::Value> = (0..50)
+        .map(|i| read(i, &format!("2026-11-09T10:00:{:02}Z", i)))
+        .collect();
+    let file2 = dir.path().join("again.json");
+    std::fs::write(&file2, serde_json::json!({ "Records": again }).to_string()).unwrap();
+    let out = run(&[
+        "scan",
+        file2.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("baseline.new_principal"), "{text}");
+    assert!(
+        !text.contains("baseline.one_shot_principals"),
+        "known from the state file: {text}"
+    );
+}

@@ -179,6 +179,10 @@ impl KnownBefore {
     pub fn iter(&self) -> impl Iterator<Item = (&Sym, &i64)> {
         self.map.iter()
     }
+
+    pub fn contains(&self, principal: Sym) -> bool {
+        self.map.contains_key(&principal)
+    }
 }
 
 /// Bounds on one digest (attackers choose how many buckets, networks and agents appear).
@@ -202,6 +206,9 @@ struct Digest {
     /// Low and info findings the principals raised alone, by rule.
     folded: BTreeMap<&'static str, u64>,
     samples: Vec<Sym>,
+    /// Every member and whether it is named: at the end of the run, those that came back
+    /// are no longer counted as seen once.
+    members: Vec<(Sym, bool)>,
 }
 
 /// The digest of principals judged alone, per (account, day).
@@ -247,7 +254,9 @@ impl OneShot {
                 agents: FastSet::default(),
                 folded: BTreeMap::new(),
                 samples: Vec::new(),
+                members: Vec::new(),
             });
+        d.members.push((a.principal, named(a.principal_type)));
         d.finding.add(a);
         d.principals += 1;
         d.named += named(a.principal_type) as u64;
@@ -271,21 +280,32 @@ impl OneShot {
         }
     }
 
-    /// The digest findings: low, medium when `named_medium` or more named identities were
-    /// seen once in one account on one day.
+    /// The digest findings, counting only principals that did not come back later in the run
+    /// (`seen_once`): low; medium when `named_medium` or more of them are named identities,
+    /// or ten times as many on a day within the data's warm-up (`warm` false: on the first
+    /// days of data every principal is new).
     pub fn findings(
         self,
         syms: &crate::detect::access::Symbols,
         named_medium: f64,
+        seen_once: impl Fn(Sym) -> bool,
+        warm: impl Fn(i64) -> bool,
     ) -> Vec<FindingAcc> {
         let mut keys: Vec<(Sym, i64)> = self.digests.keys().copied().collect();
         keys.sort_unstable_by_key(|&(a, d)| (d, a));
         let mut digests = self.digests;
         let mut out = Vec::with_capacity(keys.len());
         for k in keys {
-            let Some(d) = digests.remove(&k) else {
+            let Some(mut d) = digests.remove(&k) else {
                 continue;
             };
+            let returned = d.members.iter().filter(|(p, _)| !seen_once(*p)).count() as u64;
+            d.members.retain(|(p, _)| seen_once(*p));
+            d.principals = d.members.len() as u64;
+            d.named = d.members.iter().filter(|m| m.1).count() as u64;
+            if d.principals == 0 {
+                continue;
+            }
             let mut f = d.finding;
             // The group, not its first member, is who the finding is about.
             f.principal = syms.intern(GROUP_PRINCIPAL);
@@ -301,13 +321,21 @@ impl OneShot {
                 crate::text::thousands(d.principals),
                 crate::text::thousands(d.named)
             );
-            if d.named as f64 >= named_medium {
+            // In the data's first days every principal is new: ten times as many are needed.
+            let needed = if warm(f.first_seen) {
+                named_medium
+            } else {
+                10.0 * named_medium
+            };
+            if d.named as f64 >= needed {
                 f.severity = Severity::Medium;
                 f.score = f.score.max(Severity::Medium.base_score());
             }
             let mut buckets: Vec<(Sym, u64)> = d.buckets.into_iter().collect();
             buckets.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            f.event_count = d.principals;
             f.set("principals", d.principals);
+            f.set("came_back_later", returned);
             f.set("named_principals", d.named);
             f.set("networks", capped(d.networks.len()));
             f.set("agent_families", capped(d.agents.len()));

@@ -138,6 +138,8 @@ pub(crate) struct Ctx<'a> {
     /// threshold: read for every event, so looked up once.
     pub volume_per_hour: [[f64; 3]; 3],
     pub dormant_days: f64,
+    /// The allow-listed networks, for a lookup per finding.
+    allow_networks: crate::detect::rules::cidr_table::CidrTable,
 }
 
 impl Ctx<'_> {
@@ -321,7 +323,11 @@ impl Emitter {
             return Some("allow-listed principal".into());
         }
         if let Some(ip) = a.source_ip {
-            if let Some(c) = allow.cidrs.iter().find(|c| c.contains(ip)) {
+            let listed = ctx
+                .allow_networks
+                .lookup(ip)
+                .and_then(|n| allow.cidrs.get(n));
+            if let Some(c) = listed {
                 return Some(format!("allow-listed network {}/{}", c.addr, c.prefix));
             }
         }
@@ -532,6 +538,7 @@ impl<'a> Engine<'a> {
                 thresholds: thresholds_in_force(cfg),
                 volume_per_hour: volume_per_hour(cfg),
                 dormant_days: cfg.threshold("baseline.dormant_principal", "dormant_days", 30.0),
+                allow_networks: crate::detect::rules::cidr_table::CidrTable::new(&cfg.allow.cidrs),
             },
             profiles: Default::default(),
             out: Emitter::default(),
@@ -904,7 +911,16 @@ impl<'a> Engine<'a> {
         }
         self.insights.finish(ctx, out);
         let named_medium = ctx.threshold("baseline.one_shot_principals", "named_per_day", 1000.0);
-        let digests = std::mem::take(&mut self.one_shot).findings(ctx.syms, named_medium);
+        let known = &self.known_before;
+        let warm_after = ctx
+            .data_start
+            .saturating_add((ctx.cfg.novelty_min_days * NANOS_PER_DAY as f64) as i64);
+        let digests = std::mem::take(&mut self.one_shot).findings(
+            ctx.syms,
+            named_medium,
+            |p| known.contains(p),
+            |t| t >= warm_after,
+        );
         for mut f in digests {
             if let Some(&s) = ctx.cfg.severity.get(f.rule) {
                 f.severity = s;
@@ -982,12 +998,10 @@ impl<'a> Engine<'a> {
         (findings, state, habits)
     }
 
-    /// Principals seen: with a profile, waiting, judged alone, or evicted in this run.
+    /// Principals known: with a profile, waiting, or kept as a first-seen time (seen once,
+    /// evicted, or from the state file).
     pub fn principals(&self) -> usize {
-        self.profiles.len()
-            + self.newcomers.len()
-            + self.one_shot.principals as usize
-            + self.evicted_profiles as usize
+        self.profiles.len() + self.newcomers.len() + self.known_before.len()
     }
 
     /// What the detection state holds (call after [`Engine::raise_pending_faults`] and

@@ -6,6 +6,7 @@
 //! is not public, a replication rule to a known account is not exfiltration. A failed call is
 //! still reported (an attempt tells something), one severity lower.
 
+pub mod cidr_table;
 mod credentials;
 mod exfiltration;
 mod exposure;
@@ -102,11 +103,14 @@ pub struct RulesConfig {
 #[derive(Default)]
 pub struct RuleSet {
     pub config: RulesConfig,
+    /// The listed networks of `config.ip_lists`, for a lookup per event.
+    ip_table: cidr_table::CidrTable,
 }
 
 impl RuleSet {
     pub fn new(config: RulesConfig) -> Self {
-        RuleSet { config }
+        let ip_table = cidr_table::CidrTable::new(config.ip_lists.iter().map(|(_, c)| c));
+        RuleSet { config, ip_table }
     }
 
     /// The first rule that matches the event, if any.
@@ -118,6 +122,7 @@ impl RuleSet {
             source: b.str(ev.event_source),
             request: OnceCell::new(),
             cfg: &self.config,
+            ip_table: &self.ip_table,
         };
         // Successful authenticated object reads and lists (most of the volume) can only match
         // the reputation rules: skip the other families' name comparisons for them. (A failed
@@ -155,6 +160,7 @@ pub(crate) struct Input<'a> {
     pub source: &'a str,
     request: OnceCell<Option<Value>>,
     pub cfg: &'a RulesConfig,
+    pub ip_table: &'a cidr_table::CidrTable,
 }
 
 impl Input<'_> {

@@ -39,7 +39,8 @@ const TOOL_MARKERS: &[&str] = &[
 
 pub(super) fn check(i: &Input) -> Option<RuleHit> {
     if let Some(ip) = i.ev.source_ip {
-        if let Some((list, cidr)) = i.cfg.ip_lists.iter().find(|(_, c)| c.contains(ip)) {
+        let listed = i.ip_table.lookup(ip).and_then(|n| i.cfg.ip_lists.get(n));
+        if let Some((list, cidr)) = listed {
             let mut h = i.hit(
                 "baseline.listed_ip",
                 format!("call from {ip}, on list {list}"),
