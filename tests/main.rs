@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod corpus;
 mod e2e;
+mod fuzz_values;
 mod generate;
 mod hostile;
 mod investigate;
