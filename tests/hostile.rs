@@ -242,3 +242,34 @@ fn a_crowd_of_one_shot_principals_is_one_finding() {
         "known from the state file: {text}"
     );
 }
+
+/// A GCS usage row dated 9999999999999999 µs (year 2286): its nanoseconds overflowed an i64
+/// (found by the values fuzzer). Now an invalid time, skipped and counted.
+#[test]
+fn a_usage_log_time_past_the_range_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = r#""time_micros","c_ip","c_ip_type","c_ip_region","cs_method","cs_uri","sc_status","cs_bytes","sc_bytes","time_taken_micros","cs_host","cs_referer","cs_user_agent","s_request_id","cs_operation","cs_bucket","cs_object""#;
+    let row = |t: &str| {
+        format!(
+            r#""{t}","172.71.142.38","1","","GET","/b/o","200","0","277","488000","h","","ua/1.0","R{t}","GET_Object","b","o""#
+        )
+    };
+    let text = [
+        header.to_string(),
+        row("1693206014339368"),
+        row("9999999999999999"),
+        row("99999999999999999"),
+    ]
+    .join("\n");
+    let file = dir.path().join("usage.csv");
+    std::fs::write(&file, text).unwrap();
+    let out = run(&["scan", file.to_str().unwrap(), "--format", "jsonl"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = summary_line(&out.stdout);
+    assert_eq!(s["events"], 1);
+    assert_eq!(s["skipped_by_reason"]["missing_or_invalid_time"], 2);
+}

@@ -181,7 +181,8 @@ pub fn parse_line(
         ));
     }
     let time = num(src, f[h.time])
-        .filter(|&t| t < 32_503_680_000_000_000)
+        // Within the years events may carry (crate::time::YEARS): the product cannot overflow.
+        .filter(|&t| t < (crate::time::LATEST / 1000) as u64)
         .map(|micros| (micros as i64) * (NANOS_PER_SEC / 1_000_000))
         .ok_or_else(Skip::time)?;
     let status = num(src, f[h.status]).unwrap_or(0).min(999) as u16;
