@@ -4,6 +4,9 @@
 //! RFC 3339 with any number of fractional digits and `Z` or an offset, S3 access-log
 //! `06/Feb/2019:00:00:38 +0000`, and epoch numbers. Times are `i64` nanoseconds, UTC.
 
+// Every byte here comes from a record: no indexing that can panic.
+#![deny(clippy::indexing_slicing)]
+
 use std::fmt::Write as _;
 
 pub const NANOS_PER_SEC: i64 = 1_000_000_000;
@@ -91,10 +94,11 @@ pub fn parse_rfc3339(s: &[u8]) -> Option<i64> {
         return None;
     }
     let y = digits(s, 0, 4)? as i64;
-    if s[4] != b'-' || s[7] != b'-' || !(s[10] == b'T' || s[10] == b't') {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    if at(4) != b'-' || at(7) != b'-' || !(at(10) == b'T' || at(10) == b't') {
         return None;
     }
-    if s[13] != b':' || s[16] != b':' {
+    if at(13) != b':' || at(16) != b':' {
         return None;
     }
     let mo = digits(s, 5, 2)?;
@@ -104,12 +108,12 @@ pub fn parse_rfc3339(s: &[u8]) -> Option<i64> {
     let sec = digits(s, 17, 2)?;
     let mut i = 19;
     let mut frac: i64 = 0;
-    if i < s.len() && (s[i] == b'.' || s[i] == b',') {
+    if matches!(s.get(i), Some(b'.' | b',')) {
         i += 1;
         let start = i;
         let mut scale = 100_000_000i64;
-        while i < s.len() && s[i].is_ascii_digit() {
-            frac += (s[i] - b'0') as i64 * scale;
+        while let Some(&d) = s.get(i).filter(|d| d.is_ascii_digit()) {
+            frac += (d - b'0') as i64 * scale;
             scale /= 10;
             i += 1;
         }
@@ -161,17 +165,18 @@ pub fn parse_clf(s: &[u8]) -> Option<i64> {
         return None;
     }
     let d = digits(s, 0, 2)?;
-    if s[2] != b'/' || s[6] != b'/' || s[11] != b':' || s[14] != b':' || s[17] != b':' {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    if at(2) != b'/' || at(6) != b'/' || at(11) != b':' || at(14) != b':' || at(17) != b':' {
         return None;
     }
-    let mo = month_from_abbrev(&s[3..6])?;
+    let mo = month_from_abbrev(s.get(3..6)?)?;
     let y = digits(s, 7, 4)? as i64;
     let h = digits(s, 12, 2)?;
     let mi = digits(s, 15, 2)?;
     let sec = digits(s, 18, 2)?;
     let mut offset = 0i64;
     if s.len() > 20 {
-        let z = &s[20..];
+        let z = s.get(20..).unwrap_or_default();
         let z = z.strip_prefix(b" ").unwrap_or(z);
         if z.len() != 5 {
             return None;
@@ -179,9 +184,9 @@ pub fn parse_clf(s: &[u8]) -> Option<i64> {
         let oh = digits(z, 1, 2)? as i64;
         let om = digits(z, 3, 2)? as i64;
         offset = oh * 3600 + om * 60;
-        match z[0] {
-            b'+' => {}
-            b'-' => offset = -offset,
+        match z.first() {
+            Some(b'+') => {}
+            Some(b'-') => offset = -offset,
             _ => return None,
         }
     }

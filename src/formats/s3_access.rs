@@ -16,6 +16,9 @@
 //! Request-URI and Referer), so the Request-URI is ended at its `HTTP/x.y"` and the
 //! Referer/User-Agent pair is found by peeling the unquoted trailing fields off the end.
 
+// Attacker-written lines: no indexing that can panic (tests and the test module excepted).
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use crate::action;
 use crate::event::{AccessEvent, ActionClass, AuthMethod, Batch, Format, PrincipalType, Span};
 use crate::formats::{http_error, parse_ip, RecordCtx};
@@ -34,7 +37,7 @@ struct Tok<'a> {
 
 impl Tok<'_> {
     fn spaces(&mut self) {
-        while self.i < self.end && self.s[self.i] == b' ' {
+        while self.i < self.end && self.s.get(self.i) == Some(&b' ') {
             self.i += 1;
         }
     }
@@ -46,7 +49,7 @@ impl Tok<'_> {
             return None;
         }
         let start = self.i;
-        while self.i < self.end && self.s[self.i] != b' ' {
+        while self.i < self.end && self.s.get(self.i) != Some(&b' ') {
             self.i += 1;
         }
         Some((start, self.i))
@@ -58,7 +61,7 @@ impl Tok<'_> {
         if self.s.get(self.i) != Some(&b'[') {
             return None;
         }
-        let close = memchr::memchr(b']', &self.s[self.i..self.end])?;
+        let close = memchr::memchr(b']', self.s.get(self.i..self.end)?)?;
         let r = (self.i + 1, self.i + close);
         self.i += close + 1;
         Some(r)
@@ -71,12 +74,18 @@ impl Tok<'_> {
             return self.word();
         }
         let start = self.i + 1;
-        let hay = &self.s[start..self.end];
+        let hay = self.s.get(start..self.end)?;
         let mut from = 0;
-        while let Some(p) = memchr::memmem::find(&hay[from..], b" HTTP/") {
+        while let Some(p) = memchr::memmem::find(hay.get(from..).unwrap_or_default(), b" HTTP/") {
             let at = from + p + 6;
             // `HTTP/1.1"` or `HTTP/2.0"` followed by a space or the line end.
-            if let Some(q) = hay[at..].iter().take(5).position(|&c| c == b'"') {
+            if let Some(q) = hay
+                .get(at..)
+                .unwrap_or_default()
+                .iter()
+                .take(5)
+                .position(|&c| c == b'"')
+            {
                 let close = at + q;
                 if hay.get(close + 1).is_none_or(|&c| c == b' ') {
                     self.i = start + close + 1;
@@ -94,7 +103,7 @@ impl Tok<'_> {
 }
 
 fn unquote(s: &[u8], (a, b): (usize, usize)) -> (usize, usize) {
-    if b - a >= 2 && s[a] == b'"' && s[b - 1] == b'"' {
+    if b >= a + 2 && s.get(a) == Some(&b'"') && s.get(b - 1) == Some(&b'"') {
         (a + 1, b - 1)
     } else {
         (a, b)
@@ -102,12 +111,12 @@ fn unquote(s: &[u8], (a, b): (usize, usize)) -> (usize, usize) {
 }
 
 fn dash(s: &[u8], r: (usize, usize)) -> Option<(usize, usize)> {
-    let v = &s[r.0..r.1];
+    let v = s.get(r.0..r.1).unwrap_or_default();
     (!v.is_empty() && v != b"-").then_some(r)
 }
 
 fn num(s: &[u8], r: (usize, usize)) -> Option<u64> {
-    let v = &s[r.0..r.1];
+    let v = s.get(r.0..r.1).unwrap_or_default();
     if v.is_empty() || v.len() > 19 || !v.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -126,7 +135,7 @@ pub fn parse_line(src: &[u8], start: usize, end: usize, ctx: &mut RecordCtx) -> 
     let time_r = t
         .bracketed()
         .ok_or(malformed("no [time] in the third field"))?;
-    let time = parse_clf(&src[time_r.0..time_r.1]).ok_or_else(Skip::time)?;
+    let time = parse_clf(src.get(time_r.0..time_r.1).unwrap_or_default()).ok_or_else(Skip::time)?;
     let ip = t.word().ok_or(malformed("no remote IP field"))?;
     let requester = t.word().ok_or(malformed("no requester field"))?;
     let request_id = t.word().ok_or(malformed("no request id field"))?;
@@ -147,30 +156,34 @@ pub fn parse_line(src: &[u8], start: usize, end: usize, ctx: &mut RecordCtx) -> 
     let mut mid_end = end;
     while ntail < tail.len() {
         let mut j = mid_end;
-        while j > rest_start && src[j - 1] == b' ' {
+        while j > rest_start && src.get(j - 1) == Some(&b' ') {
             j -= 1;
         }
         let mut k = j;
-        while k > rest_start && src[k - 1] != b' ' {
+        while k > rest_start && src.get(k - 1) != Some(&b' ') {
             k -= 1;
         }
-        if k == j || src[j - 1] == b'"' {
+        if k == j || src.get(j - 1) == Some(&b'"') {
             mid_end = j;
             break;
         }
-        tail[ntail] = (k, j);
+        if let Some(slot) = tail.get_mut(ntail) {
+            *slot = (k, j);
+        }
         ntail += 1;
         mid_end = k;
     }
-    tail[..ntail].reverse();
-    let tail = &tail[..ntail];
+    if let Some(t) = tail.get_mut(..ntail) {
+        t.reverse();
+    }
+    let tail = tail.get(..ntail).unwrap_or_default();
     let mid = (rest_start, mid_end);
     let (referer, user_agent) = split_referer_agent(src, mid).ok_or(malformed(
         "no quoted Referer and User-Agent after the timing fields",
     ))?;
 
     let status_code = num(src, status).unwrap_or(0).min(999) as u16;
-    let op = &src[operation.0..operation.1];
+    let op = src.get(operation.0..operation.1).unwrap_or_default();
     let op_str = std::str::from_utf8(op).map_err(|_| malformed("operation is not text"))?;
     let class = action::s3_access_operation(op_str);
     let b = &mut *ctx.batch;
@@ -209,7 +222,7 @@ pub fn parse_line(src: &[u8], start: usize, end: usize, ctx: &mut RecordCtx) -> 
         ActionClass::Write => ev.bytes_in = size,
         _ => ev.bytes_out = sent,
     }
-    match parse_ip(&src[ip.0..ip.1]) {
+    match parse_ip(src.get(ip.0..ip.1).unwrap_or_default()) {
         Some(a) => ev.source_ip = Some(a),
         None => ev.source_host = span_opt(b, src, dash(src, ip)),
     }
@@ -219,7 +232,7 @@ pub fn parse_line(src: &[u8], start: usize, end: usize, ctx: &mut RecordCtx) -> 
     if let Some(sig) = field(2) {
         ev.signature = b.span_of(src, false, sig.0, sig.1);
     }
-    let auth_type = field(4).map(|r| &src[r.0..r.1]);
+    let auth_type = field(4).map(|r| src.get(r.0..r.1).unwrap_or_default());
     if let Some(region) = field(9) {
         ev.region = b.span_of(src, false, region.0, region.1);
     } else if let Some(host) = field(5) {
@@ -248,16 +261,16 @@ fn split_referer_agent(
     src: &[u8],
     (a, b): (usize, usize),
 ) -> Option<((usize, usize), (usize, usize))> {
-    let m = &src[a..b];
+    let m = src.get(a..b).unwrap_or_default();
     if m.is_empty() {
         return None;
     }
-    if m[0] != b'"' {
+    if m.first() != Some(&b'"') {
         // Unquoted `-` referer (rare, old logs).
         let sp = memchr::memchr(b' ', m)?;
         return Some(((a, a + sp), unquote(src, trim(src, (a + sp + 1, b)))));
     }
-    let sep = memchr::memmem::find(&m[1..], b"\" \"").map(|p| p + 1);
+    let sep = memchr::memmem::find(m.get(1..).unwrap_or_default(), b"\" \"").map(|p| p + 1);
     match sep {
         Some(p) => Some(((a + 1, a + p), unquote_end(src, (a + p + 2, b)))),
         None => {
@@ -272,10 +285,10 @@ fn split_referer_agent(
 }
 
 fn trim(src: &[u8], (mut a, mut b): (usize, usize)) -> (usize, usize) {
-    while a < b && src[a] == b' ' {
+    while a < b && src.get(a) == Some(&b' ') {
         a += 1;
     }
-    while b > a && src[b - 1] == b' ' {
+    while b > a && src.get(b - 1) == Some(&b' ') {
         b -= 1;
     }
     (a, b)
@@ -284,7 +297,7 @@ fn trim(src: &[u8], (mut a, mut b): (usize, usize)) -> (usize, usize) {
 /// `"Mozilla…"` → contents; also handles a value that itself starts with `"` (`""Mozilla…"`).
 fn unquote_end(src: &[u8], r: (usize, usize)) -> (usize, usize) {
     let (a, b) = trim(src, r);
-    if b > a + 1 && src[a] == b'"' && src[b - 1] == b'"' {
+    if b > a + 1 && src.get(a) == Some(&b'"') && src.get(b - 1) == Some(&b'"') {
         (a + 1, b - 1)
     } else {
         (a, b)
@@ -293,14 +306,14 @@ fn unquote_end(src: &[u8], r: (usize, usize)) -> (usize, usize) {
 
 /// `bucket.s3.us-west-1.amazonaws.com` → `us-west-1`.
 fn region_from_host(b: &mut Batch, src: &[u8], (x, y): (usize, usize)) -> Span {
-    let host = &src[x..y];
+    let host = src.get(x..y).unwrap_or_default();
     for marker in [&b".s3."[..], b".s3-", b"s3."] {
         if let Some(p) = memchr::memmem::find(host, marker) {
             let after = p + marker.len();
-            let label_end = memchr::memchr(b'.', &host[after..])
+            let label_end = memchr::memchr(b'.', host.get(after..).unwrap_or_default())
                 .map(|e| after + e)
                 .unwrap_or(host.len());
-            let label = &host[after..label_end];
+            let label = host.get(after..label_end).unwrap_or_default();
             if label.contains(&b'-')
                 && label.iter().any(u8::is_ascii_digit)
                 && !label.starts_with(b"external")
@@ -318,7 +331,7 @@ fn resolve_requester(b: &mut Batch, src: &[u8], r: Option<(usize, usize)>, ev: &
         ev.principal_type = PrincipalType::Anonymous;
         return;
     };
-    let s = &src[x..y];
+    let s = src.get(x..y).unwrap_or_default();
     if s.starts_with(b"arn:") && memchr::memmem::find(s, b":assumed-role/").is_some() {
         if let Some((role, session)) = crate::formats::aws_cloudtrail::role_from_session_arn(s) {
             ev.principal = b.push_arena(&role);
