@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the cardinality benchmark input: N CloudTrail S3 data events from N distinct
-principals, each with its own source address and user agent (the shape of GCS usage logs, Azure
+principals (or --principals P), each event with its own source address and user agent (the shape of GCS usage logs, Azure
 SAS tokens and role sessions, and what an attacker can mint at will).
 
     bench/mkdistinct.py --out DIR [--events 1000000] [--files 200] [--seed 1]
@@ -19,6 +19,9 @@ ap.add_argument("--out", required=True)
 ap.add_argument("--events", type=int, default=1_000_000)
 ap.add_argument("--files", type=int, default=200)
 ap.add_argument("--seed", type=int, default=1)
+ap.add_argument("--principals", type=int, default=0,
+                help="cycle through this many principals (default: one per event); addresses "
+                     "and agents stay distinct per event")
 args = ap.parse_args()
 
 rng = random.Random(args.seed)
@@ -42,7 +45,7 @@ for f in range(args.files):
                                                  (t % 86400) // 3600, (t % 3600) // 60, t % 60)
         ip = "%d.%d.%d.%d" % (11 + (i >> 24) % 200, (i >> 16) & 255, (i >> 8) & 255, i & 255)
         ua = "client-%d/%d.%d (%s)" % (i, rng.randrange(10), rng.randrange(100), rng.choice(["Linux", "Windows", "Mac OS X"]))
-        user = "svc-%07d" % i
+        user = "svc-%07d" % (i % args.principals if args.principals else i)
         bucket = buckets[i % 3]
         key = "data/%02d/%08x.bin" % (i % 97, rng.getrandbits(32))
         records.append({

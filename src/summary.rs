@@ -244,6 +244,14 @@ impl Summary {
         self.late_events = out.late_events;
         self.duplicate_requests = out.duplicate_requests;
         self.memory = Some(out.memory.clone());
+        if out.memory.strings_refused > 0 {
+            self.notes.push(format!(
+                "memory budget of {} MiB reached for text: {} distinct user agents, object keys \
+                 or names were not kept (agents and keys first, so names keep room); raise \
+                 [limits] memory_mib",
+                out.memory.budget_mib, out.memory.strings_refused
+            ));
+        }
         if out.memory.evicted_profiles > 0 || out.memory.forgotten_principals > 0 {
             self.notes.push(format!(
                 "memory budget of {} MiB reached: {} profiles evicted (coldest first) and {} \

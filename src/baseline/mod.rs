@@ -140,6 +140,12 @@ impl Seen {
 
 type FastMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
 
+/// Most keys one set holds (addresses, networks, agents, APIs, buckets of one principal).
+/// A principal past it (a public bucket's crowd under one identity, or an attacker minting
+/// addresses and agents) keeps its most recently used half: its novelty is judged against
+/// them, and an older key that returns looks new again.
+pub const MAX_KEYS_PER_SET: usize = 4096;
+
 /// A set of things a principal has used, with when.
 #[derive(Debug)]
 pub struct SeenSet<K: std::hash::Hash + Eq> {
@@ -170,9 +176,22 @@ impl<K: std::hash::Hash + Eq + Copy> SeenSet<K> {
             }
             hashbrown::hash_map::Entry::Vacant(e) => {
                 e.insert(Seen::new(t, false));
+                self.bound();
                 false
             }
         }
+    }
+
+    /// Keeps the set within [`MAX_KEYS_PER_SET`]: the older half (by last use) goes at once,
+    /// so the cost is amortised over the next half's inserts.
+    fn bound(&mut self) {
+        if self.map.len() <= MAX_KEYS_PER_SET {
+            return;
+        }
+        let mut last: Vec<i64> = self.map.values().map(|s| s.last).collect();
+        let mid = last.len() / 2;
+        let (_, &mut cut, _) = last.select_nth_unstable(mid);
+        self.map.retain(|_, s| s.last > cut);
     }
 
     /// [`SeenSet::observe`] through a memo: the same known key again on the same day costs a
@@ -226,6 +245,7 @@ impl<K: std::hash::Hash + Eq + Copy> SeenSet<K> {
             Some(s) => s.touch(t),
             None => {
                 self.map.insert(k, Seen::new(t, flagged));
+                self.bound();
             }
         }
     }
@@ -731,6 +751,23 @@ pub fn agent_family(ua: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_set_keeps_its_most_recent_keys_within_the_bound() {
+        let mut s: SeenSet<u64> = SeenSet::default();
+        let n = MAX_KEYS_PER_SET as u64 * 3;
+        for k in 0..n {
+            s.observe(k, k as i64, i64::MAX);
+        }
+        assert!(s.len() <= MAX_KEYS_PER_SET, "{}", s.len());
+        assert!(s.len() >= MAX_KEYS_PER_SET / 2);
+        assert!(s.get(&(n - 1)).is_some(), "the latest stays");
+        assert!(s.get(&0).is_none(), "the oldest went");
+        for k in n..n + 10 {
+            s.absorb(k, k as i64, false);
+        }
+        assert!(s.len() <= MAX_KEYS_PER_SET);
+    }
 
     #[test]
     fn robust_stats() {

@@ -27,6 +27,8 @@ pub struct Symbols {
     hasher: foldhash::fast::RandomState,
     bytes: std::sync::atomic::AtomicUsize,
     max_bytes: usize,
+    /// Strings refused because the budget was spent (they became the empty symbol).
+    refused: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Symbols {
@@ -49,11 +51,28 @@ impl Symbols {
             hasher: foldhash::fast::RandomState::default(),
             bytes: Default::default(),
             max_bytes,
+            refused: Default::default(),
         }
     }
 
     /// The id of `s` (0 for the empty string, or when the byte budget is spent).
     pub fn intern(&self, s: &str) -> Sym {
+        self.intern_within(s, self.max_bytes)
+    }
+
+    /// [`Symbols::intern`] for text an attacker can vary at will without changing who they
+    /// are (user agents, object keys, error codes): new strings only while half the budget
+    /// is free, so that principal, account and bucket names always find room.
+    pub fn intern_soft(&self, s: &str) -> Sym {
+        self.intern_within(s, self.max_bytes / 2)
+    }
+
+    /// Strings refused for want of budget so far.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn intern_within(&self, s: &str, max_bytes: usize) -> Sym {
         if s.is_empty() {
             return 0;
         }
@@ -69,9 +88,11 @@ impl Symbols {
         let used = self
             .bytes
             .fetch_add(s.len(), std::sync::atomic::Ordering::Relaxed);
-        if used + s.len() > self.max_bytes || shard.strings.len() >= (u32::MAX as usize >> 5) {
+        if used + s.len() > max_bytes || shard.strings.len() >= (u32::MAX as usize >> 5) {
             self.bytes
                 .fetch_sub(s.len(), std::sync::atomic::Ordering::Relaxed);
+            self.refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return 0;
         }
         let local = shard.strings.len() as u32;
@@ -169,7 +190,11 @@ impl<'a> SymbolCache<'a> {
         if slot.1 != 0 && slot.0 == s {
             return slot.1;
         }
-        let id = self.sym(s);
+        let id = if matches!(field, Field::Agent) {
+            self.sym_soft(s)
+        } else {
+            self.sym(s)
+        };
         let slot = &mut self.recent[field as usize];
         slot.0.clear();
         slot.0.push_str(s);
@@ -192,15 +217,41 @@ impl<'a> SymbolCache<'a> {
         id
     }
 
-    /// Interns without caching locally (for keys that rarely repeat, such as object keys).
+    /// [`SymbolCache::sym`] within the soft budget ([`Symbols::intern_soft`]).
+    pub fn sym_soft(&mut self, s: &str) -> Sym {
+        if s.is_empty() {
+            return 0;
+        }
+        if let Some(&id) = self.local.get(s) {
+            return id;
+        }
+        let id = self.shared.intern_soft(s);
+        if id == 0 {
+            // Refused: not cached, so that it is asked again once there is room (never).
+            return 0;
+        }
+        if self.local.len() >= LOCAL_CACHE_MAX {
+            self.local.clear();
+        }
+        self.local.insert(s.into(), id);
+        id
+    }
+
+    /// Interns without caching locally (for keys that rarely repeat, such as object keys),
+    /// within the soft budget.
     pub fn sym_uncached(&mut self, s: &str) -> Sym {
-        self.shared.intern(s)
+        self.shared.intern_soft(s)
     }
 
     /// [`crate::baseline::agent_family`] of an interned agent, cached.
     pub fn agent_family(&mut self, sym: Sym, text: &str) -> u64 {
         if sym == 0 {
-            return 0;
+            // No agent, or one refused for want of budget: its family is still worked out.
+            return if text.is_empty() {
+                0
+            } else {
+                crate::baseline::agent_family(text)
+            };
         }
         // The same agent as the last event (the usual case in a log file): no lookup.
         if self.last_family.0 == sym {
@@ -399,7 +450,7 @@ fn compact(
         user_agent: ua_sym,
         agent_family,
         status: if ev.error {
-            syms.sym(b.str(ev.status))
+            syms.sym_soft(b.str(ev.status))
         } else {
             0
         },
@@ -437,5 +488,30 @@ mod tests {
         assert_ne!(s.intern("abcd"), 0);
         assert_ne!(s.intern("efgh"), 0);
         assert_eq!(s.intern("ijkl"), 0, "over budget");
+        assert_eq!(s.refused(), 1);
+    }
+
+    #[test]
+    fn attacker_varied_text_leaves_room_for_names() {
+        let s = Symbols::new(100);
+        let mut agents = 0;
+        for i in 0..100 {
+            if s.intern_soft(&format!("agent-{i:03}")) != 0 {
+                agents += 1;
+            }
+        }
+        assert!(agents <= 5, "agents take at most half: {agents}");
+        // Principal names still find room after a flood of agents.
+        for i in 0..5 {
+            assert_ne!(s.intern(&format!("user-{i:03}")), 0);
+        }
+        let mut c = SymbolCache::new(&s);
+        let refused = c.field(Field::Agent, "agent-999");
+        assert_eq!(refused, 0);
+        assert_ne!(
+            c.agent_family(refused, "agent-999"),
+            0,
+            "its family is still known"
+        );
     }
 }

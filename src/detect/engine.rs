@@ -452,6 +452,9 @@ pub struct StateFigures {
     pub evicted_profiles: u64,
     /// First-seen times forgotten to stay within the budget.
     pub forgotten_principals: u64,
+    /// Strings (agents and object keys past half the text budget, any past all of it) not
+    /// interned for want of budget.
+    pub strings_refused: u64,
 }
 
 /// Contained faults kept for the summary (all of them raise the self-check finding).
@@ -1013,6 +1016,7 @@ impl<'a> Engine<'a> {
             one_shot_principals: self.one_shot.principals + self.newcomers.len() as u64,
             evicted_profiles: self.evicted_profiles,
             forgotten_principals: self.known_before.forgotten,
+            strings_refused: self.ctx.syms.refused(),
         }
     }
 
