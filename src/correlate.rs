@@ -374,6 +374,7 @@ fn narrative(members: &[&Finding], lead: &str, tactics: &[String], reasons: &[St
 fn next_steps(members: &[&Finding], provider: &str, lead: &str, cat: &Catalogue) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let contain = match (provider, lead) {
+        (_, crate::detect::cardinality::GROUP_PRINCIPAL) => "Decide whether the crowd is expected: compare the top buckets with what is meant to be public or shared, and the sample principals with how your identities, sessions and tokens are issued.".to_string(),
         (_, "anonymous") => "Block public access to the resource now (bucket policy / ACL / container access level), then find out who opened it.".to_string(),
         ("aws", p) if p.contains(":role/") => format!("Revoke the role's active sessions (IAM console: Revoke active sessions, or attach an AWSRevokeOlderSessions deny policy) for {p}, and find who assumed it."),
         ("aws", p) if p.contains(":user/") => {
@@ -424,7 +425,48 @@ fn kql_str(s: &str) -> String {
 
 fn queries(members: &[&Finding], lead: &str, first: i64, last: i64) -> Queries {
     let providers: BTreeSet<&str> = members.iter().map(|f| f.provider).collect();
+    if lead == crate::detect::cardinality::GROUP_PRINCIPAL {
+        // Many principals: the window over the buckets they touched.
+        let buckets: BTreeSet<&str> = members
+            .iter()
+            .flat_map(|f| f.resources.iter().map(String::as_str))
+            .take(20)
+            .collect();
+        return queries_over_buckets(&providers, &buckets, first, last);
+    }
     queries_for(&providers, lead, first, last)
+}
+
+/// Queries for every principal's requests to `buckets` over [first − 1 h, last + 1 h].
+fn queries_over_buckets(
+    providers: &BTreeSet<&str>,
+    buckets: &BTreeSet<&str>,
+    first: i64,
+    last: i64,
+) -> Queries {
+    let start = rfc3339(first - NANOS_PER_HOUR);
+    let end = rfc3339(last + NANOS_PER_HOUR);
+    let list = |q: fn(&str) -> String| buckets.iter().map(|b| q(b)).collect::<Vec<_>>().join(", ");
+    Queries {
+        athena_sql: providers.contains("aws").then(|| format!(
+            "SELECT useridentity.arn, count(*) AS requests, count(DISTINCT sourceipaddress) AS addresses, min(eventtime) AS first, max(eventtime) AS last FROM cloudtrail_logs WHERE json_extract_scalar(requestparameters, '$.bucketName') IN ({}) AND eventtime BETWEEN {} AND {} GROUP BY useridentity.arn ORDER BY requests DESC",
+            list(sql_str),
+            sql_str(crate::text::head(&start, 19)),
+            sql_str(crate::text::head(&end, 19))
+        )),
+        bigquery_sql: providers.contains("gcp").then(|| format!(
+            "SELECT protopayload_auditlog.authenticationInfo.principalEmail, COUNT(*) AS requests, COUNT(DISTINCT protopayload_auditlog.requestMetadata.callerIp) AS addresses FROM `PROJECT.DATASET.cloudaudit_googleapis_com_*` WHERE resource.labels.bucket_name IN ({}) AND timestamp BETWEEN TIMESTAMP({}) AND TIMESTAMP({}) GROUP BY 1 ORDER BY requests DESC",
+            list(sql_str),
+            sql_str(&start),
+            sql_str(&end)
+        )),
+        kql: providers.contains("azure").then(|| format!(
+            "StorageBlobLogs | where TimeGenerated between (datetime({}) .. datetime({})) | where tostring(split(ObjectKey, '/')[2]) in ({}) | summarize requests = count(), addresses = dcount(CallerIpAddress) by RequesterObjectId, AuthenticationHash | order by requests desc",
+            crate::text::head(&start, 19),
+            crate::text::head(&end, 19),
+            list(kql_str)
+        )),
+    }
 }
 
 /// Queries for one principal over [first − 1 h, last + 1 h], one per cloud in `providers`
@@ -566,6 +608,24 @@ mod tests {
             last_ns: t,
             tactic: meta.tactic.clone(),
         }
+    }
+
+    #[test]
+    fn a_crowd_is_queried_by_its_buckets_not_by_a_name() {
+        let group = crate::detect::cardinality::GROUP_PRINCIPAL;
+        let mut fs = vec![f(
+            "baseline.one_shot_principals",
+            group,
+            0,
+            Severity::Medium,
+            "public-assets",
+        )];
+        let inc = correlate(&mut fs, &CorrelateConfig::default());
+        assert_eq!(inc.len(), 1);
+        let sql = inc[0].queries.athena_sql.as_deref().unwrap();
+        assert!(sql.contains("IN ('public-assets')"), "{sql}");
+        assert!(!sql.contains("useridentity.arn ="), "{sql}");
+        assert!(inc[0].next_steps[0].starts_with("Decide whether the crowd"));
     }
 
     #[test]
