@@ -31,11 +31,10 @@ pub fn anomalous_ips(out: &ScanOutput) -> Vec<Value> {
     // Addresses behind findings of medium or above.
     let mut ips: BTreeMap<&str, (usize, Severity, std::collections::BTreeSet<&str>)> =
         BTreeMap::new();
-    for f in out
-        .findings
-        .iter()
-        .filter(|f| f.severity >= Severity::Medium)
-    {
+    // A crowd's addresses are a sample of thousands, not addresses to block one by one.
+    for f in out.findings.iter().filter(|f| {
+        f.severity >= Severity::Medium && f.principal != crate::detect::cardinality::GROUP_PRINCIPAL
+    }) {
         for ip in &f.source_ips {
             let e = ips
                 .entry(ip)
