@@ -57,7 +57,7 @@ use serde::Deserialize;
 
 use crate::catalogue::{Catalogue, Severity};
 use crate::correlate::CorrelateConfig;
-use crate::detect::engine::DetectConfig;
+use crate::detect::config::{ChangeWindowRule, DetectConfig, HoursRule, Window};
 use crate::detect::rules::{Cidr, RulesConfig};
 use crate::pipeline::ScanConfig;
 
@@ -188,72 +188,6 @@ struct IpList {
     cidrs: Vec<String>,
     /// A file with one address or network per line (`#` comments).
     file: Option<String>,
-}
-
-/// Business hours for principals matching a pattern.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HoursRule {
-    pub pattern: String,
-    pub start_hour: u32,
-    pub end_hour: u32,
-    pub tz_offset_minutes: i32,
-    pub workdays: [bool; 7],
-}
-
-/// A declared change window.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Window {
-    Absolute {
-        start: i64,
-        end: i64,
-    },
-    /// Weekday (Monday = 0) and minutes of the day, in the business-hours time zone.
-    Weekly {
-        weekday: usize,
-        from_min: u32,
-        to_min: u32,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct ChangeWindowRule {
-    pub principals: Vec<String>,
-    pub rules: Vec<String>,
-    pub window: Window,
-}
-
-/// Allow-lists: findings they cover are reported as info, not as alerts.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AllowLists {
-    pub principals: Vec<String>,
-    pub cidrs: Vec<Cidr>,
-    pub user_agents: Vec<String>,
-    pub buckets: Vec<String>,
-}
-
-/// `*` matches any run of characters (case-sensitive, as ids are).
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let mut rest = text;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
-            }
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            match rest.find(part) {
-                Some(p) => rest = crate::text::from(rest, p + part.len()),
-                None => return false,
-            }
-        }
-    }
-    true
 }
 
 fn weekday(name: &str, key: &str) -> Result<usize> {
@@ -627,19 +561,5 @@ alice = ["arn:aws:iam::1:user/alice", "alice@acme.example"]
         assert_eq!(place.country_code(), Some("SE"));
         // A Country database has no locations: no impossible travel from it.
         assert_eq!(place.location, None);
-    }
-
-    #[test]
-    fn globs() {
-        assert!(glob(
-            "arn:aws:iam::*:role/backup-*",
-            "arn:aws:iam::123:role/backup-nightly"
-        ));
-        assert!(!glob(
-            "arn:aws:iam::*:role/backup-*",
-            "arn:aws:iam::123:role/etl"
-        ));
-        assert!(glob("*@acme.co.jp", "ken@acme.co.jp"));
-        assert!(glob("exact", "exact") && !glob("exact", "exactly"));
     }
 }

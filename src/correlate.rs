@@ -325,7 +325,7 @@ fn narrative(members: &[&Finding], lead: &str, tactics: &[String], reasons: &[St
         "Starting {} UTC on {}, {}",
         crate::text::slice(&when, 11, 16),
         crate::text::head(&when, 10),
-        crate::report::sanitize::bounded(lead, 120)
+        crate::text::bounded(lead, 120)
     );
     let ips: BTreeSet<&String> = members.iter().flat_map(|f| f.source_ips.iter()).collect();
     if !ips.is_empty() {
@@ -340,7 +340,7 @@ fn narrative(members: &[&Finding], lead: &str, tactics: &[String], reasons: &[St
             let t = rfc3339(f.first_ns);
             format!(
                 "{} at {} [{}]",
-                crate::report::sanitize::bounded(&f.title, 160),
+                crate::text::bounded(&f.title, 160),
                 crate::text::slice(&t, 11, 16),
                 f.tactic
             )

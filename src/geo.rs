@@ -181,7 +181,7 @@ impl GeoDb {
                     if org.is_none() {
                         *org = rec
                             .autonomous_system_organization
-                            .map(|o| crate::report::sanitize::bounded(o, 80));
+                            .map(|o| crate::text::bounded(o, 80));
                     }
                 }
             }

@@ -15,7 +15,6 @@ use crate::detect::finding::Finding;
 use crate::event::{AccessEvent, ActionClass, AuthMethod, Batch, Format, PrincipalType};
 use crate::ingest::{IngestOptions, InputFile};
 use crate::pipeline::{self, BatchObserver, ScanConfig, ScanOutput};
-use crate::report::sanitize;
 use crate::time::{rfc3339, NANOS_PER_HOUR};
 
 const NANOS_PER_DAY: i64 = 24 * NANOS_PER_HOUR;
@@ -187,7 +186,7 @@ fn locate(ips: &mut [Seen], geo: Option<&crate::geo::GeoDb>) {
         let Ok(ip) = s.value.parse::<IpAddr>() else {
             continue;
         };
-        let (net, prefix) = crate::baseline::network_prefix(ip);
+        let (net, prefix) = crate::detect::baseline::network_prefix(ip);
         s.network = Some(format!("{net}/{prefix}"));
         if let Some(db) = geo {
             let place = db.address_place(ip);
@@ -431,7 +430,12 @@ fn investigate(store: &Store, findings: &[Finding], q: &Query) -> Result<Investi
         }
         let agent = store.text(r.agent);
         if !agent.is_empty() {
-            note_seen(&mut agents, sanitize::bounded(agent, MAX_TEXT), r.time, w);
+            note_seen(
+                &mut agents,
+                crate::text::bounded(agent, MAX_TEXT),
+                r.time,
+                w,
+            );
         }
         if !w {
             if r.time < since && r.time >= baseline_from {
@@ -451,7 +455,7 @@ fn investigate(store: &Store, findings: &[Finding], q: &Query) -> Result<Investi
             .or_default() += 1;
         *auths.entry(r.auth.as_str().to_string()).or_default() += 1;
         *details
-            .entry(sanitize::bounded(store.text(r.detail), MAX_TEXT))
+            .entry(crate::text::bounded(store.text(r.detail), MAX_TEXT))
             .or_default() += 1;
         *credentials
             .entry(store.text(r.credential).to_string())
@@ -531,7 +535,7 @@ fn investigate(store: &Store, findings: &[Finding], q: &Query) -> Result<Investi
     let mut bucket_list: Vec<BucketUse> = buckets
         .iter()
         .map(|(b, (n, objs, bytes))| BucketUse {
-            bucket: sanitize::bounded(store.text(*b), MAX_TEXT),
+            bucket: crate::text::bounded(store.text(*b), MAX_TEXT),
             events: *n,
             distinct_objects: objs.len() as u64,
             bytes_out: *bytes,
@@ -549,7 +553,7 @@ fn investigate(store: &Store, findings: &[Finding], q: &Query) -> Result<Investi
             .into_iter()
             .map(|((b, o), n)| {
                 let key = format!("{}/{}", store.text(b), store.text(o));
-                (sanitize::bounded(&key, MAX_TEXT), n)
+                (crate::text::bounded(&key, MAX_TEXT), n)
             })
             .collect(),
         MAX_OBJECTS,
@@ -674,7 +678,7 @@ pub fn parse_time(s: &str) -> Option<i64> {
 pub fn table(inv: &Investigation, width: usize) -> String {
     use crate::report::table::{columns, thousands};
     use std::fmt::Write as _;
-    let t = |s: &str, max: usize| sanitize::terminal(s, max);
+    let t = |s: &str, max: usize| crate::text::terminal(s, max);
     let cell = width.saturating_sub(40).clamp(30, 120);
     let mut out = String::new();
     let _ = writeln!(

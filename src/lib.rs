@@ -8,7 +8,6 @@
 //! labelled test worlds.
 
 pub mod action;
-pub mod baseline;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
@@ -25,6 +24,7 @@ pub mod investigate;
 pub mod json;
 pub mod pipeline;
 pub mod report;
+pub mod skip;
 pub mod state;
 pub mod summary;
 pub mod text;

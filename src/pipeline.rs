@@ -12,8 +12,8 @@ use crate::detect::finding::Finding;
 use crate::detect::merge::Merger;
 use crate::detect::rules::{RuleSet, RulesConfig};
 use crate::event::Batch;
+use crate::ingest::stats::EventStats;
 use crate::ingest::{self, BatchSink, IngestOptions, IngestReport, InputFile};
-use crate::summary::EventStats;
 use crate::time::NANOS_PER_HOUR;
 
 /// How late an event may arrive relative to its file's delivery time and still be judged in
@@ -37,7 +37,7 @@ pub struct ScanOutput {
     pub memory: crate::detect::engine::StateFigures,
     /// The habits (hour-of-week activity, last week's hourly requests against the band) of
     /// the principals in incidents: what the report sets an incident against.
-    pub habits: std::collections::BTreeMap<String, crate::baseline::Habit>,
+    pub habits: std::collections::BTreeMap<String, crate::detect::baseline::Habit>,
     /// Country and AS of the addresses behind findings of medium or above (with a GeoIP
     /// database).
     pub places: std::collections::BTreeMap<String, crate::geo::AddressPlace>,
@@ -204,9 +204,9 @@ pub fn scan_with_state(
     files: Vec<InputFile>,
     opts: &IngestOptions,
     cfg: &ScanConfig,
-    state: Option<crate::state::EngineState>,
+    state: Option<crate::detect::snapshot::EngineState>,
     observer: Option<&dyn BatchObserver>,
-) -> (ScanOutput, crate::state::EngineState) {
+) -> (ScanOutput, crate::detect::snapshot::EngineState) {
     let t0 = std::time::Instant::now();
     crate::contain::install_hook();
     let (files, hints) = order_files(files, opts.threads);
@@ -329,8 +329,8 @@ pub fn scan_with_state(
             name,
             0,
             f.offset,
-            &crate::ingest::skip::Skip::new(
-                crate::ingest::skip::SkipReason::InternalError,
+            &crate::skip::Skip::new(
+                crate::skip::SkipReason::InternalError,
                 format!(
                     "internal error while {} (the record was skipped): {}",
                     if f.stage == "compact" {

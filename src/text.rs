@@ -1,4 +1,5 @@
-//! Text helpers shared by every stage: cutting strings without splitting a character.
+//! Text helpers shared by every stage: cutting strings without splitting a character, making
+//! attacker-written text safe for a terminal, number formatting and `*` patterns.
 //!
 //! A leaf module: it uses nothing else of trailhound. Strings from records (user agents,
 //! object keys, principal names) are written by whoever sent the request; slicing them by a
@@ -46,6 +47,68 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// Replaces control characters (C0, DEL, C1, and the bidi overrides that reorder text) with
+/// `\u{fffd}`-free visible escapes, and cuts the result to `max` characters with an ellipsis.
+pub fn terminal(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max + 8));
+    for (n, c) in s.chars().enumerate() {
+        if n >= max {
+            out.push('…');
+            return out;
+        }
+        if is_dangerous(c) {
+            // Visible and unambiguous: an analyst sees that something was there.
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_dangerous(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+}
+
+/// Cuts `s` to at most `max` characters (with an ellipsis); for JSON sinks, which escape
+/// control characters themselves.
+pub fn bounded(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((at, _)) => {
+            let mut out = crate::text::prefix(s, at).to_string();
+            out.push('…');
+            out
+        }
+    }
+}
+
+/// `*` matches any run of characters (case-sensitive, as ids are).
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(p) => rest = from(rest, p + part.len()),
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +140,35 @@ mod tests {
         assert_eq!(from("aéb", 2), "");
         assert_eq!(head("2024-01-02T03:04:05.000Z", 16), "2024-01-02T03:04");
         assert_eq!(head("short", 16), "short");
+    }
+
+    #[test]
+    fn strips_escape_sequences() {
+        let evil = "curl/8\u{1b}[2J\u{1b}]0;pwned\u{7}\r\u{202e}gpj.exe";
+        let t = terminal(evil, 200);
+        assert!(!t.chars().any(|c| c.is_control()));
+        assert!(!t.contains('\u{202e}'));
+        assert!(t.starts_with("curl/8\\u{1b}[2J"));
+    }
+
+    #[test]
+    fn bounds_length() {
+        assert_eq!(bounded("abcdef", 3), "abc…");
+        assert_eq!(bounded("abc", 3), "abc");
+        assert_eq!(terminal("ééééé", 2), "éé…");
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob(
+            "arn:aws:iam::*:role/backup-*",
+            "arn:aws:iam::123:role/backup-nightly"
+        ));
+        assert!(!glob(
+            "arn:aws:iam::*:role/backup-*",
+            "arn:aws:iam::123:role/etl"
+        ));
+        assert!(glob("*@acme.co.jp", "ken@acme.co.jp"));
+        assert!(glob("exact", "exact") && !glob("exact", "exactly"));
     }
 }

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use trailhound::event::{Batch, OwnedEvent};
 use trailhound::ingest::decode::ByteCounter;
-use trailhound::ingest::skip::SkipLog;
 use trailhound::ingest::{read_file, FileReport, InputFile};
+use trailhound::skip::SkipLog;
 
 pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")

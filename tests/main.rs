@@ -4,6 +4,7 @@
 #![allow(clippy::string_slice)]
 
 mod agreement;
+mod architecture;
 mod cli;
 mod common;
 mod corpus;

@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 use proptest::prelude::*;
 use trailhound::event::Batch;
 use trailhound::ingest::decode::{Compression, Decoded};
-use trailhound::ingest::skip::SkipLog;
 use trailhound::ingest::{read_decoded, FileReport};
+use trailhound::skip::SkipLog;
 
 use crate::common::{bin, corpus_dir};
 
@@ -244,10 +244,7 @@ fn truncated_documents_keep_the_records_before_the_damage() {
         report.events
     );
     assert_eq!(events.len() as u64, report.events);
-    assert_eq!(
-        skips.count(trailhound::ingest::skip::SkipReason::TruncatedInput),
-        1
-    );
+    assert_eq!(skips.count(trailhound::skip::SkipReason::TruncatedInput), 1);
 }
 
 /// Streams `head`, then `huge` bytes of `fill` (never held in memory), then `tail` into

@@ -91,7 +91,7 @@ impl Inputs {
         for p in &problems {
             eprintln!(
                 "trailhound: {}: {}",
-                crate::report::sanitize::terminal(&p.file, 300),
+                crate::text::terminal(&p.file, 300),
                 p.error
             );
         }

@@ -48,7 +48,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     // A table on the terminal lists unreadable files itself; anywhere else, say so on stderr.
     if !(to_terminal && format == OutputFormat::Table) {
         for p in report.problems() {
-            eprintln!("trailhound: {}", crate::report::sanitize::terminal(&p, 400));
+            eprintln!("trailhound: {}", crate::text::terminal(&p, 400));
         }
     }
     let text = match format {
@@ -163,7 +163,7 @@ pub fn baseline(args: &crate::cli::args::BaselineArgs) -> Result<ExitCode> {
     let (out, new_state) =
         pipeline::scan_with_state(inputs.files, &inputs.opts, &config, Some(prior), None);
     for p in out.ingest.problems() {
-        eprintln!("trailhound: {}", crate::report::sanitize::terminal(&p, 400));
+        eprintln!("trailhound: {}", crate::text::terminal(&p, 400));
     }
     let learned = new_state.profiles.len();
     db.save(&new_state, &[])?;

@@ -243,14 +243,14 @@ impl<'a> SymbolCache<'a> {
         self.shared.intern_soft(s)
     }
 
-    /// [`crate::baseline::agent_family`] of an interned agent, cached.
+    /// [`crate::detect::baseline::agent_family`] of an interned agent, cached.
     pub fn agent_family(&mut self, sym: Sym, text: &str) -> u64 {
         if sym == 0 {
             // No agent, or one refused for want of budget: its family is still worked out.
             return if text.is_empty() {
                 0
             } else {
-                crate::baseline::agent_family(text)
+                crate::detect::baseline::agent_family(text)
             };
         }
         // The same agent as the last event (the usual case in a log file): no lookup.
@@ -263,7 +263,7 @@ impl<'a> SymbolCache<'a> {
         let family = *self
             .families
             .entry(sym)
-            .or_insert_with(|| crate::baseline::agent_family(text));
+            .or_insert_with(|| crate::detect::baseline::agent_family(text));
         self.last_family = (sym, family);
         family
     }
@@ -312,7 +312,7 @@ pub struct Access {
     pub user_agent: Sym,
     /// Error code (interned only for failed calls).
     pub status: Sym,
-    /// [`crate::baseline::agent_family`] of the user agent (0 when none).
+    /// [`crate::detect::baseline::agent_family`] of the user agent (0 when none).
     pub agent_family: u64,
     pub class: ActionClass,
     pub format: Format,

@@ -8,9 +8,9 @@
 //! hours at least), including a
 //! stream that stops before the others end.
 
-use crate::baseline::hour_of_week;
 use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym};
+use crate::detect::baseline::hour_of_week;
 use crate::detect::engine::{Ctx, Emitter};
 use crate::event::{ActionClass, Format, PrincipalType};
 use crate::time::NANOS_PER_HOUR;
@@ -321,7 +321,7 @@ fn stream_name(key: &StreamKey, ctx: &Ctx) -> String {
         format!(
             "{} of {} ({kind})",
             key.format.id(),
-            crate::report::sanitize::bounded(&ctx.syms.text(key.bucket), 100)
+            crate::text::bounded(&ctx.syms.text(key.bucket), 100)
         )
     } else {
         format!("{} {kind}", key.format.id())

@@ -2,7 +2,7 @@
 //!
 //! An attacker can mint a million principals (role sessions, SAS tokens, HMAC keys, client
 //! addresses in GCS usage logs), and real logs of public buckets carry as many. A full
-//! [`crate::baseline::Profile`] costs kilobytes; a principal seen once needs none of it.
+//! [`crate::detect::baseline::Profile`] costs kilobytes; a principal seen once needs none of it.
 //!
 //! - A principal's first event waits, unjudged, as a [`Newcomers`] entry (one compact
 //!   [`Access`]). If the principal comes back within [`NEWCOMER_WAIT`] of event time, both
@@ -230,7 +230,7 @@ impl OneShot {
     /// Counts a principal judged on its one event `a`, with the low findings it raised.
     pub fn add(&mut self, a: &Access, folded: &[&'static str]) {
         self.principals += 1;
-        let day = a.time.div_euclid(crate::baseline::NANOS_PER_DAY);
+        let day = a.time.div_euclid(crate::detect::baseline::NANOS_PER_DAY);
         let account =
             if self.digests.len() >= MAX_DIGESTS && !self.digests.contains_key(&(a.account, day)) {
                 0
@@ -266,7 +266,7 @@ impl OneShot {
         }
         if let Some(ip) = a.source_ip {
             if d.networks.len() < DIGEST_DISTINCT {
-                d.networks.insert(crate::baseline::network_of(ip));
+                d.networks.insert(crate::detect::baseline::network_of(ip));
             }
         }
         if a.agent_family != 0 && d.agents.len() < DIGEST_DISTINCT {

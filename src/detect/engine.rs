@@ -9,113 +9,16 @@
 
 use hashbrown::HashMap;
 
-use crate::baseline::{Profile, NANOS_PER_DAY};
 use crate::catalogue::{Catalogue, Severity};
 use crate::detect::access::{Access, Sym, Symbols};
+use crate::detect::baseline::{Profile, NANOS_PER_DAY};
+pub use crate::detect::config::DetectConfig;
 use crate::detect::finding::{Finding, FindingAcc};
 use crate::detect::{cardinality, errors, novelty, statistics, timing, volume};
 use crate::event::{Format, PrincipalType};
 use crate::time::NANOS_PER_HOUR;
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
-/// Settings of the stateful detectors (defaults from the catalogue; `trailhound.toml`
-/// overrides them).
-#[derive(Clone, Debug)]
-pub struct DetectConfig {
-    pub history_days: i64,
-    /// Novelty detectors stay quiet for a principal's first days.
-    pub novelty_min_days: f64,
-    pub business_start_hour: u32,
-    pub business_end_hour: u32,
-    /// Monday = 0 … Sunday = 6.
-    pub workdays: [bool; 7],
-    /// Offset of the business-hours time zone from UTC, in minutes.
-    pub tz_offset_minutes: i32,
-    /// Findings of the same rule and principal closer than this are one finding.
-    pub merge_gap: i64,
-    /// Per-rule severity overrides.
-    pub severity: std::collections::BTreeMap<String, Severity>,
-    /// Rules switched off.
-    pub disabled: std::collections::BTreeSet<String>,
-    /// Per-rule threshold overrides: (rule, key) → value.
-    pub thresholds: std::collections::BTreeMap<(String, String), f64>,
-    /// Business hours for principals matching a pattern (first match wins).
-    pub hours_rules: Vec<crate::config::HoursRule>,
-    /// Findings these cover are reported as info.
-    pub allow: crate::config::AllowLists,
-    /// Changes inside a window (by the listed principals) are reported as info.
-    pub change_windows: Vec<crate::config::ChangeWindowRule>,
-    /// GeoIP / ASN databases, when given: new countries, new ASNs, impossible travel.
-    pub geoip: Option<std::sync::Arc<crate::geo::GeoDb>>,
-    /// What the detection state may hold (`[limits] memory_mib`).
-    pub limits: crate::detect::cardinality::Limits,
-}
-
-impl Default for DetectConfig {
-    fn default() -> Self {
-        DetectConfig {
-            history_days: 30,
-            novelty_min_days: 7.0,
-            business_start_hour: 8,
-            business_end_hour: 18,
-            workdays: [true, true, true, true, true, false, false],
-            tz_offset_minutes: 0,
-            merge_gap: NANOS_PER_HOUR,
-            severity: Default::default(),
-            disabled: Default::default(),
-            thresholds: Default::default(),
-            hours_rules: Vec::new(),
-            allow: Default::default(),
-            change_windows: Vec::new(),
-            geoip: None,
-            limits: Default::default(),
-        }
-    }
-}
-
-impl DetectConfig {
-    pub fn window(&self) -> i64 {
-        self.history_days * NANOS_PER_DAY
-    }
-
-    pub fn threshold(&self, rule: &str, key: &str, default: f64) -> f64 {
-        self.thresholds
-            .get(&(rule.to_string(), key.to_string()))
-            .copied()
-            .unwrap_or_else(|| Catalogue::get().threshold(rule, key, default))
-    }
-
-    /// Local hour of day and weekday (Monday = 0) in the business time zone.
-    pub fn local_hour_weekday(&self, t: i64) -> (u32, usize) {
-        let local = t + self.tz_offset_minutes as i64 * 60 * 1_000_000_000;
-        let hour = local.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as u32;
-        // 1970-01-01 was a Thursday (weekday 3).
-        let weekday = (local.div_euclid(NANOS_PER_DAY) + 3).rem_euclid(7) as usize;
-        (hour, weekday)
-    }
-
-    pub fn in_business_hours(&self, t: i64) -> bool {
-        self.in_hours(None, t)
-    }
-
-    /// Business hours of a principal (`rule` indexes [`DetectConfig::hours_rules`]).
-    pub fn in_hours(&self, rule: Option<u16>, t: i64) -> bool {
-        let (start, end, tz, workdays) = match rule.and_then(|r| self.hours_rules.get(r as usize)) {
-            Some(r) => (r.start_hour, r.end_hour, r.tz_offset_minutes, &r.workdays),
-            None => (
-                self.business_start_hour,
-                self.business_end_hour,
-                self.tz_offset_minutes,
-                &self.workdays,
-            ),
-        };
-        let local = t + tz as i64 * 60 * 1_000_000_000;
-        let h = local.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as u32;
-        let wd = (local.div_euclid(NANOS_PER_DAY) + 3).rem_euclid(7) as usize;
-        workdays[wd] && h >= start && h < end
-    }
-}
 
 /// Symbols the detectors compare against, interned once.
 pub(crate) struct Names {
@@ -294,7 +197,9 @@ impl Emitter {
             || rule == "baseline.first_time_api"
             || rule == "baseline.after_hours_access"
         {
-            ctx.cfg.merge_gap.max(crate::baseline::NANOS_PER_DAY)
+            ctx.cfg
+                .merge_gap
+                .max(crate::detect::baseline::NANOS_PER_DAY)
         } else {
             ctx.cfg.merge_gap
         };
@@ -316,7 +221,7 @@ impl Emitter {
             }
             *cache.entry(sym).or_insert_with(|| {
                 let text = syms.text(sym);
-                patterns.iter().any(|p| crate::config::glob(p, &text))
+                patterns.iter().any(|p| crate::text::glob(p, &text))
             })
         };
         if check(&mut self.allowed_principal, a.principal, &allow.principals) {
@@ -342,8 +247,10 @@ impl Emitter {
                 continue;
             }
             let inside = match w.window {
-                crate::config::Window::Absolute { start, end } => a.time >= start && a.time <= end,
-                crate::config::Window::Weekly {
+                crate::detect::config::Window::Absolute { start, end } => {
+                    a.time >= start && a.time <= end
+                }
+                crate::detect::config::Window::Weekly {
                     weekday,
                     from_min,
                     to_min,
@@ -363,7 +270,7 @@ impl Emitter {
                     .entry((i, a.principal))
                     .or_insert_with(|| {
                         let text = syms.text(a.principal);
-                        w.principals.iter().any(|p| crate::config::glob(p, &text))
+                        w.principals.iter().any(|p| crate::text::glob(p, &text))
                     });
             if who {
                 return Some(format!("inside change window {}", i + 1));
@@ -385,7 +292,7 @@ fn new_profile(ctx: &Ctx, principal: Sym, t: i64) -> Profile {
         profile.hours_rule = cfg
             .hours_rules
             .iter()
-            .position(|r| crate::config::glob(&r.pattern, &name))
+            .position(|r| crate::text::glob(&r.pattern, &name))
             .map(|i| i as u16);
     }
     profile
@@ -407,7 +314,7 @@ pub struct Engine<'a> {
     profiles: FastMap<Sym, Profile>,
     out: Emitter,
     /// Buckets read anonymously, and since when.
-    public_buckets: FastMap<Sym, crate::baseline::Seen>,
+    public_buckets: FastMap<Sym, crate::detect::baseline::Seen>,
     last_time: i64,
     /// Log streams' hourly presence, for blind spots.
     streams: crate::detect::blindspot::Streams,
@@ -625,7 +532,7 @@ impl<'a> Engine<'a> {
             ..Default::default()
         };
         let stage = fault.stage;
-        let message = crate::report::sanitize::bounded(&fault.message, 300);
+        let message = crate::text::bounded(&fault.message, 300);
         let note = move |f: &mut FindingAcc| {
             let list = f
                 .evidence
@@ -803,7 +710,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Continues from the state of an earlier run.
-    pub fn import(&mut self, st: crate::state::EngineState) {
+    pub fn import(&mut self, st: crate::detect::snapshot::EngineState) {
         let syms = self.ctx.syms;
         if let Some(t) = st.data_start {
             self.ctx.data_start = t;
@@ -820,7 +727,7 @@ impl<'a> Engine<'a> {
                     .cfg
                     .hours_rules
                     .iter()
-                    .position(|r| crate::config::glob(&r.pattern, &name))
+                    .position(|r| crate::text::glob(&r.pattern, &name))
                     .map(|i| i as u16);
             }
             self.profiles.insert(sym, p);
@@ -865,7 +772,7 @@ impl<'a> Engine<'a> {
 
     /// The habits (week, last week's hours, band) of principals with findings of medium or
     /// above, for reports.
-    fn habits(&self) -> Vec<(String, crate::baseline::Habit)> {
+    fn habits(&self) -> Vec<(String, crate::detect::baseline::Habit)> {
         let mut who: Vec<Sym> = self
             .out
             .findings
@@ -888,8 +795,8 @@ impl<'a> Engine<'a> {
         keep: bool,
     ) -> (
         Vec<Finding>,
-        crate::state::EngineState,
-        Vec<(String, crate::baseline::Habit)>,
+        crate::detect::snapshot::EngineState,
+        Vec<(String, crate::detect::baseline::Habit)>,
     ) {
         self.raise_pending_faults();
         for first in self.newcomers.drain() {
@@ -934,7 +841,7 @@ impl<'a> Engine<'a> {
         }
         let habits = self.habits();
         let syms = self.ctx.syms;
-        let mut state = crate::state::EngineState {
+        let mut state = crate::detect::snapshot::EngineState {
             data_start: (self.ctx.data_start != i64::MAX).then_some(self.ctx.data_start),
             last_time: (self.last_time != i64::MIN).then_some(self.last_time),
             ..Default::default()
@@ -950,7 +857,7 @@ impl<'a> Engine<'a> {
         principals.sort_by(|a, b| a.0.cmp(&b.0));
         state.profiles = principals
             .iter()
-            .map(|(name, p)| crate::state::ProfileState::from_profile(name, p, syms))
+            .map(|(name, p)| crate::detect::snapshot::ProfileState::from_profile(name, p, syms))
             .collect();
         state.public_buckets = self
             .public_buckets
@@ -987,7 +894,9 @@ impl<'a> Engine<'a> {
             if f.last_seen >= horizon {
                 state
                     .open_findings
-                    .push(crate::state::OpenFinding::from_acc(f, *scope, syms));
+                    .push(crate::detect::snapshot::OpenFinding::from_acc(
+                        f, *scope, syms,
+                    ));
             }
         }
         let mut findings: Vec<Finding> = std::mem::take(&mut self.out.findings)
@@ -1102,7 +1011,7 @@ fn unfamiliar_signs(p: &Profile, ctx: &Ctx, a: &Access) -> u32 {
         && ((t - p.last_seen) as f64) < ctx.dormant_days * NANOS_PER_DAY as f64;
     let network = a.source_ip.is_none_or(|ip| {
         p.networks
-            .get(&crate::baseline::network_of(ip))
+            .get(&crate::detect::baseline::network_of(ip))
             .is_some_and(|s| s.known(t, window))
     });
     let client = a.agent_family == 0
@@ -1131,7 +1040,7 @@ const EXPOSURE_RULES: &[&str] = &[
 fn rule_hit(
     hit: &crate::detect::rules::RuleHit,
     profile: &Profile,
-    public_buckets: &mut FastMap<Sym, crate::baseline::Seen>,
+    public_buckets: &mut FastMap<Sym, crate::detect::baseline::Seen>,
     out: &mut Emitter,
     ctx: &Ctx,
     a: &Access,
@@ -1144,12 +1053,12 @@ fn rule_hit(
             a.time - ctx.data_start < (ctx.cfg.novelty_min_days * NANOS_PER_DAY as f64) as i64;
         let seen = public_buckets
             .entry(a.bucket)
-            .or_insert_with(|| crate::baseline::Seen::first(a.time));
+            .or_insert_with(|| crate::detect::baseline::Seen::first(a.time));
         seen.note(a.time);
         // Read anonymously on several days (or since the data began): public on purpose, and
         // its anonymous reads are its normal. Not when the data shows it being made public
         // (held "pending" by the exposure below): those reads are what the change was for.
-        let established = seen.days >= crate::baseline::PROMOTE_DAYS && !seen.pending;
+        let established = seen.days >= crate::detect::baseline::PROMOTE_DAYS && !seen.pending;
         if established || (warmup && !seen.pending && seen.first < ctx.data_start + NANOS_PER_DAY) {
             return false;
         }
@@ -1159,12 +1068,12 @@ fn rule_hit(
         // normal until they recur on several days (a new website) — unless it already was.
         match public_buckets.entry(a.bucket) {
             hashbrown::hash_map::Entry::Occupied(mut e) => {
-                if e.get().days < crate::baseline::PROMOTE_DAYS {
+                if e.get().days < crate::detect::baseline::PROMOTE_DAYS {
                     e.get_mut().hold_from(a.time);
                 }
             }
             hashbrown::hash_map::Entry::Vacant(e) => {
-                let mut s = crate::baseline::Seen::first(a.time);
+                let mut s = crate::detect::baseline::Seen::first(a.time);
                 s.hold_from(a.time);
                 e.insert(s);
             }

@@ -1,9 +1,9 @@
 //! Errors: bursts of access-denied and jumps in the error rate — probing for what stolen
 //! credentials can reach.
 
-use crate::baseline::Profile;
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
+use crate::detect::baseline::Profile;
 use crate::detect::engine::{Ctx, Emitter};
 
 pub const RULE_IDS: &[&str] = &["baseline.access_denied_burst", "baseline.error_rate_jump"];

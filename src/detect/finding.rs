@@ -185,7 +185,7 @@ impl FindingAcc {
             }
             let bucket = syms.text(*b);
             resources.insert(if *o != 0 {
-                crate::report::sanitize::bounded(&format!("{bucket}/{}", syms.text(*o)), 300)
+                crate::text::bounded(&format!("{bucket}/{}", syms.text(*o)), 300)
             } else {
                 bucket
             });
@@ -206,20 +206,20 @@ impl FindingAcc {
         if self.account != 0 && !evidence.contains_key("account") {
             evidence.insert(
                 "account".into(),
-                crate::report::sanitize::bounded(&syms.text(self.account), 120).into(),
+                crate::text::bounded(&syms.text(self.account), 120).into(),
             );
         }
         if self.region != 0 && !evidence.contains_key("region") {
             evidence.insert(
                 "region".into(),
-                crate::report::sanitize::bounded(&syms.text(self.region), 60).into(),
+                crate::text::bounded(&syms.text(self.region), 60).into(),
             );
         }
         if !self.user_agents.is_empty() && !evidence.contains_key("user_agents") {
             let agents: Vec<Value> = self
                 .user_agents
                 .iter()
-                .map(|u| crate::report::sanitize::bounded(&syms.text(*u), 200).into())
+                .map(|u| crate::text::bounded(&syms.text(*u), 200).into())
                 .collect();
             evidence.insert("user_agents".into(), Value::Array(agents));
         }

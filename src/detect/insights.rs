@@ -9,11 +9,11 @@
 
 use std::collections::VecDeque;
 
-use crate::baseline::{band_upper, median_mad, NANOS_PER_DAY};
 use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym};
+use crate::detect::baseline::{band_upper, median_mad, NANOS_PER_DAY};
 use crate::detect::engine::{Ctx, Emitter};
-use crate::report::table::thousands;
+use crate::text::thousands;
 use crate::time::NANOS_PER_HOUR;
 
 pub const RULE_IDS: &[&str] = &["baseline.api_call_rate", "baseline.api_error_rate"];
@@ -124,7 +124,10 @@ impl Insights {
     }
 
     /// The series and active days, for the state file.
-    pub fn export(&self, syms: &crate::detect::access::Symbols) -> crate::state::InsightsState {
+    pub fn export(
+        &self,
+        syms: &crate::detect::access::Symbols,
+    ) -> crate::detect::snapshot::InsightsState {
         let mut series: Vec<_> = self
             .series
             .iter()
@@ -137,7 +140,7 @@ impl Insights {
             .map(|(k, v)| (syms.text(*k), v.days.iter().copied().collect()))
             .collect();
         active_days.sort();
-        crate::state::InsightsState {
+        crate::detect::snapshot::InsightsState {
             series,
             active_days,
         }
@@ -184,7 +187,7 @@ impl ApiSeries {
     /// figure at the same hour of the day or the hours either side (0 on days without).
     fn same_hour(&self, hour: i64, days: &VecDeque<i64>, f: impl Fn(u32, u32) -> f64) -> Vec<f64> {
         let today = hour.div_euclid(24);
-        crate::baseline::same_hour_per_day(
+        crate::detect::baseline::same_hour_per_day(
             self.hours
                 .iter()
                 .map(|&(h, calls, errors)| (h, f(calls, errors))),
@@ -227,15 +230,10 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
         .contributors
         .iter()
         .take(3)
-        .map(|(p, n, _)| {
-            format!(
-                "{} ({n})",
-                crate::report::sanitize::bounded(&ctx.syms.text(*p), 120)
-            )
-        })
+        .map(|(p, n, _)| format!("{} ({n})", crate::text::bounded(&ctx.syms.text(*p), 120)))
         .collect();
     let api = ctx.syms.text(key.1);
-    let account = crate::report::sanitize::bounded(&ctx.syms.text(key.0), 80);
+    let account = crate::text::bounded(&ctx.syms.text(key.0), 80);
     let busiest =
         |f: &dyn Fn(u32, u32) -> f64| s.hours.iter().map(|&(_, c, e)| f(c, e)).fold(0.0, f64::max);
 

@@ -6,8 +6,10 @@
 //! [`rules`].
 
 pub mod access;
+pub mod baseline;
 pub mod blindspot;
 pub mod cardinality;
+pub mod config;
 pub mod engine;
 pub mod errors;
 pub mod finding;
@@ -15,6 +17,7 @@ pub mod insights;
 pub mod merge;
 pub mod novelty;
 pub mod rules;
+pub mod snapshot;
 pub mod statistics;
 pub mod timing;
 pub mod volume;

@@ -2,9 +2,9 @@
 //! principal never seen before. Judged against the profile before the event is absorbed, and
 //! only once the principal has a baseline (its first days are quiet).
 
-use crate::baseline::{network_of, Profile, NANOS_PER_DAY};
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
+use crate::detect::baseline::{network_of, Profile, NANOS_PER_DAY};
 use crate::detect::engine::{Ctx, Emitter};
 use crate::event::PrincipalType;
 
@@ -251,7 +251,7 @@ pub(crate) fn judge(
     if let (Some(pl), Some(ip)) = (place, a.source_ip) {
         if let Some((lat, lon, radius_km)) = pl.location {
             if previous_place.is_none_or(|l| l.time <= now) {
-                p.last_place = Some(crate::baseline::LastPlace {
+                p.last_place = Some(crate::detect::baseline::LastPlace {
                     time: now,
                     ip,
                     country: pl.country_key(),
@@ -409,13 +409,8 @@ pub(crate) fn judge(
             ctx,
             "baseline.new_user_agent",
             a,
-            || {
-                format!(
-                    "new user agent: {}",
-                    crate::report::sanitize::bounded(&ua, 120)
-                )
-            },
-            |f| f.set("user_agent", crate::report::sanitize::bounded(&ua, 200)),
+            || format!("new user agent: {}", crate::text::bounded(&ua, 120)),
+            |f| f.set("user_agent", crate::text::bounded(&ua, 200)),
         );
     }
     if api_known == Some(false) {
@@ -450,15 +445,10 @@ pub(crate) fn judge(
             || {
                 format!(
                     "first use of {} by this principal",
-                    crate::report::sanitize::bounded(&source, 120)
+                    crate::text::bounded(&source, 120)
                 )
             },
-            |f| {
-                f.set(
-                    "event_source",
-                    crate::report::sanitize::bounded(&source, 200),
-                )
-            },
+            |f| f.set("event_source", crate::text::bounded(&source, 200)),
         );
     }
     if bucket_known == Some(false) {
@@ -482,7 +472,7 @@ fn describe_place(pl: crate::geo::Place, org: Option<&str>) -> String {
     }
     if pl.asn != 0 {
         parts.push(match org {
-            Some(o) => format!("AS{} {}", pl.asn, crate::report::sanitize::bounded(o, 60)),
+            Some(o) => format!("AS{} {}", pl.asn, crate::text::bounded(o, 60)),
             None => format!("AS{}", pl.asn),
         });
     }
@@ -502,10 +492,7 @@ fn set_place(
     if pl.asn != 0 {
         f.set(&format!("{prefix}asn"), pl.asn);
         if let Some(o) = org {
-            f.set(
-                &format!("{prefix}as_org"),
-                crate::report::sanitize::bounded(o, 80),
-            );
+            f.set(&format!("{prefix}as_org"), crate::text::bounded(o, 80));
         }
     }
 }
@@ -518,7 +505,7 @@ fn judge_place(
     ctx: &Ctx,
     a: &Access,
     (pl, org): (crate::geo::Place, Option<&str>),
-    previous: Option<crate::baseline::LastPlace>,
+    previous: Option<crate::detect::baseline::LastPlace>,
     new: NewKeys,
     net_known: Option<bool>,
 ) -> bool {

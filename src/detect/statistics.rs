@@ -2,11 +2,11 @@
 //! stays under every fixed threshold — slow exfiltration at a few times the usual daily bytes,
 //! spread evenly — and hours far outside the principal's own seasonal band.
 
-use crate::baseline::{band_upper, median_mad, Profile};
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
+use crate::detect::baseline::{band_upper, median_mad, Profile};
 use crate::detect::engine::{Ctx, Emitter};
-use crate::report::table::thousands;
+use crate::text::thousands;
 use crate::time::NANOS_PER_HOUR;
 
 pub const RULE_IDS: &[&str] = &[
@@ -157,7 +157,7 @@ pub(crate) fn close_day(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
     let largest = p.cur_day_largest.total as f64;
     if today - largest > upper {
         let a = Access {
-            time: p.cur_day * crate::baseline::NANOS_PER_DAY,
+            time: p.cur_day * crate::detect::baseline::NANOS_PER_DAY,
             ..who
         };
         let day = crate::time::rfc3339(a.time);

@@ -1,9 +1,9 @@
 //! Time: access outside business hours, quiet when the principal's own history shows the hour
 //! is normal for it (a night-shift ETL role, staff in another time zone).
 
-use crate::baseline::Profile;
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
+use crate::detect::baseline::Profile;
 use crate::detect::engine::{Ctx, Emitter};
 use crate::event::PrincipalType;
 use crate::time::NANOS_PER_HOUR;
@@ -19,7 +19,7 @@ const MIN_ROUTINE_DAYS: usize = 10;
 /// history is unknown, not empty. Fixed thresholds report it as low ("learning") rather than
 /// treating it like a principal created yesterday.
 pub(crate) fn learning(p: &Profile, ctx: &Ctx, t: i64) -> bool {
-    let min = (ctx.cfg.novelty_min_days * crate::baseline::NANOS_PER_DAY as f64) as i64;
+    let min = (ctx.cfg.novelty_min_days * crate::detect::baseline::NANOS_PER_DAY as f64) as i64;
     p.first_seen < ctx.data_start.saturating_add(min) && t - p.first_seen < min
 }
 
@@ -53,7 +53,7 @@ fn off_hours_activity(p: &mut Profile, ctx: &Ctx) -> u32 {
         .active_by_hour_of_week
         .iter()
         .enumerate()
-        .filter(|&(s, &n)| n > 0 && !ctx.business(p, crate::baseline::hour_of_week_time(s)))
+        .filter(|&(s, &n)| n > 0 && !ctx.business(p, crate::detect::baseline::hour_of_week_time(s)))
         .map(|(_, &n)| n as u32)
         .sum();
     p.off_hours_memo = Some((p.cur_hour, n));
@@ -155,7 +155,7 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
             f.set("has_baseline", has_baseline);
             let active: Vec<u16> = (0..24).map(|h| p.active_at(h)).collect();
             f.set("active_days_by_hour_utc", active);
-            let how = crate::baseline::hour_of_week(a.time.div_euclid(NANOS_PER_HOUR));
+            let how = crate::detect::baseline::hour_of_week(a.time.div_euclid(NANOS_PER_HOUR));
             f.set("active_days_at_this_hour_of_week", p.active_days_by_hour_of_week()[how]);
         },
         |f| {

@@ -2,16 +2,16 @@
 //!
 //! The fixed thresholds of the catalogue apply as they stand to a principal without a
 //! baseline. Once it has one, they fire only when the hour is also above the principal's own
-//! band for that hour of the day ([`crate::baseline::band_upper`]): the nightly ETL job that
+//! band for that hour of the day ([`crate::detect::baseline::band_upper`]): the nightly ETL job that
 //! reads thousands of objects at 02:00 stays quiet, the same volume at a new hour does not.
 
-use crate::baseline::{HourStat, Profile};
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
+use crate::detect::baseline::{HourStat, Profile};
 use crate::detect::engine::{Ctx, Emitter};
 use crate::detect::timing;
 use crate::event::{ActionClass, Provider};
-use crate::report::table::thousands;
+use crate::text::thousands;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Kind {
@@ -201,7 +201,7 @@ pub(crate) fn count(
     let new_and_modest = new_and_modest || new_daily_job;
     p.cur_fired |= bit;
     let usual = if has_baseline {
-        crate::baseline::quantile(&p.same_hour_values(p.cur_hour, field(kind)), 0.99)
+        crate::detect::baseline::quantile(&p.same_hour_values(p.cur_hour, field(kind)), 0.99)
     } else {
         0.0
     };

@@ -16,8 +16,8 @@
 use crate::action;
 use crate::event::{AccessEvent, AuthMethod, Format, PrincipalType, Span};
 use crate::formats::{parse_ip, RecordCtx, Src};
-use crate::ingest::skip::{Skip, SkipReason};
 use crate::json::{unescape_into, Cursor, JResult, RawStr};
+use crate::skip::{Skip, SkipReason};
 use crate::time::{parse_epoch_seconds, parse_rfc3339};
 
 /// The parts of a `userIdentity` that decide who the principal is.

@@ -21,7 +21,7 @@ use crate::formats::azure_blob_logs::{
     account_span, guid_span, subscription_and_account, Envelope,
 };
 use crate::formats::{parse_ip, RecordCtx, Src};
-use crate::ingest::skip::Skip;
+use crate::skip::Skip;
 
 pub(crate) fn build(e: &Envelope, src: Src, time: i64, ctx: &mut RecordCtx) -> Result<(), Skip> {
     let op_raw = src.raw(e.operation);

@@ -16,8 +16,8 @@
 use crate::action;
 use crate::event::{AccessEvent, AuthMethod, Batch, Format, PrincipalType, Span};
 use crate::formats::{azure_activity, http_error, parse_ip, RecordCtx, Src};
-use crate::ingest::skip::{Skip, SkipReason};
 use crate::json::{Cursor, JResult, RawStr};
+use crate::skip::{Skip, SkipReason};
 use crate::time::parse_rfc3339;
 
 /// The union of fields the two Azure record kinds use.

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::action;
 use crate::event::{AccessEvent, AuthMethod, Batch, Format, PrincipalType, Span};
 use crate::formats::{http_error, parse_ip, RecordCtx};
-use crate::ingest::skip::{Skip, SkipReason};
+use crate::skip::{Skip, SkipReason};
 use crate::time::parse_rfc3339;
 
 const V1_FIELDS: usize = 30;

@@ -14,8 +14,8 @@
 use crate::action;
 use crate::event::{AccessEvent, ActionClass, AuthMethod, Format, PrincipalType};
 use crate::formats::{parse_ip, RecordCtx, Src};
-use crate::ingest::skip::{Skip, SkipReason};
 use crate::json::{Cursor, JResult, RawStr};
+use crate::skip::{Skip, SkipReason};
 use crate::time::parse_rfc3339;
 
 #[derive(Default)]

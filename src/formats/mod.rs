@@ -22,8 +22,8 @@ pub mod s3_access;
 use std::net::IpAddr;
 
 use crate::event::{AccessEvent, Batch, RawRef, Span};
-use crate::ingest::skip::Skip;
 use crate::json::{Cursor, JResult, RawStr};
+use crate::skip::Skip;
 
 /// JSON-framed formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,7 +22,7 @@
 use crate::action;
 use crate::event::{AccessEvent, ActionClass, AuthMethod, Batch, Format, PrincipalType, Span};
 use crate::formats::{http_error, parse_ip, RecordCtx};
-use crate::ingest::skip::{Skip, SkipReason};
+use crate::skip::{Skip, SkipReason};
 use crate::time::parse_clf;
 
 fn malformed(detail: &'static str) -> Skip {

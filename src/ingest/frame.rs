@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use crate::event::Batch;
 use crate::formats::{self, JsonKind, LineParser, RecordCtx};
-use crate::ingest::skip::{Skip, SkipLog, SkipReason};
 use crate::json::{Cursor, JsonError};
+use crate::skip::{Skip, SkipLog, SkipReason};
 
 /// Bytes read from a stream at a time.
 pub const CHUNK: usize = 4 << 20;

@@ -3,13 +3,13 @@
 //! Files are processed in parallel, one file per worker at a time; each worker hands its
 //! batches to its own [`BatchSink`]. A file that cannot be read or recognised is reported by
 //! name and the run goes on; a record that cannot be used is skipped and counted
-//! ([`skip::SkipLog`]).
+//! ([`crate::skip::SkipLog`]).
 
 pub mod decode;
 pub mod frame;
-pub mod skip;
 pub mod sniff;
 pub mod source;
+pub mod stats;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -18,9 +18,9 @@ use std::time::Duration;
 use crate::event::Batch;
 use crate::formats::LineParser;
 use crate::json::Cursor;
+use crate::skip::SkipLog;
 use decode::{ByteCounter, Compression, Decoded};
 use frame::{LineKindParser, Out, Window};
-use skip::SkipLog;
 use sniff::{Detected, SNIFF_BYTES};
 pub use source::{expand_paths, InputFile};
 
@@ -216,7 +216,7 @@ fn read_file_contained(
             &file.display,
             0,
             0,
-            &skip::Skip::new(skip::SkipReason::InternalError, detail.clone()),
+            &crate::skip::Skip::new(crate::skip::SkipReason::InternalError, detail.clone()),
         );
         sink.fault(crate::contain::Fault {
             stage: "read",

@@ -148,7 +148,7 @@ fn habit(h: &mut String, i: &Incident, out: &ScanOutput) {
     };
     let mut touched = [false; 168];
     for hr in h0..=h1.min(h0 + 167) {
-        touched[crate::baseline::hour_of_week(hr)] = true;
+        touched[crate::detect::baseline::hour_of_week(hr)] = true;
     }
     heat_map(h, &habit.week, &touched);
     volume_chart(h, habit, i, out, (h0, h1));
@@ -198,7 +198,7 @@ fn heat_map(h: &mut String, week: &[u16], touched: &[bool; 168]) {
 
 fn volume_chart(
     h: &mut String,
-    habit: &crate::baseline::Habit,
+    habit: &crate::detect::baseline::Habit,
     i: &Incident,
     out: &ScanOutput,
     (h0, h1): (i64, i64),
@@ -330,7 +330,7 @@ fn timeline(h: &mut String, i: &Incident, out: &ScanOutput) {
         };
         let x0 = x(f.first_ns);
         let x1 = x(f.last_ns).max(x0 + 4.0);
-        let label = crate::report::sanitize::bounded(
+        let label = crate::text::bounded(
             &format!("{} {}", crate::text::slice(&f.first_seen, 11, 16), f.rule),
             44,
         );
@@ -436,7 +436,7 @@ fn findings(h: &mut String, out: &ScanOutput) {
             esc(&f.principal),
             esc(&f.title),
             esc(&f.source_ips.join(", ")),
-            esc(&crate::report::sanitize::bounded(&f.resources.join(", "), 300)),
+            esc(&crate::text::bounded(&f.resources.join(", "), 300)),
             f.event_count,
             if f.event_count == 1 { "" } else { "s" },
             esc(&evidence)

@@ -3,5 +3,4 @@
 pub mod html;
 pub mod json;
 pub mod ocsf;
-pub mod sanitize;
 pub mod table;

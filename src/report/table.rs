@@ -1,10 +1,9 @@
-//! Plain-text tables for a terminal. Every cell passes through [`sanitize::terminal`]: file
+//! Plain-text tables for a terminal. Every cell passes through [`crate::text::terminal`]: file
 //! names and log values can carry escape sequences.
 
 use std::fmt::Write as _;
 
 use crate::catalogue::Severity;
-use crate::report::sanitize;
 use crate::summary::Summary;
 
 pub use crate::text::thousands;
@@ -83,7 +82,7 @@ pub fn columns_styled(
 /// Ranked incidents, then findings of medium or above, as a person reads them.
 pub fn detections(out: &crate::pipeline::ScanOutput, width: usize, colour: bool) -> String {
     let mut s = String::new();
-    let t = |x: &str, n: usize| sanitize::terminal(x, n);
+    let t = |x: &str, n: usize| crate::text::terminal(x, n);
     if out.incidents.is_empty() {
         let _ = writeln!(s, "Incidents: none\n");
     } else {
@@ -227,10 +226,10 @@ pub fn summary(s: &Summary, elapsed_secs: f64, bytes_read: u64) -> String {
             let _ = writeln!(
                 out,
                 "  {}:{} (byte {}): {}",
-                sanitize::terminal(&x.file, 120),
+                crate::text::terminal(&x.file, 120),
                 x.line,
                 x.offset,
-                sanitize::terminal(&x.detail, 160)
+                crate::text::terminal(&x.detail, 160)
             );
         }
     }
@@ -240,8 +239,8 @@ pub fn summary(s: &Summary, elapsed_secs: f64, bytes_read: u64) -> String {
             let _ = writeln!(
                 out,
                 "  {}: {}",
-                sanitize::terminal(&e.file, 160),
-                sanitize::terminal(&e.error, 200)
+                crate::text::terminal(&e.file, 160),
+                crate::text::terminal(&e.error, 200)
             );
         }
     }

@@ -167,7 +167,7 @@ fn bucket_policy(i: &Input) -> Option<RuleHit> {
             ),
         );
         h.evidence
-            .push(("actions", crate::report::sanitize::bounded(&actions, 200)));
+            .push(("actions", crate::text::bounded(&actions, 200)));
         return Some(h);
     }
     foreign.map(|a| {
@@ -228,8 +228,7 @@ fn acl_hit(i: &Input, what: &str) -> RuleHit {
         "aws.s3.public_acl",
         format!("ACL on {} made public ({what})", scope(i)),
     );
-    h.evidence
-        .push(("grant", crate::report::sanitize::bounded(what, 200)));
+    h.evidence.push(("grant", crate::text::bounded(what, 200)));
     h
 }
 

@@ -225,10 +225,7 @@ impl Input<'_> {
             if object.is_empty() {
                 resources.push(bucket.to_string());
             } else {
-                resources.push(crate::report::sanitize::bounded(
-                    &format!("{bucket}/{object}"),
-                    300,
-                ));
+                resources.push(crate::text::bounded(&format!("{bucket}/{object}"), 300));
             }
         }
         RuleHit {
@@ -311,7 +308,7 @@ pub(crate) mod test_util {
 
     use crate::event::{Batch, OwnedEvent};
     use crate::ingest::decode::{Compression, Decoded};
-    use crate::ingest::skip::SkipLog;
+    use crate::skip::SkipLog;
 
     /// Parses `text` (any supported format) and runs the rules on every event.
     pub fn hits(text: &str, set: &super::RuleSet) -> Vec<(OwnedEvent, Option<super::RuleHit>)> {

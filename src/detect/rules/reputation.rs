@@ -61,7 +61,7 @@ pub(super) fn check(i: &Input) -> Option<RuleHit> {
         format!("user agent of attack tooling ({marker})"),
     );
     h.evidence
-        .push(("user_agent", crate::report::sanitize::bounded(agent, 200)));
+        .push(("user_agent", crate::text::bounded(agent, 200)));
     Some(h)
 }
 

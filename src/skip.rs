@@ -124,7 +124,7 @@ impl SkipLog {
             line,
             offset,
             reason: skip.reason.id(),
-            detail: crate::report::sanitize::bounded(&skip.detail, 300),
+            detail: crate::text::bounded(&skip.detail, 300),
         });
         Self::trim(samples);
     }

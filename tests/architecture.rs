@@ -1,0 +1,269 @@
+//! The module graph points one way: sources → normalised event → detection → incidents →
+//! sinks. This test reads `use crate::…` and `crate::…` paths in `src/` (test code and
+//! comments left out) and fails when a cycle between top-level modules comes back, or when a
+//! lower layer reaches up.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// Production code of a file: without its inline test modules and comments.
+fn production(text: &str) -> String {
+    let mut text = text.to_string();
+    for marker in [
+        "#[cfg(test)]\nmod ",
+        "#[cfg(test)]\npub(crate) mod ",
+        "#[cfg(test)]\npub mod ",
+    ] {
+        let mut from = 0;
+        while let Some(at) = text
+            .get(from..)
+            .and_then(|t| t.find(marker))
+            .map(|i| i + from)
+        {
+            let head_end = at + marker.len();
+            let line = text
+                .get(head_end..)
+                .and_then(|r| r.lines().next())
+                .unwrap_or("");
+            if !line.trim_end().ends_with('{') {
+                // `mod x;`: a file of its own, left out by the caller.
+                from = head_end;
+                continue;
+            }
+            // The module's block, by brace depth (test code holds no unbalanced braces).
+            let open = head_end + line.find('{').unwrap_or(0);
+            let mut depth = 0usize;
+            let mut end = text.len();
+            for (i, c) in text.get(open..).unwrap_or("").char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = open + i + 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            text.replace_range(at..end, "");
+            from = at;
+        }
+    }
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Top-level module → the top-level modules it uses.
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    // Files compiled only for tests (`#[cfg(test)] mod x;`) are left out whole.
+    let mut test_only = BTreeSet::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for (i, _) in text.match_indices("#[cfg(test)]\nmod ") {
+            let rest = &text[i + "#[cfg(test)]\nmod ".len()..];
+            if let Some(name) = rest
+                .split(';')
+                .next()
+                .filter(|n| !n.contains('{') && !n.contains('\n'))
+            {
+                test_only.insert(f.parent().unwrap().join(format!("{name}.rs")));
+            }
+        }
+    }
+    let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in files.iter().filter(|f| !test_only.contains(*f)) {
+        let rel = f.strip_prefix(&src).unwrap();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
+        let module = first.trim_end_matches(".rs").to_string();
+        if module == "lib" || module == "main" {
+            continue;
+        }
+        let text = production(&std::fs::read_to_string(f).unwrap());
+        let deps = g.entry(module.clone()).or_default();
+        let mut add = |name: &str| {
+            if !name.is_empty() && name != module {
+                deps.insert(name.to_string());
+            }
+        };
+        for (i, _) in text.match_indices("crate::") {
+            let rest = &text[i + "crate::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                for item in group.split('}').next().unwrap_or("").split(',') {
+                    add(item.trim().split("::").next().unwrap_or("").trim());
+                }
+            } else {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                add(&name);
+            }
+        }
+    }
+    g
+}
+
+/// A cycle through `start`, if any.
+fn cycle_from(g: &BTreeMap<String, BTreeSet<String>>, start: &str) -> Option<Vec<String>> {
+    fn walk(
+        g: &BTreeMap<String, BTreeSet<String>>,
+        at: &str,
+        start: &str,
+        path: &mut Vec<String>,
+        seen: &mut BTreeSet<String>,
+    ) -> bool {
+        for next in g.get(at).into_iter().flatten() {
+            if next == start {
+                return true;
+            }
+            if seen.insert(next.clone()) {
+                path.push(next.clone());
+                if walk(g, next, start, path, seen) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+    let mut path = vec![start.to_string()];
+    walk(g, start, start, &mut path, &mut BTreeSet::new()).then_some(path)
+}
+
+#[test]
+fn no_cycle_between_top_level_modules() {
+    let g = graph();
+    assert!(g.len() > 15, "the graph was read: {g:?}");
+    for m in g.keys() {
+        if let Some(c) = cycle_from(&g, m) {
+            panic!("cycle: {} → {}", c.join(" → "), m);
+        }
+    }
+}
+
+#[test]
+fn lower_layers_do_not_reach_up() {
+    let g = graph();
+    let forbidden: &[(&str, &[&str])] = &[
+        // Shared leaves use nothing of trailhound.
+        ("text", &["*"]),
+        ("time", &["*"]),
+        ("contain", &["*"]),
+        // Formats know nothing of detection, ingest or reports.
+        (
+            "formats",
+            &[
+                "detect",
+                "ingest",
+                "pipeline",
+                "report",
+                "summary",
+                "config",
+                "state",
+                "correlate",
+            ],
+        ),
+        (
+            "event",
+            &[
+                "detect", "ingest", "formats", "pipeline", "report", "summary", "config", "state",
+            ],
+        ),
+        // Detection knows nothing of sources' plumbing, reports, the pipeline or the file
+        // formats of configuration and state.
+        (
+            "detect",
+            &[
+                "ingest",
+                "formats",
+                "pipeline",
+                "report",
+                "summary",
+                "config",
+                "state",
+                "cli",
+                "investigate",
+                "generate",
+            ],
+        ),
+        (
+            "correlate",
+            &[
+                "pipeline", "report", "summary", "config", "state", "cli", "ingest",
+            ],
+        ),
+        (
+            "ingest",
+            &[
+                "detect",
+                "pipeline",
+                "report",
+                "summary",
+                "config",
+                "state",
+                "correlate",
+            ],
+        ),
+    ];
+    let mut bad = Vec::new();
+    for (m, not) in forbidden {
+        for d in g.get(*m).into_iter().flatten() {
+            if not.contains(&"*") || not.contains(&d.as_str()) {
+                bad.push(format!("{m} → {d}"));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "arrows pointing up: {bad:?}");
+}
+
+/// The check can fail: a made-up cycle is found.
+#[test]
+fn the_cycle_check_finds_a_cycle() {
+    let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    g.entry("a".into()).or_default().insert("b".into());
+    g.entry("b".into()).or_default().insert("c".into());
+    g.entry("c".into()).or_default().insert("a".into());
+    assert_eq!(
+        cycle_from(&g, "a"),
+        Some(vec!["a".into(), "b".into(), "c".into()])
+    );
+    g.get_mut("c").unwrap().clear();
+    assert_eq!(cycle_from(&g, "a"), None);
+    assert!(
+        production("use crate::x;\n#[cfg(test)]\nmod tests {\nuse crate::y;\n}")
+            .contains("crate::x")
+    );
+    assert!(
+        !production("use crate::x;\n#[cfg(test)]\nmod tests {\nuse crate::y;\n}")
+            .contains("crate::y")
+    );
+    let after =
+        production("#[cfg(test)]\nmod tests {\nfn f() { crate::y(); }\n}\nfn g() { crate::z(); }");
+    assert!(
+        after.contains("crate::z") && !after.contains("crate::y"),
+        "{after}"
+    );
+}
