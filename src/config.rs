@@ -261,6 +261,20 @@ pub fn load(path: &Path) -> Result<ScanConfig> {
         .with_context(|| format!("configuration {}", path.display()))
 }
 
+/// The configuration in force: the file given (`--config`), else `./trailhound.toml` when
+/// present, else the defaults; with `--geoip` databases in place of the file's when given.
+pub fn load_or_default(path: Option<&Path>, geoip: &[std::path::PathBuf]) -> Result<ScanConfig> {
+    let mut config = match path {
+        Some(p) => load(p)?,
+        None if Path::new("trailhound.toml").is_file() => load(Path::new("trailhound.toml"))?,
+        None => ScanConfig::default(),
+    };
+    if !geoip.is_empty() {
+        config.detect.geoip = Some(crate::geo::GeoDb::open(geoip).context("--geoip")?);
+    }
+    Ok(config)
+}
+
 /// Parses configuration text (`base` resolves relative file names).
 pub fn parse(text: &str, base: &Path) -> Result<ScanConfig> {
     let f: File = toml::from_str(text).map_err(|e| {

@@ -68,39 +68,36 @@ fn production(text: &str) -> String {
         .join("\n")
 }
 
-/// Top-level module → the top-level modules it uses.
-fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+/// Module → the modules it uses, among the children of `dir` (`src` itself, or a directory
+/// module such as `src/detect`, whose children are reached as `crate::detect::x`).
+fn graph_of(dir: &Path, prefix: &str) -> BTreeMap<String, BTreeSet<String>> {
     let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    rust_files(dir, &mut files);
     // Files compiled only for tests (`#[cfg(test)] mod x;`) are left out whole.
     let mut test_only = BTreeSet::new();
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         for (i, _) in text.match_indices("#[cfg(test)]\nmod ") {
             let rest = &text[i + "#[cfg(test)]\nmod ".len()..];
-            if let Some(name) = rest
-                .split(';')
-                .next()
-                .filter(|n| !n.contains('{') && !n.contains('\n'))
-            {
+            if let Some(name) = rest.split(';').next().filter(|n| !n.contains('{') && !n.contains('\n')) {
                 test_only.insert(f.parent().unwrap().join(format!("{name}.rs")));
             }
         }
     }
+    let path_prefix = if prefix.is_empty() {
+        "crate::".to_string()
+    } else {
+        format!("crate::{prefix}::")
+    };
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in files.iter().filter(|f| !test_only.contains(*f)) {
-        let rel = f.strip_prefix(&src).unwrap();
-        let first = rel
-            .components()
-            .next()
-            .unwrap()
-            .as_os_str()
-            .to_string_lossy();
+        let rel = f.strip_prefix(dir).unwrap();
+        let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
         let module = first.trim_end_matches(".rs").to_string();
         if module == "lib" || module == "main" {
             continue;
         }
+        let direct_child = rel.components().count() == 1;
         let text = production(&std::fs::read_to_string(f).unwrap());
         let deps = g.entry(module.clone()).or_default();
         let mut add = |name: &str| {
@@ -108,22 +105,38 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
                 deps.insert(name.to_string());
             }
         };
-        for (i, _) in text.match_indices("crate::") {
-            let rest = &text[i + "crate::".len()..];
-            if let Some(group) = rest.strip_prefix('{') {
-                for item in group.split('}').next().unwrap_or("").split(',') {
-                    add(item.trim().split("::").next().unwrap_or("").trim());
+        let mut refs: Vec<&str> = vec![path_prefix.as_str()];
+        if direct_child && !prefix.is_empty() && module != "mod" {
+            refs.push("super::");
+        }
+        for r in refs {
+            for (i, _) in text.match_indices(r) {
+                // `crate::detect::` must not match inside `crate::detect_x::`, nor `super::`
+                // inside `a_super::`.
+                if i > 0 && text[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                    continue;
                 }
-            } else {
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
-                    .collect();
-                add(&name);
+                let rest = &text[i + r.len()..];
+                if let Some(group) = rest.strip_prefix('{') {
+                    for item in group.split('}').next().unwrap_or("").split(',') {
+                        add(item.trim().split("::").next().unwrap_or("").trim());
+                    }
+                } else {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                        .collect();
+                    add(&name);
+                }
             }
         }
     }
     g
+}
+
+/// Top-level module → the top-level modules it uses.
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    graph_of(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), "")
 }
 
 /// A cycle through `start`, if any.
@@ -162,6 +175,28 @@ fn no_cycle_between_top_level_modules() {
             panic!("cycle: {} → {}", c.join(" → "), m);
         }
     }
+}
+
+/// Inside each directory module too (the engine and its detectors, the formats, the commands):
+/// no two submodules use each other, however indirectly.
+#[test]
+fn no_cycle_between_submodules() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut checked = 0;
+    for e in std::fs::read_dir(&src).unwrap().flatten() {
+        if !e.path().is_dir() {
+            continue;
+        }
+        let name = e.file_name().to_string_lossy().to_string();
+        let g = graph_of(&e.path(), &name);
+        for m in g.keys() {
+            if let Some(c) = cycle_from(&g, m) {
+                panic!("cycle in {name}: {} → {}", c.join(" → "), m);
+            }
+        }
+        checked += g.len();
+    }
+    assert!(checked > 30, "submodules were read: {checked}");
 }
 
 #[test]

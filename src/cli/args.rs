@@ -115,7 +115,7 @@ impl Settings {
     /// The configuration in force: the file (or ./trailhound.toml, or the defaults), with the
     /// `--geoip` databases in place of the file's when given.
     pub fn load(&self) -> anyhow::Result<crate::pipeline::ScanConfig> {
-        crate::cli::scan::load_config(self.config.as_deref(), &self.geoip)
+        crate::config::load_or_default(self.config.as_deref(), &self.geoip)
     }
 }
 

@@ -7,11 +7,11 @@ use serde_json::json;
 
 use crate::catalogue::Catalogue;
 use crate::cli::args::{RulesArgs, RulesFormat};
-use crate::cli::scan::{load_config, write_output};
+use crate::cli::scan::write_output;
 use crate::cli::ExitCode;
 
 pub fn run(args: &RulesArgs) -> Result<ExitCode> {
-    let cfg = load_config(args.config.as_deref(), &[])?;
+    let cfg = crate::config::load_or_default(args.config.as_deref(), &[])?;
     let cat = Catalogue::get();
     let rows: Vec<serde_json::Value> = cat
         .rules

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use crate::cli::args::{OutputFormat, ScanArgs};
 use crate::cli::{terminal_width, ExitCode, Inputs};
 
-use crate::pipeline::{self, ScanConfig};
+use crate::pipeline;
 use crate::report::{json, table};
 use crate::summary::Summary;
 
@@ -107,34 +107,6 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         return Ok(ExitCode::Findings);
     }
     Ok(ExitCode::Ok)
-}
-
-/// The configuration: the file given, else `./trailhound.toml` when present, else defaults.
-/// The configuration (`--config`, else ./trailhound.toml, else defaults), with `--geoip`
-/// databases in place of the file's when given.
-pub fn load_config(
-    path: Option<&std::path::Path>,
-    geoip: &[std::path::PathBuf],
-) -> Result<ScanConfig> {
-    let mut config = load_config_file(path)?;
-    if !geoip.is_empty() {
-        config.detect.geoip = Some(crate::geo::GeoDb::open(geoip).context("--geoip")?);
-    }
-    Ok(config)
-}
-
-fn load_config_file(path: Option<&std::path::Path>) -> Result<ScanConfig> {
-    match path {
-        Some(p) => crate::config::load(p),
-        None => {
-            let local = std::path::Path::new("trailhound.toml");
-            if local.is_file() {
-                crate::config::load(local)
-            } else {
-                Ok(ScanConfig::default())
-            }
-        }
-    }
 }
 
 pub fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {

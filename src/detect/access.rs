@@ -243,14 +243,14 @@ impl<'a> SymbolCache<'a> {
         self.shared.intern_soft(s)
     }
 
-    /// [`crate::detect::baseline::agent_family`] of an interned agent, cached.
+    /// [`crate::detect::access::agent_family`] of an interned agent, cached.
     pub fn agent_family(&mut self, sym: Sym, text: &str) -> u64 {
         if sym == 0 {
             // No agent, or one refused for want of budget: its family is still worked out.
             return if text.is_empty() {
                 0
             } else {
-                crate::detect::baseline::agent_family(text)
+                crate::detect::access::agent_family(text)
             };
         }
         // The same agent as the last event (the usual case in a log file): no lookup.
@@ -263,7 +263,7 @@ impl<'a> SymbolCache<'a> {
         let family = *self
             .families
             .entry(sym)
-            .or_insert_with(|| crate::detect::baseline::agent_family(text));
+            .or_insert_with(|| crate::detect::access::agent_family(text));
         self.last_family = (sym, family);
         family
     }
@@ -312,7 +312,7 @@ pub struct Access {
     pub user_agent: Sym,
     /// Error code (interned only for failed calls).
     pub status: Sym,
-    /// [`crate::detect::baseline::agent_family`] of the user agent (0 when none).
+    /// [`crate::detect::access::agent_family`] of the user agent (0 when none).
     pub agent_family: u64,
     pub class: ActionClass,
     pub format: Format,
@@ -462,6 +462,21 @@ fn compact(
         flags,
         hit,
     }
+}
+
+/// The family of a user agent: its first product token without version
+/// (`aws-cli/2.15.0 Python/3.11` → `aws-cli`, `[Boto3/1.34 …]` → `boto3`), hashed with a
+/// fixed seed so upgrades do not look new.
+pub fn agent_family(ua: &str) -> u64 {
+    use std::hash::BuildHasher;
+    let t = ua.trim_start_matches(['[', '"', ' ']);
+    let end = t.find(['/', ' ', ';', '(', ']']).unwrap_or(t.len());
+    let fam = crate::text::prefix(crate::text::prefix(t, end), 64);
+    let mut buf = [0u8; 64];
+    let n = fam.len().min(64);
+    buf[..n].copy_from_slice(&fam.as_bytes()[..n]);
+    buf[..n].make_ascii_lowercase();
+    foldhash::quality::FixedState::with_seed(7).hash_one(&buf[..n])
 }
 
 #[cfg(test)]

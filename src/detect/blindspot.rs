@@ -11,7 +11,7 @@
 use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym};
 use crate::detect::baseline::hour_of_week;
-use crate::detect::engine::{Ctx, Emitter};
+use crate::detect::emit::{Ctx, Emitter};
 use crate::event::{ActionClass, Format, PrincipalType};
 use crate::time::NANOS_PER_HOUR;
 

@@ -62,7 +62,7 @@ impl Run {
             bucket: s.intern(e.bucket),
             object_hash: e.object,
             user_agent: s.intern(e.ua),
-            agent_family: crate::detect::baseline::agent_family(e.ua),
+            agent_family: crate::detect::access::agent_family(e.ua),
             source_ip: e.ip.parse::<IpAddr>().ok(),
             bytes_out: e.bytes,
             status: e.error.map(|c| s.intern(c)).unwrap_or(0),

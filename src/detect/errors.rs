@@ -4,7 +4,7 @@
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
 use crate::detect::baseline::Profile;
-use crate::detect::engine::{Ctx, Emitter};
+use crate::detect::emit::{Ctx, Emitter};
 
 pub const RULE_IDS: &[&str] = &["baseline.access_denied_burst", "baseline.error_rate_jump"];
 
@@ -50,7 +50,7 @@ pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
         a,
         || format!("{} denied requests in one hour ({status})", n as u64),
         |f| {
-            if crate::detect::timing::learning(p, ctx, a.time) {
+            if crate::detect::habits::learning(p, ctx, a.time) {
                 f.severity = Severity::Low;
                 f.score = f.severity.base_score();
             }

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym};
 use crate::detect::baseline::{band_upper, median_mad, NANOS_PER_DAY};
-use crate::detect::engine::{Ctx, Emitter};
+use crate::detect::emit::{Ctx, Emitter};
 use crate::text::thousands;
 use crate::time::NANOS_PER_HOUR;
 
@@ -124,10 +124,7 @@ impl Insights {
     }
 
     /// The series and active days, for the state file.
-    pub fn export(
-        &self,
-        syms: &crate::detect::access::Symbols,
-    ) -> crate::detect::snapshot::InsightsState {
+    pub fn export(&self, syms: &crate::detect::access::Symbols) -> InsightsState {
         let mut series: Vec<_> = self
             .series
             .iter()
@@ -140,7 +137,7 @@ impl Insights {
             .map(|(k, v)| (syms.text(*k), v.days.iter().copied().collect()))
             .collect();
         active_days.sort();
-        crate::detect::snapshot::InsightsState {
+        InsightsState {
             series,
             active_days,
         }
@@ -257,7 +254,7 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
             .max(min_calls);
         if calls > upper {
             let (med, _) = median_mad(&same);
-            let techniques = crate::detect::novelty::activity_techniques(&top);
+            let techniques = crate::detect::techniques::activity_techniques(&top);
             out.emit_with(
                 ctx,
                 "baseline.api_call_rate",
@@ -314,4 +311,11 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
             );
         }
     }
+}
+
+/// The account insights' series with their symbols written out.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+pub struct InsightsState {
+    pub series: Vec<(String, String, ApiSeries)>,
+    pub active_days: Vec<(String, Vec<i64>)>,
 }

@@ -10,16 +10,20 @@ pub mod baseline;
 pub mod blindspot;
 pub mod cardinality;
 pub mod config;
+pub mod emit;
 pub mod engine;
 pub mod errors;
 pub mod finding;
+pub mod habits;
 pub mod insights;
 pub mod merge;
 pub mod novelty;
 pub mod rules;
 pub mod snapshot;
 pub mod statistics;
+pub mod techniques;
 pub mod timing;
+pub mod triage;
 pub mod volume;
 
 /// Every rule id the stateful detectors can emit.

@@ -5,7 +5,8 @@
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
 use crate::detect::baseline::{network_of, Profile, NANOS_PER_DAY};
-use crate::detect::engine::{Ctx, Emitter};
+use crate::detect::emit::{Ctx, Emitter};
+use crate::detect::techniques::activity_techniques;
 use crate::event::PrincipalType;
 
 pub const RULE_IDS: &[&str] = &[
@@ -57,57 +58,6 @@ fn place_features(bits: u32) -> Vec<&'static str> {
     .filter(|(b, _)| bits & b != 0)
     .map(|(_, s)| *s)
     .collect()
-}
-
-/// The ATT&CK techniques of what an event did: a finding about where or when it happened
-/// inherits them (reading data from a new network is also T1530).
-pub(crate) fn activity_techniques(a: &Access) -> [Option<&'static str>; 4] {
-    use crate::event::ActionClass::*;
-    let mut v: [Option<&'static str>; 4] = [None; 4];
-    v[0] = match a.class {
-        Read => Some("T1530"),
-        Delete => Some("T1485"),
-        List => Some("T1619"),
-        Permission => Some("T1098"),
-        Logging => Some("T1562.008"),
-        Config => Some("T1490"),
-        _ => None,
-    };
-    if let Some(hit) = &a.hit {
-        if let Some(meta) = crate::catalogue::Catalogue::get().rule(hit.rule) {
-            let mut n = 1;
-            for m in &meta.mitre {
-                if let Some(s) = static_technique(m) {
-                    if n < v.len() && !v.contains(&Some(s)) {
-                        v[n] = Some(s);
-                        n += 1;
-                    }
-                }
-            }
-        }
-    }
-    v
-}
-
-/// The techniques the catalogue uses, as static strings (findings keep them without
-/// allocating).
-const STATIC_TECHNIQUES: &[&str] = &[
-    "T1530",
-    "T1619",
-    "T1485",
-    "T1486",
-    "T1490",
-    "T1537",
-    "T1098",
-    "T1562.008",
-    "T1562.007",
-    "T1580",
-    "T1078.004",
-];
-
-/// The static string of a catalogue technique id, if it is one.
-pub(crate) fn static_technique(id: &str) -> Option<&'static str> {
-    STATIC_TECHNIQUES.iter().find(|t| **t == id).copied()
 }
 
 /// Principals that use this many networks or more roam (mobile staff, CI runners): a new one
@@ -288,7 +238,7 @@ pub(crate) fn judge(
         let mut features = PLACE_NEW_NETWORK;
         // Counted when the place's first request comes at such an hour: someone else starting
         // work at 03:00, not a traveller whose day from a hotel runs into the evening.
-        let odd_hour = !ctx.business(p, now) && !crate::detect::timing::hour_is_normal(p, ctx, now);
+        let odd_hour = !ctx.business(p, now) && !crate::detect::habits::hour_is_normal(p, ctx, now);
         if new.agent {
             features |= PLACE_NEW_CLIENT;
         }

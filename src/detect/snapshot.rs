@@ -10,6 +10,7 @@ use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym, Symbols};
 use crate::detect::baseline::{HourRecord, HourStat, Profile, Seen};
 use crate::detect::finding::FindingAcc;
+use crate::detect::insights::InsightsState;
 use crate::event::{Format, PrincipalType};
 
 /// A principal's profile with its symbols written out.
@@ -101,13 +102,6 @@ pub struct EngineState {
     /// Principals whose profiles were evicted in this run: removed from the file.
     #[serde(default)]
     pub dropped_profiles: Vec<String>,
-}
-
-/// The account insights' series with their symbols written out.
-#[derive(Serialize, Deserialize, Default)]
-pub struct InsightsState {
-    pub series: Vec<(String, String, crate::detect::insights::ApiSeries)>,
-    pub active_days: Vec<(String, Vec<i64>)>,
 }
 
 fn text_set(set: &crate::detect::baseline::SeenSet<Sym>, syms: &Symbols) -> Vec<(String, Seen)> {
@@ -319,7 +313,7 @@ impl OpenFinding {
         f.extra_mitre = self
             .extra_mitre
             .iter()
-            .filter_map(|m| crate::detect::novelty::static_technique(m))
+            .filter_map(|m| crate::detect::techniques::static_technique(m))
             .collect();
         Some((rule, principal, scope, f))
     }

@@ -5,7 +5,7 @@
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
 use crate::detect::baseline::{band_upper, median_mad, Profile};
-use crate::detect::engine::{Ctx, Emitter};
+use crate::detect::emit::{Ctx, Emitter};
 use crate::text::thousands;
 use crate::time::NANOS_PER_HOUR;
 
@@ -83,7 +83,7 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
         let (med, _) = median_mad(&same);
         let factor = ctx.threshold("baseline.bytes_out_spike", "factor", 10.0);
         // At an hour the principal keeps, its own busiest hours excuse the volume.
-        let usual = crate::detect::timing::hour_is_near_normal(p, ctx, p.cur_first)
+        let usual = crate::detect::habits::hour_is_near_normal(p, ctx, p.cur_first)
             || p.active_hours_of_day() >= 12;
         let capacity = if usual {
             2.0 * p.any_hour_p99(|s| s.bytes_out as f64)

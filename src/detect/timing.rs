@@ -4,42 +4,15 @@
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
 use crate::detect::baseline::Profile;
-use crate::detect::engine::{Ctx, Emitter};
+use crate::detect::emit::{Ctx, Emitter};
+use crate::detect::habits::{hour_is_normal, learning};
 use crate::event::PrincipalType;
 use crate::time::NANOS_PER_HOUR;
 
 pub const RULE_IDS: &[&str] = &["baseline.after_hours_access"];
 
-/// Days a principal must have been active at an hour of the day for that hour to be normal.
-const NORMAL_HOUR_DAYS: u16 = 3;
 /// Active days that make a routine.
 const MIN_ROUTINE_DAYS: usize = 10;
-
-/// The principal was present when the data began and is still within its first days: its
-/// history is unknown, not empty. Fixed thresholds report it as low ("learning") rather than
-/// treating it like a principal created yesterday.
-pub(crate) fn learning(p: &Profile, ctx: &Ctx, t: i64) -> bool {
-    let min = (ctx.cfg.novelty_min_days * crate::detect::baseline::NANOS_PER_DAY as f64) as i64;
-    p.first_seen < ctx.data_start.saturating_add(min) && t - p.first_seen < min
-}
-
-/// The principal keeps this hour of the day — it was active within two hours of it on
-/// several days of the window — whether or not it is a business hour: the hours the principal
-/// itself works, not the office's. (Working late, or a nightly job starting early, is not a
-/// new schedule; a job that moves from 02:00 to 14:00 is.)
-pub(crate) fn hour_is_near_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
-    if p.age_days(t) < ctx.cfg.novelty_min_days {
-        return false;
-    }
-    // A day worker's day is one piece: any business hour is its hour. A night job's is not.
-    if ctx.business(p, t) && works_business_hours(p, ctx) {
-        return true;
-    }
-    let hod = t.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as usize;
-    [(hod + 22) % 24, hod, (hod + 2) % 24]
-        .iter()
-        .any(|&h| p.days_active_around(h) >= NORMAL_HOUR_DAYS)
-}
 
 /// Hours of the window (day and hour) the principal was active outside its business hours:
 /// someone who works an odd hour now and then does not raise an alarm at the next one.
@@ -65,33 +38,6 @@ const SESSION_EVENTS: u64 = 3;
 
 /// Off-hours activity (see [`off_hours_activity`]) that makes odd hours part of a routine.
 const ODD_HOURS_HABIT: u32 = 3;
-
-/// The principal is regularly active during business hours: at least as many active
-/// day-hours inside them as there are workdays in a week.
-fn works_business_hours(p: &Profile, ctx: &Ctx) -> bool {
-    let (start, end) = (
-        ctx.cfg.business_start_hour as usize,
-        ctx.cfg.business_end_hour as usize,
-    );
-    let inside: u32 = (start..end.min(24)).map(|h| p.active_at(h) as u32).sum();
-    inside >= 5
-}
-
-/// The principal has a baseline and is regularly active at this hour of the day (or the hours
-/// either side), and has been active at this hour of the week before: a weekday routine at
-/// 22:00 does not make Saturday 22:00 normal.
-pub(crate) fn hour_is_normal(p: &Profile, ctx: &Ctx, t: i64) -> bool {
-    if p.age_days(t) < ctx.cfg.novelty_min_days {
-        return false;
-    }
-    if ctx.business(p, t) {
-        return true;
-    }
-    let hour = t.div_euclid(NANOS_PER_HOUR);
-    let hod = hour.rem_euclid(24) as usize;
-    let around = [(hod + 23) % 24, hod, (hod + 1) % 24];
-    around.iter().any(|&h| p.active_at(h) >= NORMAL_HOUR_DAYS) && p.keeps_hour_of_week(hour)
-}
 
 pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -> bool {
     if ctx.business(p, a.time)
@@ -159,7 +105,7 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
             f.set("active_days_at_this_hour_of_week", p.active_days_by_hour_of_week()[how]);
         },
         |f| {
-            f.extra_mitre.extend(crate::detect::novelty::activity_techniques(a).into_iter().flatten());
+            f.extra_mitre.extend(crate::detect::techniques::activity_techniques(a).into_iter().flatten());
             if f.event_count >= SESSION_EVENTS
                 && f.severity < Severity::Medium
                 && !ctx.cfg.severity.contains_key("baseline.after_hours_access")

@@ -8,8 +8,7 @@
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
 use crate::detect::baseline::{HourStat, Profile};
-use crate::detect::engine::{Ctx, Emitter};
-use crate::detect::timing;
+use crate::detect::emit::{Ctx, Emitter};
 use crate::event::{ActionClass, Provider};
 use crate::text::thousands;
 
@@ -153,8 +152,9 @@ pub(crate) fn count(
     }
     let has_baseline = p.age_days(a.time) >= ctx.cfg.novelty_min_days;
     let irregular = p.active_hours_of_day() >= 12;
-    let usual_context =
-        has_baseline && !new_place && (irregular || timing::hour_is_near_normal(p, ctx, a.time));
+    let usual_context = has_baseline
+        && !new_place
+        && (irregular || crate::detect::habits::hour_is_near_normal(p, ctx, a.time));
     // The fixed threshold is a blunt default: a principal with a baseline, from a network it
     // knows, at an hour it keeps, gets twice the room.
     let threshold = base * if usual_context { 2.0 } else { 1.0 };
@@ -186,7 +186,7 @@ pub(crate) fn count(
     if count <= upper {
         return false;
     }
-    let learning = timing::learning(p, ctx, a.time);
+    let learning = crate::detect::habits::learning(p, ctx, a.time);
     // A principal new in the data, without a baseline: the fixed threshold applies, but a
     // new workload just over it is not yet a raid; three times over it is.
     let new_and_modest = !has_baseline && !learning && count <= 3.0 * threshold;
@@ -269,7 +269,7 @@ pub(crate) fn count(
     // The same volume at an hour that is not normal for the principal is worse.
     if !learning
         && !new_and_modest
-        && !timing::hour_is_near_normal(p, ctx, a.time)
+        && !crate::detect::habits::hour_is_near_normal(p, ctx, a.time)
         && !ctx.business(p, a.time)
     {
         out.emit(
@@ -290,4 +290,13 @@ pub(crate) fn count(
         );
     }
     sev >= Severity::Medium
+}
+
+/// The volume rules' per-hour thresholds, [kind][provider] (see [`Ctx::volume_per_hour`]).
+pub(crate) fn thresholds(cfg: &crate::detect::config::DetectConfig) -> [[f64; 3]; 3] {
+    use crate::event::Provider;
+    [Kind::Reads, Kind::Lists, Kind::Deletes].map(|kind| {
+        [Provider::Aws, Provider::Gcp, Provider::Azure]
+            .map(|provider| cfg.threshold(rule(kind, provider), "per_hour", 100.0))
+    })
 }

@@ -1,5 +1,5 @@
 //! Azure Activity log records for storage accounts (`azure_activity`), as diagnostic settings
-//! export them in the resource-log envelope (parsed by [`super::azure_blob_logs`]).
+//! export them in the resource-log envelope (read by [`super::azure_envelope`]).
 //!
 //! ```text
 //! {"time":"2021-02-09T11:38:31.6315770Z","resourceId":"/SUBSCRIPTIONS/…/STORAGEACCOUNTS/ACCT",
@@ -17,9 +17,7 @@
 
 use crate::action;
 use crate::event::{AccessEvent, AuthMethod, Format, PrincipalType};
-use crate::formats::azure_blob_logs::{
-    account_span, guid_span, subscription_and_account, Envelope,
-};
+use crate::formats::azure_envelope::{account_span, guid_span, subscription_and_account, Envelope};
 use crate::formats::{parse_ip, RecordCtx, Src};
 use crate::skip::Skip;
 

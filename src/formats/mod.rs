@@ -14,6 +14,7 @@
 pub mod aws_cloudtrail;
 pub mod azure_activity;
 pub mod azure_blob_logs;
+pub mod azure_envelope;
 pub mod azure_storage_analytics;
 pub mod gcs_audit;
 pub mod gcs_usage;
@@ -23,7 +24,8 @@ use std::net::IpAddr;
 
 use crate::event::{AccessEvent, Batch, RawRef, Span};
 use crate::json::{Cursor, JResult, RawStr};
-use crate::skip::Skip;
+use crate::skip::{Skip, SkipReason};
+use crate::time::parse_rfc3339;
 
 /// JSON-framed formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,8 +73,32 @@ pub fn parse_json_record(
     match kind {
         JsonKind::CloudTrail => aws_cloudtrail::parse_record(cur, ctx),
         JsonKind::GcsAudit => gcs_audit::parse_record(cur, ctx),
-        JsonKind::Azure => azure_blob_logs::parse_envelope(cur, ctx),
+        JsonKind::Azure => azure_record(cur, ctx),
     }
+}
+
+/// One Azure resource-log record: a blob data-plane record (StorageBlobLogs) or an Activity
+/// log record, told apart by its category (see [`azure_envelope::is_activity`]).
+fn azure_record(cur: &mut Cursor, ctx: &mut RecordCtx) -> JResult<Result<(), Skip>> {
+    let e = azure_envelope::read(cur)?;
+    let src = Src::input(cur.b);
+    let Some(time) = e.time.and_then(|t| parse_rfc3339(t.raw(src.bytes))) else {
+        return Ok(Err(Skip::time_from(
+            "time",
+            e.time.map(|t| t.raw(src.bytes)),
+        )));
+    };
+    let Some(op) = e.operation else {
+        return Ok(Err(Skip::new(
+            SkipReason::UnrecognisedRecord,
+            "Azure resource-log record without operationName",
+        )));
+    };
+    Ok(if azure_envelope::is_activity(&e, src, op) {
+        azure_activity::build(&e, src, time, ctx)
+    } else {
+        azure_blob_logs::build(&e, src, time, ctx)
+    })
 }
 
 /// A line parser with the little state a file needs (the CSV header of usage logs).

@@ -733,24 +733,10 @@ pub fn band_upper(values: &[f64]) -> f64 {
     (med + 6.0 * 1.4826 * mad).max(1.5 * p95).max(2.0 * med)
 }
 
-/// The family of a user agent: its first product token without version
-/// (`aws-cli/2.15.0 Python/3.11` → `aws-cli`, `[Boto3/1.34 …]` → `boto3`), hashed with a
-/// fixed seed so upgrades do not look new.
-pub fn agent_family(ua: &str) -> u64 {
-    use std::hash::BuildHasher;
-    let t = ua.trim_start_matches(['[', '"', ' ']);
-    let end = t.find(['/', ' ', ';', '(', ']']).unwrap_or(t.len());
-    let fam = crate::text::prefix(crate::text::prefix(t, end), 64);
-    let mut buf = [0u8; 64];
-    let n = fam.len().min(64);
-    buf[..n].copy_from_slice(&fam.as_bytes()[..n]);
-    buf[..n].make_ascii_lowercase();
-    foldhash::quality::FixedState::with_seed(7).hash_one(&buf[..n])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::access::agent_family;
 
     #[test]
     fn a_set_keeps_its_most_recent_keys_within_the_bound() {
@@ -785,8 +771,8 @@ mod tests {
     #[test]
     fn agent_families_ignore_versions() {
         assert_eq!(
-            agent_family("aws-cli/2.15.0 Python/3.11"),
-            agent_family("aws-cli/2.16.1 Python/3.12")
+            crate::detect::access::agent_family("aws-cli/2.15.0 Python/3.11"),
+            crate::detect::access::agent_family("aws-cli/2.16.1 Python/3.12")
         );
         assert_eq!(
             agent_family("[Boto3/1.34.11 md/Botocore]"),

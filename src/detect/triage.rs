@@ -1,0 +1,210 @@
+//! Single-event rule hits weighed against the principal's history: an anonymous read of a
+//! bucket read anonymously for a week is its normal; a configuration change made the way the
+//! principal works is low; one from a new place at night stays medium.
+
+use hashbrown::HashMap;
+
+use crate::catalogue::{Catalogue, Severity};
+use crate::detect::access::{Access, Sym};
+use crate::detect::baseline::{Profile, NANOS_PER_DAY};
+use crate::detect::emit::{Ctx, Emitter};
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Rules about changes to storage, logging, keys or access settings.
+fn changes_configuration(rule: &str) -> bool {
+    Catalogue::get()
+        .rule(rule)
+        .is_some_and(|r| matches!(r.family.as_str(), "tampering" | "exposure" | "credentials"))
+}
+
+/// Why a configuration change is low for this principal, if it is.
+///
+/// Settings that administrators and infrastructure code change as part of their work: for the
+/// routine rules, the same call by the same principal earlier in the window makes it routine
+/// (account creation templates set the firewall and shared-key defaults every time). Any
+/// change of medium weight (a bucket policy deleted, a key policy or CMEK changed, keys
+/// listed) made the way the principal works — from its usual network and client, at an hour
+/// it works, by a principal with a history and not waking from dormancy — is how
+/// administrators look; so is one that differs in one of these only (a change made from home
+/// at night). Two or more differences keep it medium. A call that failed changed nothing, and
+/// in the data's first days there is no history to judge against.
+fn routine_change(
+    hit: &crate::detect::rules::RuleHit,
+    p: &Profile,
+    ctx: &Ctx,
+    a: &Access,
+) -> Option<&'static str> {
+    const FIRST_DAYS: &str = "first days of the data: the principal's history is not known yet";
+    let routine_rule = matches!(
+        hit.rule,
+        "azure.storage.keys_listed"
+            | "azure.storage.key_regenerated"
+            | "gcp.gcs.hmac_key_created"
+            | "aws.kms.key_policy_changed"
+            | "azure.storage.security_weakened"
+            | "azure.storage.lock_deleted"
+    );
+    let learning = crate::detect::habits::learning(p, ctx, a.time);
+    if routine_rule {
+        if p.apis
+            .get(&a.action)
+            .is_some_and(|s| s.known(a.time, ctx.cfg.window()))
+        {
+            return Some(
+                "routine for this principal: it made this call before in the history window",
+            );
+        }
+        if learning {
+            return Some(FIRST_DAYS);
+        }
+    }
+    if hit.severity != Severity::Medium || !changes_configuration(hit.rule) {
+        return None;
+    }
+    if a.error() {
+        return Some("the call failed: nothing was changed");
+    }
+    if learning {
+        return Some(FIRST_DAYS);
+    }
+    match unfamiliar_signs(p, ctx, a) {
+        0 => Some("made the principal's usual way: its network and client, at an hour it works"),
+        1 => Some(
+            "one thing unusual about it (network, client, hour or a dormant principal), not more",
+        ),
+        _ => None,
+    }
+}
+
+/// How many ways the event differs from how the principal works: a new or dormant principal
+/// (no history to speak for it), a network, a client family, an hour it does not keep.
+fn unfamiliar_signs(p: &Profile, ctx: &Ctx, a: &Access) -> u32 {
+    let window = ctx.cfg.window();
+    let t = a.time;
+    let settled = p.age_days(t) >= ctx.cfg.novelty_min_days
+        && !crate::detect::habits::learning(p, ctx, t)
+        && ((t - p.last_seen) as f64) < ctx.dormant_days * NANOS_PER_DAY as f64;
+    let network = a.source_ip.is_none_or(|ip| {
+        p.networks
+            .get(&crate::detect::baseline::network_of(ip))
+            .is_some_and(|s| s.known(t, window))
+    });
+    let client = a.agent_family == 0
+        || p.agents
+            .get(&a.agent_family)
+            .is_some_and(|s| s.known(t, window));
+    let hour = ctx.business(p, t) || crate::detect::habits::hour_is_normal(p, ctx, t);
+    [settled, network, client, hour]
+        .iter()
+        .filter(|&&usual| !usual)
+        .count() as u32
+}
+
+/// Rules that open a bucket or container to anyone.
+const EXPOSURE_RULES: &[&str] = &[
+    "aws.s3.public_policy",
+    "aws.s3.public_acl",
+    "aws.s3.public_access_block_removed",
+    "azure.blob.public_container",
+    "gcp.gcs.public_iam_binding",
+];
+
+/// Single-event rule hits become findings, weighed against history where it matters: an
+/// anonymous read of a bucket that has been read anonymously for a week (a public website)
+/// is its normal, and key listing by an administrator who does it routinely is low.
+pub(crate) fn rule_hit(
+    hit: &crate::detect::rules::RuleHit,
+    profile: &Profile,
+    public_buckets: &mut FastMap<Sym, crate::detect::baseline::Seen>,
+    out: &mut Emitter,
+    ctx: &Ctx,
+    a: &Access,
+) -> bool {
+    let mut severity = hit.severity;
+    let mut note: Option<&'static str> = None;
+    let window = ctx.cfg.window();
+    if hit.rule == "aws.s3.anonymous_read" || hit.rule == "azure.blob.anonymous_read" {
+        let warmup =
+            a.time - ctx.data_start < (ctx.cfg.novelty_min_days * NANOS_PER_DAY as f64) as i64;
+        let seen = public_buckets
+            .entry(a.bucket)
+            .or_insert_with(|| crate::detect::baseline::Seen::first(a.time));
+        seen.note(a.time);
+        // Read anonymously on several days (or since the data began): public on purpose, and
+        // its anonymous reads are its normal. Not when the data shows it being made public
+        // (held "pending" by the exposure below): those reads are what the change was for.
+        let established = seen.days >= crate::detect::baseline::PROMOTE_DAYS && !seen.pending;
+        if established || (warmup && !seen.pending && seen.first < ctx.data_start + NANOS_PER_DAY) {
+            return false;
+        }
+    }
+    if EXPOSURE_RULES.contains(&hit.rule) && a.bucket != 0 {
+        // A bucket made public in the data: its anonymous reads from now on are not its
+        // normal until they recur on several days (a new website) — unless it already was.
+        match public_buckets.entry(a.bucket) {
+            hashbrown::hash_map::Entry::Occupied(mut e) => {
+                if e.get().days < crate::detect::baseline::PROMOTE_DAYS {
+                    e.get_mut().hold_from(a.time);
+                }
+            }
+            hashbrown::hash_map::Entry::Vacant(e) => {
+                let mut s = crate::detect::baseline::Seen::first(a.time);
+                s.hold_from(a.time);
+                e.insert(s);
+            }
+        }
+    }
+    // A principal's batch deletes are a finding only the first time in the window (a cleanup
+    // job calls DeleteObjects every night); the volume detectors judge the rest.
+    if hit.rule == "aws.s3.batch_delete"
+        && profile
+            .apis
+            .get(&a.action)
+            .is_some_and(|s| s.known(a.time, window))
+    {
+        return false;
+    }
+    if let Some(why) = routine_change(hit, profile, ctx, a) {
+        severity = severity.min(Severity::Low);
+        note = Some(why);
+    }
+    let sev = out.emit_with(
+        ctx,
+        hit.rule,
+        a,
+        || hit.detail.clone(),
+        |_| {},
+        |f| {
+            if !ctx.cfg.severity.contains_key(hit.rule)
+                && (f.event_count <= 1 || f.severity < severity)
+            {
+                f.severity = severity;
+                f.score = severity.base_score();
+            }
+            for (k, v) in &hit.evidence {
+                if f.evidence.len() < 24 && !f.evidence.contains_key(*k) {
+                    f.set(k, v.as_str());
+                }
+            }
+            for r in &hit.resources {
+                if f.resources.len() < 20 {
+                    f.resources.insert(r.clone());
+                }
+            }
+            if let Some(n) = note {
+                f.set("history", n);
+            }
+            let details = f
+                .evidence
+                .entry("details")
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+            if let Some(arr) = details.as_array_mut() {
+                if arr.len() < 10 && !arr.iter().any(|d| d.as_str() == Some(hit.detail.as_str())) {
+                    arr.push(hit.detail.clone().into());
+                }
+            }
+        },
+    );
+    sev >= Severity::Medium
+}
