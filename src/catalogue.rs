@@ -85,6 +85,10 @@ pub struct RuleMeta {
     pub needs: String,
     #[serde(default)]
     pub threshold: BTreeMap<String, f64>,
+    /// One finding per principal and day (what is new, or when), not one per burst: its
+    /// events within a day of the last extend the open finding, whatever the merge gap.
+    #[serde(default)]
+    pub digest: bool,
     pub description: String,
     pub next_steps: Vec<String>,
 }

@@ -79,7 +79,11 @@ fn graph_of(dir: &Path, prefix: &str) -> BTreeMap<String, BTreeSet<String>> {
         let text = std::fs::read_to_string(f).unwrap();
         for (i, _) in text.match_indices("#[cfg(test)]\nmod ") {
             let rest = &text[i + "#[cfg(test)]\nmod ".len()..];
-            if let Some(name) = rest.split(';').next().filter(|n| !n.contains('{') && !n.contains('\n')) {
+            if let Some(name) = rest
+                .split(';')
+                .next()
+                .filter(|n| !n.contains('{') && !n.contains('\n'))
+            {
                 test_only.insert(f.parent().unwrap().join(format!("{name}.rs")));
             }
         }
@@ -92,7 +96,12 @@ fn graph_of(dir: &Path, prefix: &str) -> BTreeMap<String, BTreeSet<String>> {
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in files.iter().filter(|f| !test_only.contains(*f)) {
         let rel = f.strip_prefix(dir).unwrap();
-        let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
         let module = first.trim_end_matches(".rs").to_string();
         if module == "lib" || module == "main" {
             continue;
@@ -300,5 +309,48 @@ fn the_cycle_check_finds_a_cycle() {
     assert!(
         after.contains("crate::z") && !after.contains("crate::y"),
         "{after}"
+    );
+}
+
+/// Every rule id the code names is in the catalogue (`rules/catalogue.toml`): a typo would
+/// otherwise be a rule nobody can configure, list or look up. Prefixes that group rules
+/// (`aws.kms.`) are allowed only as such.
+#[test]
+fn rule_ids_in_code_are_in_the_catalogue() {
+    let cat = trailhound::catalogue::Catalogue::get();
+    let ids: BTreeSet<&str> = cat.rules.iter().map(|r| r.id.as_str()).collect();
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut unknown = BTreeSet::new();
+    let mut seen = 0;
+    for f in files {
+        if f.ends_with("detector_tests.rs") {
+            continue;
+        }
+        let text = production(&std::fs::read_to_string(&f).unwrap());
+        for part in text.split('"').skip(1).step_by(2) {
+            let scope = part.split('.').next().unwrap_or("");
+            if !matches!(scope, "aws" | "gcp" | "azure" | "baseline" | "trailhound")
+                || !part.contains('.')
+                || part.contains(' ')
+                || part == "trailhound.toml"
+            {
+                continue;
+            }
+            seen += 1;
+            let grouping = part.ends_with('.') && ids.iter().any(|id| id.starts_with(part));
+            let scope_name = ids.iter().any(|id| id.starts_with(&format!("{part}.")));
+            if !ids.contains(part) && !grouping && !scope_name {
+                unknown.insert(format!("{}: {part}", f.display()));
+            }
+        }
+    }
+    assert!(seen > 50, "rule ids were found in the code: {seen}");
+    assert!(
+        unknown.is_empty(),
+        "not in rules/catalogue.toml: {unknown:?}"
     );
 }

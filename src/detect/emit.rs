@@ -30,6 +30,8 @@ pub(crate) struct Ctx<'a> {
     pub data_start: i64,
     /// Thresholds in force: catalogue defaults with the configuration's overrides.
     thresholds: FastMap<(&'static str, &'static str), f64>,
+    /// Rules whose findings are daily digests per principal (catalogue `digest`).
+    digests: hashbrown::HashSet<&'static str, foldhash::fast::RandomState>,
     /// The per-hour thresholds of the volume rules, [kind][provider], and the dormancy
     /// threshold: read for every event, so looked up once.
     pub volume_per_hour: [[f64; 3]; 3],
@@ -93,6 +95,12 @@ impl<'a> Ctx<'a> {
             },
             data_start: i64::MAX,
             thresholds: thresholds_in_force(cfg),
+            digests: Catalogue::get()
+                .rules
+                .iter()
+                .filter(|r| r.digest)
+                .map(|r| r.id.as_str())
+                .collect(),
             volume_per_hour,
             dormant_days: cfg.threshold("baseline.dormant_principal", "dormant_days", 30.0),
             allow_networks: crate::detect::rules::cidr_table::CidrTable::new(&cfg.allow.cidrs),
@@ -221,12 +229,9 @@ impl Emitter {
     /// within the merge gap of.
     fn open_finding(&self, ctx: &Ctx, rule: &'static str, a: &Access) -> Option<usize> {
         let &i = self.open.get(&Self::key(rule, a))?;
-        // Novelty and time-of-day findings are daily digests per principal; the others
+        // Digests (novelty, time of day) are one finding per principal and day; the others
         // follow the behaviour while it lasts.
-        let gap = if rule.starts_with("baseline.new_")
-            || rule == "baseline.first_time_api"
-            || rule == "baseline.after_hours_access"
-        {
+        let gap = if ctx.digests.contains(rule) {
             ctx.cfg
                 .merge_gap
                 .max(crate::detect::baseline::NANOS_PER_DAY)
