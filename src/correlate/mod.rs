@@ -11,6 +11,16 @@ use crate::catalogue::{Catalogue, Severity};
 use crate::detect::finding::Finding;
 use crate::time::{rfc3339, NANOS_PER_HOUR};
 
+mod narrative;
+mod next_steps;
+mod queries;
+
+use narrative::narrative;
+use next_steps::next_steps;
+use queries::queries;
+pub(crate) use queries::queries_for;
+pub use queries::Queries;
+
 /// Findings further apart than this start a new incident.
 const CHAIN_GAP: i64 = 12 * NANOS_PER_HOUR;
 /// Anonymous reads within this long after a resource was made public join that incident.
@@ -29,17 +39,6 @@ const EXPOSURE_RULES: &[&str] = &[
 pub struct CorrelateConfig {
     /// Principal id → person, to join one human's identities across clouds.
     pub identities: BTreeMap<String, String>,
-}
-
-/// Ready-to-run queries for the user's own log store.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Queries {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub athena_sql: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bigquery_sql: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kql: Option<String>,
 }
 
 /// An incident (DESIGN.md output contract).
@@ -315,213 +314,6 @@ fn build(members: &[&Finding], max: Severity, cat: &Catalogue) -> Incident {
         narrative: narrative(members, &lead, &tactics, &reasons),
         next_steps: next_steps(members, provider, &lead, cat),
         queries: queries(members, &lead, first, last),
-    }
-}
-
-fn narrative(members: &[&Finding], lead: &str, tactics: &[String], reasons: &[String]) -> String {
-    let first = members.iter().map(|f| f.first_ns).min().unwrap_or(0);
-    let when = rfc3339(first);
-    let mut s = format!(
-        "Starting {} UTC on {}, {}",
-        crate::text::slice(&when, 11, 16),
-        crate::text::head(&when, 10),
-        crate::text::bounded(lead, 120)
-    );
-    let ips: BTreeSet<&String> = members.iter().flat_map(|f| f.source_ips.iter()).collect();
-    if !ips.is_empty() {
-        let list: Vec<&str> = ips.iter().take(3).map(|s| s.as_str()).collect();
-        s.push_str(&format!(" (from {})", list.join(", ")));
-    }
-    let steps: Vec<String> = members
-        .iter()
-        .filter(|f| f.severity >= Severity::Medium)
-        .take(6)
-        .map(|f| {
-            let t = rfc3339(f.first_ns);
-            format!(
-                "{} at {} [{}]",
-                crate::text::bounded(&f.title, 160),
-                crate::text::slice(&t, 11, 16),
-                f.tactic
-            )
-        })
-        .collect();
-    if steps.is_empty() {
-        s.push_str(" was active in unusual ways.");
-    } else {
-        s.push_str(": ");
-        s.push_str(&steps.join("; then "));
-        s.push('.');
-    }
-    if tactics.len() > 1 {
-        s.push_str(&format!(
-            " The activity runs through {}.",
-            tactics.join(" → ")
-        ));
-    }
-    if !reasons.is_empty() {
-        s.push_str(&format!(" Severity raised for {}.", reasons.join(" and ")));
-    }
-    let more = members.len().saturating_sub(steps.len());
-    if more > 0 {
-        s.push_str(&format!(
-            " {more} related lower-severity finding(s) are attached."
-        ));
-    }
-    s
-}
-
-fn next_steps(members: &[&Finding], provider: &str, lead: &str, cat: &Catalogue) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let contain = match (provider, lead) {
-        (_, crate::detect::cardinality::GROUP_PRINCIPAL) => "Decide whether the crowd is expected: compare the top buckets with what is meant to be public or shared, and the sample principals with how your identities, sessions and tokens are issued.".to_string(),
-        (_, "anonymous") => "Block public access to the resource now (bucket policy / ACL / container access level), then find out who opened it.".to_string(),
-        ("aws", p) if p.contains(":role/") => format!("Revoke the role's active sessions (IAM console: Revoke active sessions, or attach an AWSRevokeOlderSessions deny policy) for {p}, and find who assumed it."),
-        ("aws", p) if p.contains(":user/") => {
-            let user = p.rsplit('/').next().unwrap_or(p);
-            format!("Deactivate the user's access keys: aws iam list-access-keys --user-name {user}, then aws iam update-access-key --user-name {user} --access-key-id KEY --status Inactive")
-        }
-        ("aws", p) if p.ends_with(":root") => "Secure the root user: rotate its password, check its MFA device, delete any root access keys.".to_string(),
-        ("gcp", p) if p.ends_with(".gserviceaccount.com") => format!("Disable the service account's keys: gcloud iam service-accounts keys list --iam-account {p}, then gcloud iam service-accounts keys disable KEY_ID --iam-account {p}"),
-        ("gcp", p) => format!("Revoke the user's sessions and OAuth tokens in the Google Admin console for {p}."),
-        ("azure", p) if p.contains(':') => "Rotate the storage account key the SAS or key use depends on (az storage account keys renew), or revoke user-delegation keys.".to_string(),
-        ("azure", p) => format!("Revoke the identity's sessions: az ad user revoke-sign-in-sessions --id {p} (or reset the service principal's credentials)."),
-        _ => "Contain the principal's credentials.".to_string(),
-    };
-    out.push(contain);
-    let mut seen = BTreeSet::new();
-    for f in members.iter().filter(|f| f.severity >= Severity::Medium) {
-        if !seen.insert(f.rule.clone()) {
-            continue;
-        }
-        if let Some(meta) = cat.rule(&f.rule) {
-            for s in &meta.next_steps {
-                let bucket = f
-                    .resources
-                    .first()
-                    .map(|r| r.split('/').next().unwrap_or(r))
-                    .unwrap_or("BUCKET");
-                let step = s.replace("BUCKET", bucket);
-                if !out.contains(&step) && out.len() < 10 {
-                    out.push(step);
-                }
-            }
-        }
-    }
-    out.push(
-        "Run the queries below against your own log store for the full picture of the window."
-            .to_string(),
-    );
-    out
-}
-
-fn sql_str(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-fn kql_str(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-fn queries(members: &[&Finding], lead: &str, first: i64, last: i64) -> Queries {
-    let providers: BTreeSet<&str> = members.iter().map(|f| f.provider).collect();
-    if lead == crate::detect::cardinality::GROUP_PRINCIPAL {
-        // Many principals: the window over the buckets they touched.
-        let buckets: BTreeSet<&str> = members
-            .iter()
-            .flat_map(|f| f.resources.iter().map(String::as_str))
-            .take(20)
-            .collect();
-        return queries_over_buckets(&providers, &buckets, first, last);
-    }
-    queries_for(&providers, lead, first, last)
-}
-
-/// Queries for every principal's requests to `buckets` over [first − 1 h, last + 1 h].
-fn queries_over_buckets(
-    providers: &BTreeSet<&str>,
-    buckets: &BTreeSet<&str>,
-    first: i64,
-    last: i64,
-) -> Queries {
-    let start = rfc3339(first - NANOS_PER_HOUR);
-    let end = rfc3339(last + NANOS_PER_HOUR);
-    let list = |q: fn(&str) -> String| buckets.iter().map(|b| q(b)).collect::<Vec<_>>().join(", ");
-    Queries {
-        athena_sql: providers.contains("aws").then(|| format!(
-            "SELECT useridentity.arn, count(*) AS requests, count(DISTINCT sourceipaddress) AS addresses, min(eventtime) AS first, max(eventtime) AS last FROM cloudtrail_logs WHERE json_extract_scalar(requestparameters, '$.bucketName') IN ({}) AND eventtime BETWEEN {} AND {} GROUP BY useridentity.arn ORDER BY requests DESC",
-            list(sql_str),
-            sql_str(crate::text::head(&start, 19)),
-            sql_str(crate::text::head(&end, 19))
-        )),
-        bigquery_sql: providers.contains("gcp").then(|| format!(
-            "SELECT protopayload_auditlog.authenticationInfo.principalEmail, COUNT(*) AS requests, COUNT(DISTINCT protopayload_auditlog.requestMetadata.callerIp) AS addresses FROM `PROJECT.DATASET.cloudaudit_googleapis_com_*` WHERE resource.labels.bucket_name IN ({}) AND timestamp BETWEEN TIMESTAMP({}) AND TIMESTAMP({}) GROUP BY 1 ORDER BY requests DESC",
-            list(sql_str),
-            sql_str(&start),
-            sql_str(&end)
-        )),
-        kql: providers.contains("azure").then(|| format!(
-            "StorageBlobLogs | where TimeGenerated between (datetime({}) .. datetime({})) | where tostring(split(ObjectKey, '/')[2]) in ({}) | summarize requests = count(), addresses = dcount(CallerIpAddress) by RequesterObjectId, AuthenticationHash | order by requests desc",
-            crate::text::head(&start, 19),
-            crate::text::head(&end, 19),
-            list(kql_str)
-        )),
-    }
-}
-
-/// Queries for one principal over [first − 1 h, last + 1 h], one per cloud in `providers`
-/// (`aws`, `gcp`, `azure`); `investigate` uses them for its window.
-pub(crate) fn queries_for(
-    providers: &BTreeSet<&str>,
-    lead: &str,
-    first: i64,
-    last: i64,
-) -> Queries {
-    let start = rfc3339(first - NANOS_PER_HOUR);
-    let end = rfc3339(last + NANOS_PER_HOUR);
-    let p = lead;
-    let athena = providers.contains("aws").then(|| {
-        let who = if p == "anonymous" {
-            "useridentity.accountid = 'ANONYMOUS_PRINCIPAL'".to_string()
-        } else {
-            format!("(useridentity.arn = {0} OR useridentity.sessioncontext.sessionissuer.arn = {0})", sql_str(p))
-        };
-        format!(
-            "SELECT eventtime, eventsource, eventname, sourceipaddress, useragent, errorcode, json_extract_scalar(requestparameters, '$.bucketName') AS bucket, json_extract_scalar(requestparameters, '$.key') AS object_key FROM cloudtrail_logs WHERE {who} AND eventtime BETWEEN {} AND {} ORDER BY eventtime",
-            sql_str(crate::text::head(&start, 19)),
-            sql_str(crate::text::head(&end, 19))
-        )
-    });
-    let bigquery = providers.contains("gcp").then(|| {
-        let who = if p == "anonymous" {
-            "(protopayload_auditlog.authenticationInfo.principalEmail IS NULL OR protopayload_auditlog.authenticationInfo.principalEmail = '')".to_string()
-        } else {
-            format!("protopayload_auditlog.authenticationInfo.principalEmail = {}", sql_str(p))
-        };
-        format!(
-            "SELECT timestamp, protopayload_auditlog.methodName, protopayload_auditlog.resourceName, protopayload_auditlog.requestMetadata.callerIp, protopayload_auditlog.requestMetadata.callerSuppliedUserAgent, protopayload_auditlog.status.code FROM `PROJECT.DATASET.cloudaudit_googleapis_com_*` WHERE {who} AND timestamp BETWEEN TIMESTAMP({}) AND TIMESTAMP({}) ORDER BY timestamp",
-            sql_str(&start),
-            sql_str(&end)
-        )
-    });
-    let kql = providers.contains("azure").then(|| {
-        let who = if p == "anonymous" {
-            "AuthenticationType == 'Anonymous'".to_string()
-        } else if let Some((_, hash)) = p.split_once(':') {
-            format!("AuthenticationHash == {}", kql_str(hash))
-        } else {
-            format!("RequesterObjectId == {0} or RequesterUpn == {0}", kql_str(p))
-        };
-        format!(
-            "StorageBlobLogs | where TimeGenerated between (datetime({}) .. datetime({})) | where {who} | project TimeGenerated, AccountName, OperationName, StatusText, CallerIpAddress, UserAgentHeader, Uri | order by TimeGenerated asc",
-            crate::text::head(&start, 19),
-            crate::text::head(&end, 19)
-        )
-    });
-    Queries {
-        athena_sql: athena,
-        bigquery_sql: bigquery,
-        kql,
     }
 }
 
