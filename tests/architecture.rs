@@ -85,6 +85,7 @@ fn graph_of(dir: &Path, prefix: &str) -> BTreeMap<String, BTreeSet<String>> {
                 .filter(|n| !n.contains('{') && !n.contains('\n'))
             {
                 test_only.insert(f.parent().unwrap().join(format!("{name}.rs")));
+                test_only.insert(f.parent().unwrap().join(name));
             }
         }
     }
@@ -94,7 +95,8 @@ fn graph_of(dir: &Path, prefix: &str) -> BTreeMap<String, BTreeSet<String>> {
         format!("crate::{prefix}::")
     };
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for f in files.iter().filter(|f| !test_only.contains(*f)) {
+    let tests_only = |f: &Path| test_only.iter().any(|t| f == t || f.starts_with(t));
+    for f in files.iter().filter(|f| !tests_only(f)) {
         let rel = f.strip_prefix(dir).unwrap();
         let first = rel
             .components()
@@ -327,7 +329,7 @@ fn rule_ids_in_code_are_in_the_catalogue() {
     let mut unknown = BTreeSet::new();
     let mut seen = 0;
     for f in files {
-        if f.ends_with("detector_tests.rs") {
+        if f.components().any(|c| c.as_os_str() == "detector_tests") {
             continue;
         }
         let text = production(&std::fs::read_to_string(&f).unwrap());
