@@ -273,3 +273,49 @@ fn a_usage_log_time_past_the_range_is_skipped() {
     assert_eq!(s["events"], 1);
     assert_eq!(s["skipped_by_reason"]["missing_or_invalid_time"], 2);
 }
+
+/// At 80 and 110 columns, incident text and findings are wrapped to the window (text wrapped
+/// wider than the terminal is wrapped again by it, mid-word): no line is wider than the
+/// terminal unless it is one unbreakable word.
+#[test]
+fn the_table_fits_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("world");
+    crate::common::run_ok(&[
+        "generate",
+        "--out",
+        world.to_str().unwrap(),
+        "--seed",
+        "2",
+        "--scale",
+        "0.3",
+    ]);
+    for width in [80usize, 110] {
+        let out = std::process::Command::new(crate::common::bin())
+            .args([
+                "scan",
+                world.to_str().unwrap(),
+                "--format",
+                "table",
+                "--color",
+                "never",
+            ])
+            .env("COLUMNS", width.to_string())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("next steps:"), "the world has incidents");
+        let incidents = text.split("Findings of medium or above").next().unwrap();
+        let findings = text
+            .split("Findings of medium or above")
+            .nth(1)
+            .and_then(|t| t.split("Run summary").next())
+            .unwrap_or("");
+        for line in incidents.lines().chain(findings.lines()) {
+            let n = line.chars().count();
+            let one_word = line.split_whitespace().count() <= 2;
+            assert!(n <= width || one_word, "{width} columns: {n} chars: {line}");
+        }
+    }
+}

@@ -126,11 +126,18 @@ impl Inputs {
     }
 }
 
-/// The terminal width tables wrap at (`COLUMNS`, else 120).
+/// The width tables and incident text wrap at: `COLUMNS`, else the terminal's, else 120.
 pub(crate) fn terminal_width() -> usize {
+    // COLUMNS first (a user's override; shells rarely export it), then the terminal itself:
+    // text wrapped wider than the window is wrapped again by the terminal.
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
+        .or_else(|| {
+            console::Term::stdout()
+                .size_checked()
+                .map(|(_, w)| w as usize)
+        })
         .unwrap_or(120)
         .clamp(60, 240)
 }

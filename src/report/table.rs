@@ -87,29 +87,53 @@ pub fn detections(out: &crate::pipeline::ScanOutput, width: usize, colour: bool)
         let _ = writeln!(s, "Incidents: none\n");
     } else {
         let _ = writeln!(s, "Incidents ({}), most severe first", out.incidents.len());
+        // Everything is wrapped to the terminal's width: text wrapped wider than the window
+        // is wrapped again by the terminal, mid-word.
+        let text_width = width.saturating_sub(6).max(40);
         for (n, i) in out.incidents.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "\n  #{} {} (score {})  {}  {} .. {}",
-                n + 1,
-                paint(&i.severity.as_str().to_uppercase(), i.severity, colour),
-                i.score,
-                t(&i.principal, 90),
+            let sev = i.severity.as_str().to_uppercase();
+            let lead = format!("#{} {} (score {})  ", n + 1, sev, i.score);
+            // One more for the ellipsis of a cut name.
+            let room = width.saturating_sub(3 + lead.chars().count()).clamp(20, 90);
+            let head = format!("{lead}{}", t(&i.principal, room));
+            let span = format!(
+                "{} .. {}",
                 crate::text::head(&i.first_seen, 16),
                 crate::text::head(&i.last_seen, 16)
             );
-            let _ = writeln!(
-                s,
-                "     tactics: {}   ATT&CK: {}",
+            let fits = 2 + head.chars().count() + 2 + span.len() <= width;
+            let head = head.replacen(&sev, &paint(&sev, i.severity, colour), 1);
+            if fits {
+                let _ = writeln!(s, "\n  {head}  {span}");
+            } else {
+                let _ = writeln!(s, "\n  {head}\n     {span}");
+            }
+            let story = format!(
+                "tactics: {}   ATT&CK: {}",
                 i.tactics.join(" → "),
                 i.mitre.join(", ")
             );
-            for line in wrap(&t(&i.narrative, 1200), width.saturating_sub(6).max(40)) {
+            if story.chars().count() <= text_width {
+                let _ = writeln!(s, "     {story}");
+            } else {
+                for line in wrap(&format!("tactics: {}", i.tactics.join(" → ")), text_width)
+                    .into_iter()
+                    .chain(wrap(&format!("ATT&CK: {}", i.mitre.join(", ")), text_width))
+                {
+                    let _ = writeln!(s, "     {line}");
+                }
+            }
+            for line in wrap(&t(&i.narrative, 1200), text_width) {
                 let _ = writeln!(s, "     {line}");
             }
             let _ = writeln!(s, "     next steps:");
             for step in i.next_steps.iter().take(4) {
-                let _ = writeln!(s, "       - {}", t(step, 220));
+                for (k, line) in wrap(&t(step, 220), width.saturating_sub(9).max(30))
+                    .iter()
+                    .enumerate()
+                {
+                    let _ = writeln!(s, "       {} {line}", if k == 0 { "-" } else { " " });
+                }
             }
         }
         s.push('\n');
@@ -125,7 +149,30 @@ pub fn detections(out: &crate::pipeline::ScanOutput, width: usize, colour: bool)
         "Findings of medium or above ({}; {low} low/info not shown)",
         shown.len()
     );
-    if !shown.is_empty() {
+    if !shown.is_empty() && width < 150 {
+        // Too narrow for the table: two lines per finding.
+        for f in shown.iter().take(200) {
+            let sev = f.severity.as_str();
+            let _ = writeln!(
+                s,
+                "  {}  {}  {}",
+                paint(sev, f.severity, colour),
+                crate::text::head(&f.first_seen, 16),
+                f.rule
+            );
+            let what = format!("{}: {}", t(&f.principal, 90), t(&f.title, 200));
+            for line in wrap(&what, width.saturating_sub(6).max(30)) {
+                let _ = writeln!(s, "      {line}");
+            }
+        }
+        if shown.len() > 200 {
+            let _ = writeln!(
+                s,
+                "  … {} more (use --format json for all)",
+                shown.len() - 200
+            );
+        }
+    } else if !shown.is_empty() {
         let mut rows = vec![vec![
             "severity".to_string(),
             "first seen".to_string(),
