@@ -9,6 +9,9 @@
 //! identity: the client address stands in as the principal (`ip:<address>`, type unknown), so
 //! per-requester baselines still work for the public buckets these logs usually describe.
 
+// Attacker-written lines: no indexing that can panic (tests excepted).
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 #[cfg(test)]
 use crate::action;
 use crate::event::{AccessEvent, ActionClass, AuthMethod, Batch, Format, PrincipalType, Span};
@@ -71,12 +74,12 @@ fn split_csv(
         if n == MAX_FIELDS {
             return Some(n);
         }
-        if i < end && src[i] == b'"' {
+        if i < end && src.get(i) == Some(&b'"') {
             let fs = i + 1;
             let mut j = fs;
             let mut esc = false;
             loop {
-                let p = memchr::memchr(b'"', &src[j..end])?;
+                let p = memchr::memchr(b'"', src.get(j..end)?)?;
                 j += p;
                 if src.get(j + 1) == Some(&b'"') && j + 1 < end {
                     esc = true;
@@ -85,21 +88,21 @@ fn split_csv(
                 }
                 break;
             }
-            out[n] = (fs, j);
-            escaped[n] = esc;
+            *out.get_mut(n)? = (fs, j);
+            *escaped.get_mut(n)? = esc;
             n += 1;
             i = j + 1;
             if i >= end {
                 return Some(n);
             }
-            if src[i] != b',' {
+            if src.get(i) != Some(&b',') {
                 return None;
             }
             i += 1;
         } else {
-            let fe = memchr::memchr(b',', &src[i..end]).map_or(end, |p| i + p);
-            out[n] = (i, fe);
-            escaped[n] = false;
+            let fe = memchr::memchr(b',', src.get(i..end)?).map_or(end, |p| i + p);
+            *out.get_mut(n)? = (i, fe);
+            *escaped.get_mut(n)? = false;
             n += 1;
             if fe >= end {
                 return Some(n);
@@ -114,12 +117,13 @@ fn field_span(b: &mut Batch, src: &[u8], r: (usize, usize), esc: bool) -> Span {
         return b.span_of(src, false, r.0, r.1);
     }
     let at = b.arena_start();
-    let v = &src[r.0..r.1];
+    let v = src.get(r.0..r.1).unwrap_or_default();
     // `""` is an escaped quote: copy the runs between them whole.
     let mut i = 0;
     while i < v.len() {
-        let run = memchr::memmem::find(&v[i..], b"\"\"").map_or(v.len(), |p| i + p);
-        b.arena_push_bytes(&v[i..run]);
+        let run = memchr::memmem::find(v.get(i..).unwrap_or_default(), b"\"\"")
+            .map_or(v.len(), |p| i + p);
+        b.arena_push_bytes(v.get(i..run).unwrap_or_default());
         if run < v.len() {
             b.arena_push_bytes(b"\"");
         }
@@ -129,7 +133,7 @@ fn field_span(b: &mut Batch, src: &[u8], r: (usize, usize), esc: bool) -> Span {
 }
 
 fn num(src: &[u8], r: (usize, usize)) -> Option<u64> {
-    let v = &src[r.0..r.1];
+    let v = src.get(r.0..r.1).unwrap_or_default();
     if v.is_empty() || v.len() > 19 || !v.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -148,7 +152,8 @@ pub fn parse_line(
     let mut esc = [false; MAX_FIELDS];
     let n = split_csv(src, start, end, &mut f, &mut esc)
         .ok_or_else(|| Skip::new(SkipReason::MalformedLine, "unterminated quoted CSV field"))?;
-    let name = |i: usize| &src[f[i].0..f[i].1];
+    let field = |i: usize| f.get(i).copied().unwrap_or((0, 0));
+    let name = |i: usize| src.get(field(i).0..field(i).1).unwrap_or_default();
     if n > 0 && name(0) == b"time_micros" {
         let pos = |col: &[u8], dflt: usize| (0..n).find(|&i| name(i) == col).unwrap_or(dflt);
         let d = Header::default();
@@ -180,18 +185,18 @@ pub fn parse_line(
             format!("{n} CSV fields; a usage-log row has at least {}", need + 1),
         ));
     }
-    let time = num(src, f[h.time])
+    let time = num(src, field(h.time))
         // Within the years events may carry (crate::time::YEARS): the product cannot overflow.
         .filter(|&t| t < (crate::time::LATEST / 1000) as u64)
         .map(|micros| (micros as i64) * (NANOS_PER_SEC / 1_000_000))
         .ok_or_else(Skip::time)?;
-    let status = num(src, f[h.status]).unwrap_or(0).min(999) as u16;
+    let status = num(src, field(h.status)).unwrap_or(0).min(999) as u16;
     let op = std::str::from_utf8(name(h.operation)).unwrap_or("");
     let class = usage_class(op);
     let b = &mut *ctx.batch;
     let get = |b: &mut Batch, i: usize| {
         if i < n {
-            field_span(b, src, f[i], esc[i])
+            field_span(b, src, field(i), esc.get(i).copied().unwrap_or(false))
         } else {
             Span::EMPTY
         }
@@ -202,9 +207,11 @@ pub fn parse_line(
         action_class: class,
         http_status: status,
         error: http_error(status),
-        bytes_in: (h.bytes_in < n).then(|| num(src, f[h.bytes_in])).flatten(),
+        bytes_in: (h.bytes_in < n)
+            .then(|| num(src, field(h.bytes_in)))
+            .flatten(),
         bytes_out: (h.bytes_out < n)
-            .then(|| num(src, f[h.bytes_out]))
+            .then(|| num(src, field(h.bytes_out)))
             .flatten(),
         principal_type: PrincipalType::Unknown,
         auth: AuthMethod::Unknown,
