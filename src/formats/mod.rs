@@ -22,28 +22,10 @@ pub mod s3_access;
 
 use std::net::IpAddr;
 
-use crate::event::{AccessEvent, Batch, RawRef, Span};
+use crate::event::{AccessEvent, Batch, Format, RawRef, Span};
 use crate::json::{Cursor, JResult, RawStr};
 use crate::skip::{Skip, SkipReason};
 use crate::time::parse_rfc3339;
-
-/// JSON-framed formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JsonKind {
-    CloudTrail,
-    GcsAudit,
-    /// Azure resource logs: `StorageBlobLogs` and Activity log records share the envelope and
-    /// are told apart per record.
-    Azure,
-}
-
-/// Line-framed formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LineKind {
-    S3Access,
-    GcsUsage,
-    AzureStorageAnalytics,
-}
 
 /// Where a record parser puts its events.
 pub struct RecordCtx<'a> {
@@ -66,14 +48,22 @@ impl RecordCtx<'_> {
 
 /// Parses one JSON record (the cursor is at its `{`), consuming the whole value.
 pub fn parse_json_record(
-    kind: JsonKind,
+    kind: Format,
     cur: &mut Cursor,
     ctx: &mut RecordCtx,
 ) -> JResult<Result<(), Skip>> {
     match kind {
-        JsonKind::CloudTrail => aws_cloudtrail::parse_record(cur, ctx),
-        JsonKind::GcsAudit => gcs_audit::parse_record(cur, ctx),
-        JsonKind::Azure => azure_record(cur, ctx),
+        Format::AwsCloudtrail => aws_cloudtrail::parse_record(cur, ctx),
+        Format::GcsAudit => gcs_audit::parse_record(cur, ctx),
+        // StorageBlobLogs and Activity records share one envelope, told apart per record.
+        Format::AzureBlobLogs | Format::AzureActivity => azure_record(cur, ctx),
+        Format::S3Access | Format::GcsUsage | Format::AzureStorageAnalytics => {
+            cur.skip()?;
+            Ok(Err(Skip::new(
+                SkipReason::UnrecognisedRecord,
+                "a line-framed format read as JSON",
+            )))
+        }
     }
 }
 
@@ -109,11 +99,16 @@ pub enum LineParser {
 }
 
 impl LineParser {
-    pub fn new(kind: LineKind) -> Self {
-        match kind {
-            LineKind::S3Access => LineParser::S3Access,
-            LineKind::GcsUsage => LineParser::GcsUsage(gcs_usage::Header::default()),
-            LineKind::AzureStorageAnalytics => LineParser::AzureStorageAnalytics,
+    /// The parser of a line-framed format (`None` for a JSON one).
+    pub fn new(format: Format) -> Option<Self> {
+        match format {
+            Format::S3Access => Some(LineParser::S3Access),
+            Format::GcsUsage => Some(LineParser::GcsUsage(gcs_usage::Header::default())),
+            Format::AzureStorageAnalytics => Some(LineParser::AzureStorageAnalytics),
+            Format::AwsCloudtrail
+            | Format::GcsAudit
+            | Format::AzureBlobLogs
+            | Format::AzureActivity => None,
         }
     }
 

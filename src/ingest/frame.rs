@@ -14,7 +14,8 @@ use std::io::{ErrorKind, Read};
 use std::sync::Arc;
 
 use crate::event::Batch;
-use crate::formats::{self, JsonKind, LineParser, RecordCtx};
+use crate::event::Format;
+use crate::formats::{self, LineParser, RecordCtx};
 use crate::json::{Cursor, JsonError};
 use crate::skip::{Skip, SkipLog, SkipReason};
 
@@ -378,7 +379,7 @@ pub fn read_lines(w: &mut Window, mut parser: LineKindParser, out: &mut Out) {
 /// What a line is parsed as.
 pub enum LineKindParser {
     Text(LineParser),
-    Json(JsonKind),
+    Json(Format),
 }
 
 impl LineKindParser {
@@ -454,7 +455,7 @@ fn json_error_skip(err: JsonError, buf: &[u8], from: usize, rest: &str) -> Skip 
 }
 
 /// Reads a JSON document stream.
-pub fn read_json_doc(w: &mut Window, kind: JsonKind, out: &mut Out) {
+pub fn read_json_doc(w: &mut Window, kind: Format, out: &mut Out) {
     let mut doc = JsonDoc::new(kind);
     let mut pos = 0usize;
     loop {
@@ -547,12 +548,12 @@ enum DocState {
 const CONTAINER_KEYS: [&[u8]; 3] = [b"Records", b"records", b"Events"];
 
 struct JsonDoc {
-    kind: JsonKind,
+    kind: Format,
     state: DocState,
 }
 
 impl JsonDoc {
-    fn new(kind: JsonKind) -> Self {
+    fn new(kind: Format) -> Self {
         JsonDoc {
             kind,
             state: DocState::Top,

@@ -312,7 +312,7 @@ pub fn read_decoded(
     };
     match detected {
         Detected::Json(kind) => {
-            report.format = Some(json_format_id(kind));
+            report.format = Some(kind.id());
             if is_json_lines(
                 &window.buf[..head_len],
                 window.eof && head_len == window.buf.len(),
@@ -322,14 +322,13 @@ pub fn read_decoded(
                 frame::read_json_doc(&mut window, kind, &mut out);
             }
         }
-        Detected::Lines(kind) => {
-            report.format = Some(line_format_id(kind));
-            frame::read_lines(
-                &mut window,
-                LineKindParser::Text(LineParser::new(kind)),
-                &mut out,
-            );
-        }
+        Detected::Lines(kind) => match LineParser::new(kind) {
+            Some(parser) => {
+                report.format = Some(kind.id());
+                frame::read_lines(&mut window, LineKindParser::Text(parser), &mut out);
+            }
+            None => report.status = FileStatus::Unrecognised("not a line-framed log format"),
+        },
         Detected::Ignored(why) => report.status = FileStatus::Ignored(why),
         Detected::Empty => report.status = FileStatus::Empty,
         Detected::Unknown(why) => report.status = FileStatus::Unrecognised(why),
@@ -348,25 +347,6 @@ pub fn read_decoded(
         });
     }
     report
-}
-
-fn json_format_id(kind: crate::formats::JsonKind) -> &'static str {
-    use crate::formats::JsonKind::*;
-    match kind {
-        CloudTrail => "aws_cloudtrail",
-        GcsAudit => "gcs_audit",
-        // Blob and Activity records share the envelope; events carry their own format.
-        Azure => "azure_blob_logs",
-    }
-}
-
-fn line_format_id(kind: crate::formats::LineKind) -> &'static str {
-    use crate::formats::LineKind::*;
-    match kind {
-        S3Access => "s3_access",
-        GcsUsage => "gcs_usage",
-        AzureStorageAnalytics => "azure_storage_analytics",
-    }
 }
 
 /// JSON Lines when the first value is an object that ends on its first line, followed by

@@ -2,7 +2,7 @@
 
 use memchr::memmem;
 
-use crate::formats::{JsonKind, LineKind};
+use crate::event::Format;
 use crate::time::parse_clf;
 
 /// How many decoded bytes detection looks at.
@@ -11,8 +11,8 @@ pub const SNIFF_BYTES: usize = 64 << 10;
 /// What a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Detected {
-    Json(JsonKind),
-    Lines(LineKind),
+    Json(Format),
+    Lines(Format),
     /// Recognised, and deliberately not read (CloudTrail digest files).
     Ignored(&'static str),
     /// Nothing in it but whitespace.
@@ -23,19 +23,19 @@ pub enum Detected {
 
 /// Distinctive JSON keys, each pointing at a format. The earliest one in the head wins, so a
 /// CloudTrail record that quotes `"logName"` deep inside its parameters stays CloudTrail.
-const JSON_MARKERS: &[(&[u8], JsonKind)] = &[
-    (b"\"eventVersion\"", JsonKind::CloudTrail),
-    (b"\"eventSource\"", JsonKind::CloudTrail),
-    (b"\"userIdentity\"", JsonKind::CloudTrail),
-    (b"\"eventName\"", JsonKind::CloudTrail),
-    (b"\"CloudTrailEvent\"", JsonKind::CloudTrail),
-    (b"\"detail-type\"", JsonKind::CloudTrail),
-    (b"\"insightDetails\"", JsonKind::CloudTrail),
-    (b"\"recipientAccountId\"", JsonKind::CloudTrail),
-    (b"\"protoPayload\"", JsonKind::GcsAudit),
-    (b"\"logName\"", JsonKind::GcsAudit),
-    (b"\"operationName\"", JsonKind::Azure),
-    (b"\"resourceId\"", JsonKind::Azure),
+const JSON_MARKERS: &[(&[u8], Format)] = &[
+    (b"\"eventVersion\"", Format::AwsCloudtrail),
+    (b"\"eventSource\"", Format::AwsCloudtrail),
+    (b"\"userIdentity\"", Format::AwsCloudtrail),
+    (b"\"eventName\"", Format::AwsCloudtrail),
+    (b"\"CloudTrailEvent\"", Format::AwsCloudtrail),
+    (b"\"detail-type\"", Format::AwsCloudtrail),
+    (b"\"insightDetails\"", Format::AwsCloudtrail),
+    (b"\"recipientAccountId\"", Format::AwsCloudtrail),
+    (b"\"protoPayload\"", Format::GcsAudit),
+    (b"\"logName\"", Format::GcsAudit),
+    (b"\"operationName\"", Format::AzureBlobLogs),
+    (b"\"resourceId\"", Format::AzureBlobLogs),
 ];
 
 /// Detects the format of a decoded head.
@@ -84,15 +84,15 @@ fn detect_text(body: &[u8]) -> Detected {
     }
     let line = first_line(body);
     if line.starts_with(b"\"time_micros\"") || line.starts_with(b"time_micros,") {
-        return Detected::Lines(LineKind::GcsUsage);
+        return Detected::Lines(Format::GcsUsage);
     }
     if (line.starts_with(b"1.0;") || line.starts_with(b"2.0;"))
         && memchr::memchr_iter(b';', line).count() >= 20
     {
-        return Detected::Lines(LineKind::AzureStorageAnalytics);
+        return Detected::Lines(Format::AzureStorageAnalytics);
     }
     if looks_like_s3_access(line) {
-        return Detected::Lines(LineKind::S3Access);
+        return Detected::Lines(Format::S3Access);
     }
     if std::str::from_utf8(&body[..body.len().min(4096)]).is_err() {
         // A cut in the middle of a multi-byte character at the end is fine; look closer.
@@ -133,15 +133,15 @@ mod tests {
     fn detects_by_content() {
         assert_eq!(
             detect(b"{\"Records\":[{\"eventVersion\":\"1.08\"}]}"),
-            Detected::Json(JsonKind::CloudTrail)
+            Detected::Json(Format::AwsCloudtrail)
         );
         assert_eq!(
             detect(b"\xef\xbb\xbf [ {\"protoPayload\":{}} ]"),
-            Detected::Json(JsonKind::GcsAudit)
+            Detected::Json(Format::GcsAudit)
         );
         assert_eq!(
             detect(b"{\"time\":\"x\",\"resourceId\":\"/subscriptions/x\",\"operationName\":\"GetBlob\"}"),
-            Detected::Json(JsonKind::Azure)
+            Detected::Json(Format::AzureBlobLogs)
         );
         assert_eq!(
             detect(b"{\"awsAccountId\":\"1\",\"digestStartTime\":\"x\",\"digestPublicKeyFingerprint\":\"y\"}"),
@@ -149,7 +149,7 @@ mod tests {
         );
         assert_eq!(
             detect(b"abc bkt [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - X REST.GET.OBJECT"),
-            Detected::Lines(LineKind::S3Access)
+            Detected::Lines(Format::S3Access)
         );
         assert_eq!(detect(b"  \n\t"), Detected::Empty);
         assert!(matches!(
