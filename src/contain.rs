@@ -6,7 +6,7 @@
 //! and the detection engine raises `trailhound.self_check` (high), because a crafted record
 //! that crashes a detector is an attempt to switch it off.
 //!
-//! A leaf module: it uses nothing else of trailhound.
+//! A leaf module: it uses only the `text` leaf.
 
 use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -51,15 +51,8 @@ fn payload_text(p: &(dyn std::any::Any + Send)) -> String {
     } else {
         "panic".to_string()
     };
-    bounded(&text)
-}
-
-/// Cuts a message to [`MAX_MESSAGE`] characters (the reports escape it for their sink).
-fn bounded(s: &str) -> String {
-    match s.char_indices().nth(MAX_MESSAGE) {
-        None => s.to_string(),
-        Some((at, _)) => format!("{}…", s.get(..at).unwrap_or_default()),
-    }
+    // The reports escape it for their sink; here it is only bounded.
+    crate::text::bounded(&text, MAX_MESSAGE)
 }
 
 /// Runs `f`; a panic inside it comes back as `Err(message)` instead of unwinding further.
@@ -77,21 +70,78 @@ pub fn guard<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     })
 }
 
+/// The stage a contained panic happened in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    /// Opening, decompressing or framing a file (outside any one record).
+    Read,
+    Parse,
+    /// Turning an event into the detectors' compact form (single-event rules included).
+    Compact,
+    Detect,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Read => "read",
+            Stage::Parse => "parse",
+            Stage::Compact => "compact",
+            Stage::Detect => "detect",
+        }
+    }
+
+    /// The `internal_error` skip's detail for a panic here: what failed, what became of the
+    /// record, and the panic's message.
+    pub fn detail(self, message: &str) -> String {
+        match self {
+            Stage::Read => format!(
+                "internal error while reading; the rest of the file was not read: {message}"
+            ),
+            Stage::Parse | Stage::Compact | Stage::Detect => {
+                let verb = match self {
+                    Stage::Parse => "parsing",
+                    Stage::Compact => "converting",
+                    _ => "judging",
+                };
+                format!("internal error while {verb} (the record was skipped): {message}")
+            }
+        }
+    }
+
+    /// What the stage was doing, for the self-check finding's title.
+    pub fn doing(self) -> &'static str {
+        match self {
+            Stage::Read => "reading a file",
+            Stage::Parse => "parsing it",
+            Stage::Compact => "converting it for the detectors",
+            Stage::Detect => "judging it",
+        }
+    }
+}
+
 /// One contained panic: where it happened and what it said.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
-    /// `parse`, `compact` or `detect`.
-    pub stage: &'static str,
+    pub stage: Stage,
     /// Index of the input file, and byte offset of the record in its decoded text.
     pub file: u32,
     pub offset: u64,
     pub message: String,
 }
 
+impl Fault {
+    /// The `internal_error` skip's detail.
+    pub fn detail(&self) -> String {
+        self.stage.detail(&self.message)
+    }
+}
+
 /// Where a test asks for a deliberate panic: `TRAILHOUND_INJECT_PANIC=STAGE:USER_AGENT` makes
 /// the stage (`parse`, `compact` or `detect`) panic on records with exactly that user agent.
-/// It is how the tests prove containment end to end; read once per run.
-pub fn injected(stage: &str) -> Option<&'static str> {
+/// It is how the tests prove containment end to end; read once per run (the caller keeps the
+/// answer, so a record costs nothing).
+pub fn injected(stage: Stage) -> Option<&'static str> {
     static SPEC: OnceLock<Option<(String, String)>> = OnceLock::new();
     let spec = SPEC.get_or_init(|| {
         let v = std::env::var("TRAILHOUND_INJECT_PANIC").ok()?;
@@ -99,7 +149,7 @@ pub fn injected(stage: &str) -> Option<&'static str> {
         Some((s.to_string(), ua.to_string()))
     });
     match spec {
-        Some((s, ua)) if s == stage => Some(ua.as_str()),
+        Some((s, ua)) if s == stage.as_str() => Some(ua.as_str()),
         _ => None,
     }
 }

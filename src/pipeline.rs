@@ -244,7 +244,7 @@ pub fn scan_with_state(
                         merger.file_done(f);
                         merger.release(|a| engine.process_contained(a));
                     }
-                    Msg::Fault(f) => engine.fault(f, 0),
+                    Msg::Fault(f) => engine.fault(f),
                 }
                 for v in merger.take_spent() {
                     let _ = recycle_tx.try_send(v);
@@ -320,28 +320,14 @@ pub fn scan_with_state(
     let mut ingest = ingest;
     // Parse and read faults were counted as skips where they happened; conversion and
     // detection faults are counted here, with the record's file and offset.
+    use crate::contain::Stage;
     for f in faults
         .iter()
-        .filter(|f| matches!(f.stage, "compact" | "detect"))
+        .filter(|f| matches!(f.stage, Stage::Compact | Stage::Detect))
     {
         let name = names.get(f.file as usize).map_or("", String::as_str);
-        ingest.skips.record(
-            name,
-            0,
-            f.offset,
-            &crate::skip::Skip::new(
-                crate::skip::SkipReason::InternalError,
-                format!(
-                    "internal error while {} (the record was skipped): {}",
-                    if f.stage == "compact" {
-                        "converting"
-                    } else {
-                        "judging"
-                    },
-                    f.message
-                ),
-            ),
-        );
+        let skip = crate::skip::Skip::new(crate::skip::SkipReason::InternalError, f.detail());
+        ingest.skips.record(name, 0, f.offset, &skip);
     }
     let incidents = correlate::correlate(&mut findings, &cfg.correlate);
     if std::env::var_os("TRAILHOUND_TIMING").is_some() {

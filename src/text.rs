@@ -5,7 +5,8 @@
 //! object keys, principal names) are written by whoever sent the request; slicing them by a
 //! byte count panics when the cut lands inside a character, so nothing here does.
 
-/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary (an
+/// RFC 3339 time cut to the minute: `prefix(t, 16)`).
 pub fn prefix(s: &str, max: usize) -> &str {
     if max >= s.len() {
         return s;
@@ -26,12 +27,6 @@ pub fn slice(s: &str, start: usize, end: usize) -> &str {
 /// `s[start..]` when `start` is in range and on a character boundary, else `""`.
 pub fn from(s: &str, start: usize) -> &str {
     s.get(start..).unwrap_or_default()
-}
-
-/// The first `n` bytes of a formatted time or other ASCII text, or all of it when shorter
-/// (an RFC 3339 time cut to the minute: `head(t, 16)`).
-pub fn head(s: &str, n: usize) -> &str {
-    prefix(s, n)
 }
 
 /// Thousands separators: 1234567 → "1,234,567".
@@ -117,6 +112,7 @@ mod tests {
     fn thousands_separators() {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
     }
@@ -138,8 +134,8 @@ mod tests {
         assert_eq!(slice("aéb", 1, 2), "");
         assert_eq!(slice("aéb", 1, 3), "é");
         assert_eq!(from("aéb", 2), "");
-        assert_eq!(head("2024-01-02T03:04:05.000Z", 16), "2024-01-02T03:04");
-        assert_eq!(head("short", 16), "short");
+        assert_eq!(prefix("2024-01-02T03:04:05.000Z", 16), "2024-01-02T03:04");
+        assert_eq!(prefix("short", 16), "short");
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub(super) fn narrative(
     let mut s = format!(
         "Starting {} UTC on {}, {}",
         crate::text::slice(&when, 11, 16),
-        crate::text::head(&when, 10),
+        crate::text::prefix(&when, 10),
         crate::text::bounded(lead, 120)
     );
     let ips: BTreeSet<&String> = members.iter().flat_map(|f| f.source_ips.iter()).collect();

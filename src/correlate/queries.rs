@@ -55,8 +55,8 @@ fn queries_over_buckets(
         athena_sql: providers.contains("aws").then(|| format!(
             "SELECT useridentity.arn, count(*) AS requests, count(DISTINCT sourceipaddress) AS addresses, min(eventtime) AS first, max(eventtime) AS last FROM cloudtrail_logs WHERE json_extract_scalar(requestparameters, '$.bucketName') IN ({}) AND eventtime BETWEEN {} AND {} GROUP BY useridentity.arn ORDER BY requests DESC",
             list(sql_str),
-            sql_str(crate::text::head(&start, 19)),
-            sql_str(crate::text::head(&end, 19))
+            sql_str(crate::text::prefix(&start, 19)),
+            sql_str(crate::text::prefix(&end, 19))
         )),
         bigquery_sql: providers.contains("gcp").then(|| format!(
             "SELECT protopayload_auditlog.authenticationInfo.principalEmail, COUNT(*) AS requests, COUNT(DISTINCT protopayload_auditlog.requestMetadata.callerIp) AS addresses FROM `PROJECT.DATASET.cloudaudit_googleapis_com_*` WHERE resource.labels.bucket_name IN ({}) AND timestamp BETWEEN TIMESTAMP({}) AND TIMESTAMP({}) GROUP BY 1 ORDER BY requests DESC",
@@ -66,8 +66,8 @@ fn queries_over_buckets(
         )),
         kql: providers.contains("azure").then(|| format!(
             "StorageBlobLogs | where TimeGenerated between (datetime({}) .. datetime({})) | where tostring(split(ObjectKey, '/')[2]) in ({}) | summarize requests = count(), addresses = dcount(CallerIpAddress) by RequesterObjectId, AuthenticationHash | order by requests desc",
-            crate::text::head(&start, 19),
-            crate::text::head(&end, 19),
+            crate::text::prefix(&start, 19),
+            crate::text::prefix(&end, 19),
             list(kql_str)
         )),
     }
@@ -92,8 +92,8 @@ pub(crate) fn queries_for(
         };
         format!(
             "SELECT eventtime, eventsource, eventname, sourceipaddress, useragent, errorcode, json_extract_scalar(requestparameters, '$.bucketName') AS bucket, json_extract_scalar(requestparameters, '$.key') AS object_key FROM cloudtrail_logs WHERE {who} AND eventtime BETWEEN {} AND {} ORDER BY eventtime",
-            sql_str(crate::text::head(&start, 19)),
-            sql_str(crate::text::head(&end, 19))
+            sql_str(crate::text::prefix(&start, 19)),
+            sql_str(crate::text::prefix(&end, 19))
         )
     });
     let bigquery = providers.contains("gcp").then(|| {
@@ -118,8 +118,8 @@ pub(crate) fn queries_for(
         };
         format!(
             "StorageBlobLogs | where TimeGenerated between (datetime({}) .. datetime({})) | where {who} | project TimeGenerated, AccountName, OperationName, StatusText, CallerIpAddress, UserAgentHeader, Uri | order by TimeGenerated asc",
-            crate::text::head(&start, 19),
-            crate::text::head(&end, 19)
+            crate::text::prefix(&start, 19),
+            crate::text::prefix(&end, 19)
         )
     });
     Queries {

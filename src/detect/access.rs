@@ -203,33 +203,24 @@ impl<'a> SymbolCache<'a> {
     }
 
     pub fn sym(&mut self, s: &str) -> Sym {
-        if s.is_empty() {
-            return 0;
-        }
-        if let Some(&id) = self.local.get(s) {
-            return id;
-        }
-        let id = self.shared.intern(s);
-        if self.local.len() >= LOCAL_CACHE_MAX {
-            self.local.clear();
-        }
-        self.local.insert(s.into(), id);
-        id
+        self.cached(s, Symbols::intern)
     }
 
     /// [`SymbolCache::sym`] within the soft budget ([`Symbols::intern_soft`]).
     pub fn sym_soft(&mut self, s: &str) -> Sym {
+        self.cached(s, Symbols::intern_soft)
+    }
+
+    /// The symbol of `s` from the local cache, else from `intern`. A refusal (0) is cached
+    /// too: the budget never frees, so asking the shared table again would only cost a lock.
+    fn cached(&mut self, s: &str, intern: fn(&Symbols, &str) -> Sym) -> Sym {
         if s.is_empty() {
             return 0;
         }
         if let Some(&id) = self.local.get(s) {
             return id;
         }
-        let id = self.shared.intern_soft(s);
-        if id == 0 {
-            // Refused: not cached, so that it is asked again once there is room (never).
-            return 0;
-        }
+        let id = intern(self.shared, s);
         if self.local.len() >= LOCAL_CACHE_MAX {
             self.local.clear();
         }
@@ -250,7 +241,7 @@ impl<'a> SymbolCache<'a> {
             return if text.is_empty() {
                 0
             } else {
-                crate::detect::access::agent_family(text)
+                agent_family(text)
             };
         }
         // The same agent as the last event (the usual case in a log file): no lookup.
@@ -263,7 +254,7 @@ impl<'a> SymbolCache<'a> {
         let family = *self
             .families
             .entry(sym)
-            .or_insert_with(|| crate::detect::access::agent_family(text));
+            .or_insert_with(|| agent_family(text));
         self.last_family = (sym, family);
         family
     }
@@ -364,7 +355,7 @@ pub fn compact_batch(
     fault: &mut dyn FnMut(crate::contain::Fault),
 ) {
     out.reserve(batch.events.len());
-    let inject = crate::contain::injected("compact");
+    let inject = crate::contain::injected(crate::contain::Stage::Compact);
     for ev in &batch.events {
         let one = crate::contain::guard(|| {
             if inject.is_some_and(|ua| batch.str(ev.user_agent) == ua) {
@@ -375,7 +366,7 @@ pub fn compact_batch(
         match one {
             Ok(a) => out.push(a),
             Err(message) => fault(crate::contain::Fault {
-                stage: "compact",
+                stage: crate::contain::Stage::Compact,
                 file: batch.file,
                 offset: ev.raw.offset,
                 message,

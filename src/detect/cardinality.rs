@@ -165,9 +165,7 @@ impl KnownBefore {
     pub fn insert(&mut self, principal: Sym, first_seen: i64, max: usize) {
         if self.map.len() >= max {
             // Forget the older half at once: amortised O(1) per insert.
-            let mut times: Vec<i64> = self.map.values().copied().collect();
-            let mid = times.len() / 2;
-            let (_, &mut cut, _) = times.select_nth_unstable(mid);
+            let cut = crate::detect::baseline::median_time(self.map.values().copied().collect());
             let before = self.map.len();
             self.map.retain(|_, t| *t > cut);
             self.forgotten += (before - self.map.len()) as u64;
@@ -196,18 +194,14 @@ const MAX_DIGESTS: usize = 10_000;
 struct Digest {
     /// The finding being built (its first event stands in for the group).
     finding: FindingAcc,
-    principals: u64,
-    /// Of them, identities that name a person or workload (not anonymous, addresses or
-    /// bearer tokens).
-    named: u64,
     buckets: FastMap<Sym, u64>,
     networks: FastSet<u128>,
     agents: FastSet<u64>,
     /// Low and info findings the principals raised alone, by rule.
     folded: BTreeMap<&'static str, u64>,
-    samples: Vec<Sym>,
-    /// Every member and whether it is named: at the end of the run, those that came back
-    /// are no longer counted as seen once.
+    /// Every member and whether it names a person or workload (not anonymous, an address or
+    /// a bearer token): at the end of the run, those that came back are no longer counted as
+    /// seen once, and the counts and samples are of the rest.
     members: Vec<(Sym, bool)>,
 }
 
@@ -247,19 +241,14 @@ impl OneShot {
                     String::new(),
                     a,
                 ),
-                principals: 0,
-                named: 0,
                 buckets: FastMap::default(),
                 networks: FastSet::default(),
                 agents: FastSet::default(),
                 folded: BTreeMap::new(),
-                samples: Vec::new(),
                 members: Vec::new(),
             });
         d.members.push((a.principal, named(a.principal_type)));
         d.finding.add(a);
-        d.principals += 1;
-        d.named += named(a.principal_type) as u64;
         if a.bucket != 0 && (d.buckets.len() < DIGEST_BUCKETS || d.buckets.contains_key(&a.bucket))
         {
             *d.buckets.entry(a.bucket).or_default() += 1;
@@ -274,9 +263,6 @@ impl OneShot {
         }
         for r in folded {
             *d.folded.entry(r).or_default() += 1;
-        }
-        if d.samples.len() < DIGEST_SAMPLES {
-            d.samples.push(a.principal);
         }
     }
 
@@ -299,11 +285,12 @@ impl OneShot {
             let Some(mut d) = digests.remove(&k) else {
                 continue;
             };
-            let returned = d.members.iter().filter(|(p, _)| !seen_once(*p)).count() as u64;
+            let before = d.members.len();
             d.members.retain(|(p, _)| seen_once(*p));
-            d.principals = d.members.len() as u64;
-            d.named = d.members.iter().filter(|m| m.1).count() as u64;
-            if d.principals == 0 {
+            let returned = (before - d.members.len()) as u64;
+            let principals = d.members.len() as u64;
+            let named = d.members.iter().filter(|m| m.1).count() as u64;
+            if principals == 0 {
                 continue;
             }
             let mut f = d.finding;
@@ -318,8 +305,8 @@ impl OneShot {
             };
             f.title = format!(
                 "{} principals seen once each ({} named identities); no baseline is possible",
-                crate::text::thousands(d.principals),
-                crate::text::thousands(d.named)
+                crate::text::thousands(principals),
+                crate::text::thousands(named)
             );
             // In the data's first days every principal is new: ten times as many are needed.
             let needed = if warm(f.first_seen) {
@@ -327,16 +314,16 @@ impl OneShot {
             } else {
                 10.0 * named_medium
             };
-            if d.named as f64 >= needed {
+            if named as f64 >= needed {
                 f.severity = Severity::Medium;
                 f.score = f.score.max(Severity::Medium.base_score());
             }
             let mut buckets: Vec<(Sym, u64)> = d.buckets.into_iter().collect();
             buckets.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            f.event_count = d.principals;
-            f.set("principals", d.principals);
+            f.event_count = principals;
+            f.set("principals", principals);
             f.set("came_back_later", returned);
-            f.set("named_principals", d.named);
+            f.set("named_principals", named);
             f.set("networks", capped(d.networks.len()));
             f.set("agent_families", capped(d.agents.len()));
             f.set(
@@ -353,7 +340,11 @@ impl OneShot {
             );
             f.set(
                 "sample_principals",
-                d.samples.iter().map(|p| syms.text(*p)).collect::<Vec<_>>(),
+                d.members
+                    .iter()
+                    .take(DIGEST_SAMPLES)
+                    .map(|(p, _)| syms.text(*p))
+                    .collect::<Vec<_>>(),
             );
             out.push(f);
         }

@@ -41,6 +41,12 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The data's first days (`novelty_min_days`), in nanoseconds: while they last there is
+    /// no history to call anything new against.
+    pub fn warm_up(&self) -> i64 {
+        (self.cfg.novelty_min_days * NANOS_PER_DAY as f64) as i64
+    }
+
     /// Whether `t` is within the principal's business hours.
     pub fn business(&self, p: &Profile, t: i64) -> bool {
         self.cfg.in_hours(p.hours_rule, t)
@@ -196,6 +202,20 @@ impl Emitter {
         self.open
             .insert(Self::key(rule, a), self.findings.len() - 1);
         sev
+    }
+
+    /// Adds a finding built whole elsewhere (a digest over many principals), with the
+    /// configuration's say over its rule: switched off, or re-levelled. It is not open: no
+    /// later event extends it.
+    pub fn push_built(&mut self, ctx: &Ctx, mut f: FindingAcc) {
+        if ctx.cfg.disabled.contains(f.rule) {
+            return;
+        }
+        if let Some(&s) = ctx.cfg.severity.get(f.rule) {
+            f.severity = s;
+        }
+        f.score = f.score.max(f.severity.base_score());
+        self.findings.push(f);
     }
 
     /// The open finding's key: (rule, principal, scope); the scope is the bucket for anonymous

@@ -28,26 +28,21 @@ pub const RULE_IDS: &[&str] = &["trailhound.self_check"];
 /// A new profile, with the business hours configured for the principal.
 fn new_profile(ctx: &Ctx, principal: Sym, t: i64) -> Profile {
     let mut profile = Profile::new(t);
-    let cfg = ctx.cfg;
-    if !cfg.hours_rules.is_empty() {
-        let name = ctx.syms.text(principal);
-        profile.hours_rule = cfg
-            .hours_rules
-            .iter()
-            .position(|r| crate::text::glob(&r.pattern, &name))
-            .map(|i| i as u16);
-    }
+    profile.hours_rule = hours_rule(ctx, principal);
     profile
 }
 
-/// What a stage was doing, for titles.
-fn stage_verb(stage: &str) -> &'static str {
-    match stage {
-        "read" => "reading a file",
-        "parse" => "parsing it",
-        "compact" => "converting it for the detectors",
-        _ => "judging it",
+/// The first business-hours rule whose pattern matches the principal, if any.
+fn hours_rule(ctx: &Ctx, principal: Sym) -> Option<u16> {
+    let rules = &ctx.cfg.hours_rules;
+    if rules.is_empty() {
+        return None;
     }
+    let name = ctx.syms.text(principal);
+    rules
+        .iter()
+        .position(|r| crate::text::glob(&r.pattern, &name))
+        .map(|i| i as u16)
 }
 
 /// The stateful detection engine.
@@ -73,7 +68,7 @@ pub struct Engine<'a> {
     /// Records whose conversion or judgement panicked (contained; the first
     /// [`MAX_FAULTS`]), for the run summary.
     pub faults: Vec<crate::contain::Fault>,
-    pending_faults: Vec<(crate::contain::Fault, Sym)>,
+    pending_faults: Vec<crate::contain::Fault>,
     /// The user agent of records the detection stage is asked to fail on (tests only; see
     /// [`crate::contain::injected`]).
     inject: Option<Sym>,
@@ -171,7 +166,8 @@ impl<'a> Engine<'a> {
             one_shot: Default::default(),
             evicted_profiles: 0,
             dropped: Vec::new(),
-            inject: crate::contain::injected("detect").map(|ua| syms.intern(ua)),
+            inject: crate::contain::injected(crate::contain::Stage::Detect)
+                .map(|ua| syms.intern(ua)),
         }
     }
 
@@ -187,7 +183,7 @@ impl<'a> Engine<'a> {
         });
         if let Err(message) = judged {
             let fault = crate::contain::Fault {
-                stage: "detect",
+                stage: crate::contain::Stage::Detect,
                 file: a.file,
                 offset: a.offset,
                 message,
@@ -196,12 +192,11 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Reports a record that made a stage panic: `trailhound.self_check` (one finding per
-    /// principal while faults continue), and the fault in the summary.
-    /// Raised when the run ends, at its last event time: faults from the workers arrive out
-    /// of order with the events.
-    pub fn fault(&mut self, fault: crate::contain::Fault, principal: Sym) {
-        self.pending_faults.push((fault, principal));
+    /// A record that made a worker's stage panic (reading, parsing, converting): raised as
+    /// `trailhound.self_check` when the run ends, at its last event time, since faults from
+    /// the workers arrive out of order with the events. Its principal is unknown.
+    pub fn fault(&mut self, fault: crate::contain::Fault) {
+        self.pending_faults.push(fault);
     }
 
     pub fn raise_pending_faults(&mut self) {
@@ -214,9 +209,9 @@ impl<'a> Engine<'a> {
                 .map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64)
         };
         let mut pending = std::mem::take(&mut self.pending_faults);
-        pending.sort_by_key(|(f, _)| (f.file, f.offset));
-        for (fault, principal) in pending {
-            self.fault_at(fault, time, principal, 0);
+        pending.sort_by_key(|f| (f.file, f.offset));
+        for fault in pending {
+            self.fault_at(fault, time, 0, 0);
         }
     }
 
@@ -235,7 +230,8 @@ impl<'a> Engine<'a> {
             ..Default::default()
         };
         let stage = fault.stage;
-        let message = crate::text::bounded(&fault.message, 300);
+        // Already bounded where the panic was caught.
+        let message = fault.message.clone();
         let note = move |f: &mut FindingAcc| {
             let list = f
                 .evidence
@@ -243,7 +239,7 @@ impl<'a> Engine<'a> {
                 .or_insert_with(|| serde_json::Value::Array(Vec::new()));
             if let Some(v) = list.as_array_mut() {
                 if v.len() < 10 {
-                    v.push(serde_json::json!({"stage": stage, "message": message}));
+                    v.push(serde_json::json!({"stage": stage.as_str(), "message": message}));
                 }
             }
         };
@@ -254,7 +250,7 @@ impl<'a> Engine<'a> {
             || {
                 format!(
                     "a record made trailhound fail while {}; the failure was contained",
-                    stage_verb(stage)
+                    stage.doing()
                 )
             },
             |_| {},
@@ -423,16 +419,7 @@ impl<'a> Engine<'a> {
         }
         for ps in st.profiles {
             let (sym, mut p) = ps.into_profile(syms);
-            if !self.ctx.cfg.hours_rules.is_empty() {
-                let name = syms.text(sym);
-                p.hours_rule = self
-                    .ctx
-                    .cfg
-                    .hours_rules
-                    .iter()
-                    .position(|r| crate::text::glob(&r.pattern, &name))
-                    .map(|i| i as u16);
-            }
+            p.hours_rule = hours_rule(&self.ctx, sym);
             self.profiles.insert(sym, p);
         }
         for (b, s) in st.public_buckets {
@@ -525,22 +512,15 @@ impl<'a> Engine<'a> {
         self.insights.finish(ctx, out);
         let named_medium = ctx.threshold("baseline.one_shot_principals", "named_per_day", 1000.0);
         let known = &self.known_before;
-        let warm_after = ctx
-            .data_start
-            .saturating_add((ctx.cfg.novelty_min_days * NANOS_PER_DAY as f64) as i64);
+        let warm_after = ctx.data_start.saturating_add(ctx.warm_up());
         let digests = std::mem::take(&mut self.one_shot).findings(
             ctx.syms,
             named_medium,
             |p| known.contains(p),
             |t| t >= warm_after,
         );
-        for mut f in digests {
-            if let Some(&s) = ctx.cfg.severity.get(f.rule) {
-                f.severity = s;
-            }
-            if !ctx.cfg.disabled.contains(f.rule) {
-                out.findings.push(f);
-            }
+        for f in digests {
+            out.push_built(ctx, f);
         }
         let habits = self.habits();
         let syms = self.ctx.syms;

@@ -13,7 +13,7 @@ const NORMAL_HOUR_DAYS: u16 = 3;
 /// history is unknown, not empty. Fixed thresholds report it as low ("learning") rather than
 /// treating it like a principal created yesterday.
 pub(crate) fn learning(p: &Profile, ctx: &Ctx, t: i64) -> bool {
-    let min = (ctx.cfg.novelty_min_days * crate::detect::baseline::NANOS_PER_DAY as f64) as i64;
+    let min = ctx.warm_up();
     p.first_seen < ctx.data_start.saturating_add(min) && t - p.first_seen < min
 }
 

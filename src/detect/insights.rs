@@ -203,9 +203,9 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
     // A baseline needs a week of the account's history.
     let history_days = days.iter().filter(|&&d| d < hour.div_euclid(24)).count();
     if history_days < ctx.cfg.novelty_min_days.ceil() as usize
-        || days.front().is_none_or(|&d| {
-            (start - d * NANOS_PER_DAY) < (ctx.cfg.novelty_min_days * NANOS_PER_DAY as f64) as i64
-        })
+        || days
+            .front()
+            .is_none_or(|&d| (start - d * NANOS_PER_DAY) < ctx.warm_up())
     {
         return;
     }

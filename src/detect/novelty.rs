@@ -78,9 +78,7 @@ fn judged(a: &Access) -> bool {
 
 /// The first event of a principal (after the run's first days, when everything is new).
 pub(crate) fn new_principal(_p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) {
-    if !judged(a)
-        || a.time - ctx.data_start < (ctx.cfg.novelty_min_days * NANOS_PER_DAY as f64) as i64
-    {
+    if !judged(a) || a.time - ctx.data_start < ctx.warm_up() {
         return;
     }
     out.emit(

@@ -186,7 +186,7 @@ pub(crate) fn close_day(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
                         0.0
                     },
                 );
-                f.set("day", crate::text::head(&day, 10).to_string());
+                f.set("day", crate::text::prefix(&day, 10).to_string());
             },
         );
         p.cur_day_suspect = true;

@@ -125,8 +125,7 @@ pub(crate) fn rule_hit(
     let mut note: Option<&'static str> = None;
     let window = ctx.cfg.window();
     if hit.rule == "aws.s3.anonymous_read" || hit.rule == "azure.blob.anonymous_read" {
-        let warmup =
-            a.time - ctx.data_start < (ctx.cfg.novelty_min_days * NANOS_PER_DAY as f64) as i64;
+        let warmup = a.time - ctx.data_start < ctx.warm_up();
         let seen = public_buckets
             .entry(a.bucket)
             .or_insert_with(|| crate::detect::baseline::Seen::first(a.time));

@@ -153,7 +153,10 @@ pub fn parse_line(
     let n = split_csv(src, start, end, &mut f, &mut esc)
         .ok_or_else(|| Skip::new(SkipReason::MalformedLine, "unterminated quoted CSV field"))?;
     let field = |i: usize| f.get(i).copied().unwrap_or((0, 0));
-    let name = |i: usize| src.get(field(i).0..field(i).1).unwrap_or_default();
+    let name = |i: usize| {
+        let (a, b) = field(i);
+        src.get(a..b).unwrap_or_default()
+    };
     if n > 0 && name(0) == b"time_micros" {
         let pos = |col: &[u8], dflt: usize| (0..n).find(|&i| name(i) == col).unwrap_or(dflt);
         let d = Header::default();

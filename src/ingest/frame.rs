@@ -34,6 +34,8 @@ pub struct Out<'a> {
     pub skipped: u64,
     /// Records whose parser panicked (offset, message): also skipped as `internal_error`.
     pub faults: Vec<(u64, String)>,
+    /// The user agent the parse stage is asked to fail on (tests only), read once per file.
+    pub inject: Option<&'static str>,
 }
 
 impl Out<'_> {
@@ -54,12 +56,13 @@ const MAX_FAULTS: usize = 100;
 fn parse_guarded<R>(
     batch: &mut Batch,
     src: &[u8],
+    inject: Option<&str>,
     parse: impl FnOnce(&mut Batch) -> R,
 ) -> Result<R, Skip> {
     let before = batch.events.len();
     let result = crate::contain::guard(|| {
         let r = parse(&mut *batch);
-        if let Some(ua) = crate::contain::injected("parse") {
+        if let Some(ua) = inject {
             let pushed = batch.events.get(before..).unwrap_or_default();
             if pushed
                 .iter()
@@ -74,7 +77,7 @@ fn parse_guarded<R>(
         batch.events.truncate(before);
         Skip::new(
             SkipReason::InternalError,
-            format!("internal error while parsing (the record was skipped): {message}"),
+            crate::contain::Stage::Parse.detail(&message),
         )
     })
 }
@@ -399,7 +402,7 @@ impl LineKindParser {
         match self {
             LineKindParser::Text(p) => {
                 let buf = &w.buf;
-                let parsed = parse_guarded(&mut w.batch, buf, |batch| {
+                let parsed = parse_guarded(&mut w.batch, buf, out.inject, |batch| {
                     let mut ctx = RecordCtx {
                         batch,
                         offset,
@@ -414,7 +417,7 @@ impl LineKindParser {
             LineKindParser::Json(kind) => {
                 let kind = *kind;
                 let buf = &w.buf[..e];
-                let mut doc = JsonDoc::new(kind);
+                let mut doc = JsonDoc::new(kind, out.inject);
                 let mut cur = Cursor::new(buf, s);
                 loop {
                     let before = cur.i;
@@ -456,7 +459,7 @@ fn json_error_skip(err: JsonError, buf: &[u8], from: usize, rest: &str) -> Skip 
 
 /// Reads a JSON document stream.
 pub fn read_json_doc(w: &mut Window, kind: Format, out: &mut Out) {
-    let mut doc = JsonDoc::new(kind);
+    let mut doc = JsonDoc::new(kind, out.inject);
     let mut pos = 0usize;
     loop {
         let mut cur = Cursor::new(&w.buf, pos);
@@ -550,13 +553,16 @@ const CONTAINER_KEYS: [&[u8]; 3] = [b"Records", b"records", b"Events"];
 struct JsonDoc {
     kind: Format,
     state: DocState,
+    /// See [`Out::inject`].
+    inject: Option<&'static str>,
 }
 
 impl JsonDoc {
-    fn new(kind: Format) -> Self {
+    fn new(kind: Format, inject: Option<&'static str>) -> Self {
         JsonDoc {
             kind,
             state: DocState::Top,
+            inject,
         }
     }
 
@@ -704,7 +710,7 @@ impl JsonDoc {
         let offset = base + start as u64;
         let kind = self.kind;
         let src = cur.b;
-        let parsed = parse_guarded(batch, src, |batch| {
+        let parsed = parse_guarded(batch, src, self.inject, |batch| {
             let mut ctx = RecordCtx {
                 batch,
                 offset,

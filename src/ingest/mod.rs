@@ -210,8 +210,7 @@ fn read_file_contained(
 ) -> FileReport {
     let read = crate::contain::guard(|| read_file(id, file, counter, &mut *sink, &mut *skips));
     read.unwrap_or_else(|message| {
-        let detail =
-            format!("internal error while reading; the rest of the file was not read: {message}");
+        let detail = crate::contain::Stage::Read.detail(&message);
         skips.record(
             &file.display,
             0,
@@ -219,7 +218,7 @@ fn read_file_contained(
             &crate::skip::Skip::new(crate::skip::SkipReason::InternalError, detail.clone()),
         );
         sink.fault(crate::contain::Fault {
-            stage: "read",
+            stage: crate::contain::Stage::Read,
             file: id,
             offset: 0,
             message,
@@ -309,6 +308,7 @@ pub fn read_decoded(
         events: 0,
         skipped: 0,
         faults: Vec::new(),
+        inject: crate::contain::injected(crate::contain::Stage::Parse),
     };
     match detected {
         Detected::Json(kind) => {
@@ -340,7 +340,7 @@ pub fn read_decoded(
     drop(out);
     for (offset, message) in faults {
         sink.fault(crate::contain::Fault {
-            stage: "parse",
+            stage: crate::contain::Stage::Parse,
             file: id,
             offset,
             message,

@@ -4,7 +4,8 @@ use super::*;
 
 /// The investigation as text for a terminal: every log-derived string is sanitized.
 pub fn table(inv: &Investigation, width: usize) -> String {
-    use crate::report::table::{columns, thousands};
+    use crate::report::table::columns;
+    use crate::text::thousands;
     use std::fmt::Write as _;
     let t = |s: &str, max: usize| crate::text::terminal(s, max);
     let cell = width.saturating_sub(40).clamp(30, 120);
@@ -81,8 +82,8 @@ pub fn table(inv: &Investigation, width: usize) -> String {
             let mut row = vec![
                 if s.new { "NEW" } else { "" }.into(),
                 thousands(s.count),
-                crate::text::head(&s.first_seen, 19).to_string(),
-                crate::text::head(&s.last_seen, 19).to_string(),
+                crate::text::prefix(&s.first_seen, 19).to_string(),
+                crate::text::prefix(&s.last_seen, 19).to_string(),
                 t(&s.value, cell),
             ];
             if located {
@@ -175,7 +176,7 @@ pub fn table(inv: &Investigation, width: usize) -> String {
             .map(|f| f.rule.as_str())
             .collect();
         rows.push(vec![
-            crate::text::head(&h.hour, 16).replace('T', " "),
+            crate::text::prefix(&h.hour, 16).replace('T', " "),
             thousands(h.events),
             thousands(h.errors),
             format!("{:.1}/{}", h.baseline_mean, h.baseline_max),
@@ -206,7 +207,7 @@ pub fn table(inv: &Investigation, width: usize) -> String {
     for f in &inv.findings {
         rows.push(vec![
             f.severity.as_str().to_string(),
-            crate::text::head(&f.first_seen, 19).to_string(),
+            crate::text::prefix(&f.first_seen, 19).to_string(),
             f.rule.clone(),
             t(&f.title, cell),
         ]);

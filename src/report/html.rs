@@ -242,7 +242,7 @@ fn volume_chart(
             x(hr),
             width - 0.5,
             top + height - top_y,
-            esc(crate::text::head(
+            esc(crate::text::prefix(
                 &crate::time::rfc3339(hr * NANOS_PER_HOUR),
                 16
             )),
@@ -347,10 +347,10 @@ fn timeline(h: &mut String, i: &Incident, out: &ScanOutput) {
         h,
         "<text x=\"{left}\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text></svg>",
         height - 4.0,
-        esc(crate::text::head(&crate::time::rfc3339(start), 16)),
+        esc(crate::text::prefix(&crate::time::rfc3339(start), 16)),
         w - 10.0,
         height - 4.0,
-        esc(crate::text::head(&crate::time::rfc3339(end), 16))
+        esc(crate::text::prefix(&crate::time::rfc3339(end), 16))
     );
 }
 
@@ -431,7 +431,7 @@ fn findings(h: &mut String, out: &ScanOutput) {
             esc(&f.id),
             sev_class(f.severity),
             f.severity.as_str(),
-            esc(crate::text::head(&f.first_seen, 19)),
+            esc(crate::text::prefix(&f.first_seen, 19)),
             esc(&f.rule),
             esc(&f.principal),
             esc(&f.title),

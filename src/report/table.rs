@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::catalogue::Severity;
 use crate::summary::Summary;
 
-pub use crate::text::thousands;
+use crate::text::thousands;
 
 /// Renders rows as aligned columns; the first row is the header.
 pub fn columns(rows: &[Vec<String>], out: &mut String) {
@@ -98,8 +98,8 @@ pub fn detections(out: &crate::pipeline::ScanOutput, width: usize, colour: bool)
             let head = format!("{lead}{}", t(&i.principal, room));
             let span = format!(
                 "{} .. {}",
-                crate::text::head(&i.first_seen, 16),
-                crate::text::head(&i.last_seen, 16)
+                crate::text::prefix(&i.first_seen, 16),
+                crate::text::prefix(&i.last_seen, 16)
             );
             let fits = 2 + head.chars().count() + 2 + span.len() <= width;
             let head = head.replacen(&sev, &paint(&sev, i.severity, colour), 1);
@@ -157,20 +157,13 @@ pub fn detections(out: &crate::pipeline::ScanOutput, width: usize, colour: bool)
                 s,
                 "  {}  {}  {}",
                 paint(sev, f.severity, colour),
-                crate::text::head(&f.first_seen, 16),
+                crate::text::prefix(&f.first_seen, 16),
                 f.rule
             );
             let what = format!("{}: {}", t(&f.principal, 90), t(&f.title, 200));
             for line in wrap(&what, width.saturating_sub(6).max(30)) {
                 let _ = writeln!(s, "      {line}");
             }
-        }
-        if shown.len() > 200 {
-            let _ = writeln!(
-                s,
-                "  … {} more (use --format json for all)",
-                shown.len() - 200
-            );
         }
     } else if !shown.is_empty() {
         let mut rows = vec![vec![
@@ -184,7 +177,7 @@ pub fn detections(out: &crate::pipeline::ScanOutput, width: usize, colour: bool)
         for f in shown.iter().take(200) {
             rows.push(vec![
                 f.severity.as_str().to_string(),
-                crate::text::head(&f.first_seen, 16).to_string(),
+                crate::text::prefix(&f.first_seen, 16).to_string(),
                 f.rule.clone(),
                 t(&f.principal, 48),
                 t(&f.title, title_width),
@@ -193,13 +186,13 @@ pub fn detections(out: &crate::pipeline::ScanOutput, width: usize, colour: bool)
         columns_styled(&rows, &mut s, |row, col| {
             (colour && row > 0 && col == 0).then(|| severity_style(shown[row - 1].severity))
         });
-        if shown.len() > 200 {
-            let _ = writeln!(
-                s,
-                "  … {} more (use --format json for all)",
-                shown.len() - 200
-            );
-        }
+    }
+    if shown.len() > 200 {
+        let _ = writeln!(
+            s,
+            "  … {} more (use --format json for all)",
+            shown.len() - 200
+        );
     }
     s.push('\n');
     s
@@ -295,17 +288,4 @@ pub fn summary(s: &Summary, elapsed_secs: f64, bytes_read: u64) -> String {
         let _ = writeln!(out, "\nnote: {n}");
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
-    }
 }

@@ -146,6 +146,16 @@ type FastMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
 /// them, and an older key that returns looks new again.
 pub const MAX_KEYS_PER_SET: usize = 4096;
 
+/// The middle of `times` (0 when empty): keeping what is later than it keeps the newer half,
+/// which is how bounded sets shed their oldest entries in one pass.
+pub(crate) fn median_time(mut times: Vec<i64>) -> i64 {
+    let mid = times.len() / 2;
+    match times.get(mid) {
+        Some(_) => *times.select_nth_unstable(mid).1,
+        None => 0,
+    }
+}
+
 /// A set of things a principal has used, with when.
 #[derive(Debug)]
 pub struct SeenSet<K: std::hash::Hash + Eq> {
@@ -188,9 +198,7 @@ impl<K: std::hash::Hash + Eq + Copy> SeenSet<K> {
         if self.map.len() <= MAX_KEYS_PER_SET {
             return;
         }
-        let mut last: Vec<i64> = self.map.values().map(|s| s.last).collect();
-        let mid = last.len() / 2;
-        let (_, &mut cut, _) = last.select_nth_unstable(mid);
+        let cut = median_time(self.map.values().map(|s| s.last).collect());
         self.map.retain(|_, s| s.last > cut);
     }
 
