@@ -185,7 +185,7 @@ pub fn ingest_only(files: Vec<InputFile>, opts: &IngestOptions) -> ScanOutput {
 
 /// Runs the whole scan.
 pub fn scan(files: Vec<InputFile>, opts: &IngestOptions, cfg: &ScanConfig) -> ScanOutput {
-    scan_with_state(files, opts, cfg, None, None).0
+    scan_fresh(files, opts, cfg, None)
 }
 
 /// Runs the whole scan, showing every batch to `observer` as well.
@@ -195,18 +195,32 @@ pub fn scan_observed(
     cfg: &ScanConfig,
     observer: Option<&dyn BatchObserver>,
 ) -> ScanOutput {
-    scan_with_state(files, opts, cfg, None, observer).0
+    scan_fresh(files, opts, cfg, observer)
+}
+
+fn scan_fresh(
+    files: Vec<InputFile>,
+    opts: &IngestOptions,
+    cfg: &ScanConfig,
+    observer: Option<&dyn BatchObserver>,
+) -> ScanOutput {
+    match scan_with_state(files, opts, cfg, None, observer) {
+        Ok((out, _)) => out,
+        // Only a state can fail to load, and there is none.
+        Err(e) => unreachable!("a scan without state failed to start: {e:#}"),
+    }
 }
 
 /// Runs the whole scan, continuing from the state of earlier runs (and showing every batch to
-/// `observer`, if any), and returns the state to keep for the next one.
+/// `observer`, if any), and returns the state to keep for the next one. Fails only when the
+/// state does not fit this version's detectors (nothing has been read then).
 pub fn scan_with_state(
     files: Vec<InputFile>,
     opts: &IngestOptions,
     cfg: &ScanConfig,
     state: Option<crate::detect::snapshot::EngineState>,
     observer: Option<&dyn BatchObserver>,
-) -> (ScanOutput, crate::detect::snapshot::EngineState) {
+) -> anyhow::Result<(ScanOutput, crate::detect::snapshot::EngineState)> {
     let t0 = std::time::Instant::now();
     crate::contain::install_hook();
     let (files, hints) = order_files(files, opts.threads);
@@ -219,17 +233,15 @@ pub fn scan_with_state(
     let (tx, rx): (Sender<Msg>, Receiver<Msg>) = bounded(64);
     let (recycle_tx, recycle_rx) = bounded::<Vec<Access>>(64);
     let engine_out = Mutex::new(None);
+    let keep_state = state.is_some();
+    let mut engine = Engine::new(&syms, &cfg.detect);
+    if let Some(st) = state {
+        engine.import(st)?;
+    }
     let (stats, ingest) = std::thread::scope(|s| {
-        let syms = &syms;
         let engine_out = &engine_out;
-        let detect_cfg = &cfg.detect;
         let names = &names;
-        let keep_state = state.is_some();
         s.spawn(move || {
-            let mut engine = Engine::new(syms, detect_cfg);
-            if let Some(st) = state {
-                engine.import(st);
-            }
             let mut merger = Merger::new(hints, REORDER_SLACK);
             for msg in rx {
                 match msg {
@@ -283,7 +295,7 @@ pub fn scan_with_state(
             ));
         });
         let result = ingest::run(&files, opts, || DetectSink {
-            syms: SymbolCache::new(syms),
+            syms: SymbolCache::new(&syms),
             observer,
             rules: &rules,
             tx: tx.clone(),
@@ -371,5 +383,5 @@ pub fn scan_with_state(
         habits,
         places,
     };
-    (out, new_state)
+    Ok((out, new_state))
 }

@@ -404,7 +404,8 @@ fn one_case(seed: u64, rate: u64) {
     for round in 0..2 {
         let db = StateDb::open(&state).unwrap();
         let prior = db.load().unwrap();
-        let (out, new_state) = scan_with_state(files.clone(), &opts, &cfg, Some(prior), None);
+        let (out, new_state) =
+            scan_with_state(files.clone(), &opts, &cfg, Some(prior), None).unwrap();
         let summary = Summary::new(&out.stats, &out.ingest, &[]).with_detection(&out);
         // The hostile records must get past the parsers, or later stages see nothing.
         assert!(

@@ -52,7 +52,7 @@ fn split_runs_equal_one_run_with(cfg: ScanConfig, expected: &[&str]) {
     .unwrap();
     let (files, _) = expand_paths(&[world.display().to_string()]);
     let opts = IngestOptions::default();
-    let (one, _) = scan_with_state(files.clone(), &opts, &cfg, None, None);
+    let (one, _) = scan_with_state(files.clone(), &opts, &cfg, None, None).unwrap();
 
     // Split by the files' start times at day 20.
     let (ordered, starts) = order_files(files, 2);
@@ -77,13 +77,13 @@ fn split_runs_equal_one_run_with(cfg: ScanConfig, expected: &[&str]) {
     let state_path = dir.path().join("state.db");
     let db = StateDb::open(&state_path).unwrap();
     let prior = db.load().unwrap();
-    let (first_run, st) = scan_with_state(a, &opts, &cfg, Some(prior), None);
+    let (first_run, st) = scan_with_state(a, &opts, &cfg, Some(prior), None).unwrap();
     db.save(&st, &first_run.findings).unwrap();
 
     let db = StateDb::open(&state_path).unwrap();
     let prior = db.load().unwrap();
     assert!(!prior.profiles.is_empty(), "profiles were saved");
-    let (second_run, st) = scan_with_state(b, &opts, &cfg, Some(prior), None);
+    let (second_run, st) = scan_with_state(b, &opts, &cfg, Some(prior), None).unwrap();
     db.save(&st, &second_run.findings).unwrap();
 
     let whole = keys(&one.findings);

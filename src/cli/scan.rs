@@ -1,6 +1,7 @@
 //! `trailhound scan`.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -32,7 +33,12 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             Default::default(),
         )
     } else {
-        pipeline::scan_with_state(files, &inputs.opts, &config, prior, None)
+        pipeline::scan_with_state(files, &inputs.opts, &config, prior, None).with_context(|| {
+            format!(
+                "state file {}",
+                args.state.as_deref().unwrap_or(Path::new("")).display()
+            )
+        })?
     };
     inputs.finish_progress();
     let (stats, report) = (&out.stats, &out.ingest);
@@ -133,7 +139,8 @@ pub fn baseline(args: &crate::cli::args::BaselineArgs) -> Result<ExitCode> {
     let prior = db.load()?;
     let before = prior.profiles.len();
     let (out, new_state) =
-        pipeline::scan_with_state(inputs.files, &inputs.opts, &config, Some(prior), None);
+        pipeline::scan_with_state(inputs.files, &inputs.opts, &config, Some(prior), None)
+            .with_context(|| format!("state file {}", args.state.display()))?;
     for p in out.ingest.problems() {
         eprintln!("trailhound: {}", crate::text::terminal(&p, 400));
     }

@@ -381,6 +381,43 @@ fn emit(key: &StreamKey, s: &Stream, gap: &Gap, ctx: &Ctx, out: &mut Emitter) {
     );
 }
 
+impl crate::detect::detector::Detector for Streams {
+    fn name(&self) -> &'static str {
+        "streams"
+    }
+
+    fn rule_ids(&self) -> &'static [&'static str] {
+        RULE_IDS
+    }
+
+    fn record(&mut self, a: &Access) {
+        self.observe(a);
+    }
+
+    fn finish(&mut self, end: Option<i64>, out: &mut Emitter, ctx: &Ctx) {
+        if let Some(end) = end {
+            Streams::judge(self, end, ctx, out);
+        }
+    }
+
+    fn snapshot(
+        &self,
+        end: Option<i64>,
+        syms: &crate::detect::access::Symbols,
+    ) -> Option<serde_json::Value> {
+        serde_json::to_value(self.export(end.unwrap_or(i64::MIN), syms)).ok()
+    }
+
+    fn restore(
+        &mut self,
+        state: serde_json::Value,
+        syms: &crate::detect::access::Symbols,
+    ) -> anyhow::Result<()> {
+        Streams::restore(self, serde_json::from_value(state)?, syms);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

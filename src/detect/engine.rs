@@ -13,11 +13,11 @@ use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym, Symbols};
 use crate::detect::baseline::{Profile, NANOS_PER_DAY};
 pub use crate::detect::config::DetectConfig;
+use crate::detect::detector::{Detector, Judged};
 use crate::detect::emit::{Ctx, Emitter};
 use crate::detect::finding::{Finding, FindingAcc};
-use crate::detect::triage::rule_hit;
-use crate::detect::{cardinality, errors, novelty, statistics, timing, volume};
-use crate::event::{Format, PrincipalType};
+use crate::detect::{cardinality, volume};
+use crate::event::Format;
 use crate::time::NANOS_PER_HOUR;
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -50,15 +50,9 @@ pub struct Engine<'a> {
     ctx: Ctx<'a>,
     profiles: FastMap<Sym, Profile>,
     out: Emitter,
-    /// Buckets read anonymously, and since when.
-    public_buckets: FastMap<Sym, crate::detect::baseline::Seen>,
+    /// The stateful detectors ([`crate::detect::detector::detectors`]), in judging order.
+    detectors: Vec<Box<dyn Detector>>,
     last_time: i64,
-    /// Log streams' hourly presence, for blind spots.
-    streams: crate::detect::blindspot::Streams,
-    /// GeoIP lookups (when databases are given).
-    geo: Option<crate::geo::GeoCache>,
-    /// Per-account API call and error rates.
-    insights: crate::detect::insights::Insights,
     /// Events that arrived older than one already judged.
     pub late_events: u64,
     pub events: u64,
@@ -150,11 +144,8 @@ impl<'a> Engine<'a> {
             ctx: Ctx::new(syms, cfg, volume::thresholds(cfg)),
             profiles: Default::default(),
             out: Emitter::default(),
-            public_buckets: Default::default(),
+            detectors: crate::detect::detector::detectors(cfg),
             last_time: i64::MIN,
-            streams: Default::default(),
-            geo: cfg.geoip.clone().map(crate::geo::GeoCache::new),
-            insights: Default::default(),
             late_events: 0,
             duplicate_requests: 0,
             requests: RequestDedup::default(),
@@ -268,7 +259,9 @@ impl<'a> Engine<'a> {
             self.late_events += 1;
         }
         self.last_time = self.last_time.max(a.time);
-        self.streams.observe(a);
+        for d in &mut self.detectors {
+            d.record(a);
+        }
         // The second report of an S3 request is dropped, unless a rule matched it: only
         // CloudTrail carries request parameters (the policy a PutBucketPolicy set), and its
         // record may come second.
@@ -279,7 +272,9 @@ impl<'a> Engine<'a> {
         if self.ctx.data_start == i64::MAX {
             self.ctx.data_start = a.time;
         }
-        self.insights.observe(a, &self.ctx, &mut self.out);
+        for d in &mut self.detectors {
+            d.request(a, &self.ctx, &mut self.out);
+        }
         let limits = self.ctx.cfg.limits;
         while let Some(first) = self.newcomers.next_due(a.time, limits.max_newcomers) {
             self.judge_alone(first);
@@ -357,59 +352,48 @@ impl<'a> Engine<'a> {
     fn judge(&mut self, a: &Access) {
         let ctx = &self.ctx;
         let out = &mut self.out;
-        let mut flagged = false;
+        let window = ctx.cfg.window();
+        let mut judged = Judged::default();
         let profile = match self.profiles.entry(a.principal) {
             hashbrown::hash_map::Entry::Occupied(e) => e.into_mut(),
             hashbrown::hash_map::Entry::Vacant(e) => {
-                let p = e.insert(new_profile(ctx, a.principal, a.time));
-                novelty::new_principal(p, out, ctx, a);
-                p
+                judged.first = true;
+                e.insert(new_profile(ctx, a.principal, a.time))
             }
         };
-        if let Some(hit) = &a.hit {
-            flagged |= rule_hit(hit, profile, &mut self.public_buckets, out, ctx, a);
-        }
         // Roll the profile to the event's hour and day: closing them runs the detectors that
         // judge whole hours and days.
         let hour = a.time.div_euclid(NANOS_PER_HOUR);
         if hour > profile.cur_hour {
-            statistics::close_hour(profile, out, ctx);
-            errors::close_hour(profile, out, ctx);
-            profile.close_hour(ctx.cfg.window());
+            for d in &mut self.detectors {
+                d.close_hour(profile, out, ctx);
+            }
+            profile.close_hour(window);
             let day = a.time.div_euclid(NANOS_PER_DAY);
             if day > profile.cur_day {
-                statistics::close_day(profile, out, ctx);
-                profile.close_day(ctx.cfg.window());
+                for d in &mut self.detectors {
+                    d.close_day(profile, out, ctx);
+                }
+                profile.close_day(window);
                 profile.cur_day = day;
-                novelty::flush(profile, ctx.cfg.window());
-                prune(profile, a.time, ctx.cfg.window());
+                profile.flush_memos(window);
+                profile.prune(a.time, window);
             }
             profile.cur_hour = hour;
         }
-        let mut new_keys = novelty::NewKeys::default();
-        if a.principal_type != PrincipalType::Anonymous {
-            let place = match (&mut self.geo, a.source_ip) {
-                (Some(g), Some(ip)) => Some(g.lookup(ip)),
-                _ => None,
-            };
-            let geo = place.map(|p| (p, self.geo.as_ref().and_then(|g| g.org(p.asn))));
-            let (f, keys) = novelty::judge(profile, out, ctx, a, geo);
-            flagged |= f;
-            new_keys = keys;
-            flagged |= timing::judge(profile, out, ctx, a);
+        for d in &mut self.detectors {
+            d.judge(profile, a, &mut judged, out, ctx);
         }
-        flagged |= volume::count(profile, out, ctx, a, new_keys.ip);
-        flagged |= errors::count(profile, out, ctx, a);
-        if flagged {
+        if judged.flagged {
             profile.cur_suspect = true;
             profile.cur_day_suspect = true;
-            novelty::hold(profile, a, new_keys);
+            profile.hold_new(a, judged.new_keys);
         }
         profile.last_seen = profile.last_seen.max(a.time);
     }
 
     /// Continues from the state of an earlier run.
-    pub fn import(&mut self, st: crate::detect::snapshot::EngineState) {
+    pub fn import(&mut self, st: crate::detect::snapshot::EngineState) -> anyhow::Result<()> {
         let syms = self.ctx.syms;
         if let Some(t) = st.data_start {
             self.ctx.data_start = t;
@@ -422,17 +406,13 @@ impl<'a> Engine<'a> {
             p.hours_rule = hours_rule(&self.ctx, sym);
             self.profiles.insert(sym, p);
         }
-        for (b, s) in st.public_buckets {
-            self.public_buckets.insert(syms.intern(&b), s);
+        for (name, state) in st.detectors {
+            // A detector this version no longer has: its state is dropped.
+            if let Some(d) = self.detectors.iter_mut().find(|d| d.name() == name) {
+                d.restore(state, syms)
+                    .map_err(|e| anyhow::anyhow!("state: {name} is damaged: {e}"))?;
+            }
         }
-        for (account, api, s) in st.insights.series {
-            self.insights
-                .restore(syms.intern(&account), syms.intern(&api), s);
-        }
-        for (account, days) in st.insights.active_days {
-            self.insights.restore_days(syms.intern(&account), days);
-        }
-        self.streams.restore(st.streams, syms);
         let max_known = self.ctx.cfg.limits.max_known_before;
         for (p, t) in st.known_before {
             let sym = syms.intern(&p);
@@ -453,6 +433,7 @@ impl<'a> Engine<'a> {
                     .insert((rule, principal, scope), self.out.findings.len() - 1);
             }
         }
+        Ok(())
     }
 
     /// Closes every open hour and day and returns the findings, resolved.
@@ -498,18 +479,21 @@ impl<'a> Engine<'a> {
         principals.sort_unstable();
         for p in principals {
             if let Some(profile) = self.profiles.get_mut(&p) {
-                novelty::flush(profile, ctx.cfg.window());
-                statistics::close_hour(profile, out, ctx);
-                errors::close_hour(profile, out, ctx);
+                profile.flush_memos(ctx.cfg.window());
+                for d in &mut self.detectors {
+                    d.close_hour(profile, out, ctx);
+                }
                 profile.close_hour(ctx.cfg.window());
-                statistics::close_day(profile, out, ctx);
+                for d in &mut self.detectors {
+                    d.close_day(profile, out, ctx);
+                }
                 profile.day_judged = true;
             }
         }
-        if self.last_time != i64::MIN {
-            self.streams.judge(self.last_time, ctx, out);
+        let end = (self.last_time != i64::MIN).then_some(self.last_time);
+        for d in &mut self.detectors {
+            d.finish(end, out, ctx);
         }
-        self.insights.finish(ctx, out);
         let named_medium = ctx.threshold("baseline.one_shot_principals", "named_per_day", 1000.0);
         let known = &self.known_before;
         let warm_after = ctx.data_start.saturating_add(ctx.warm_up());
@@ -542,15 +526,12 @@ impl<'a> Engine<'a> {
             .iter()
             .map(|(name, p)| crate::detect::snapshot::ProfileState::from_profile(name, p, syms))
             .collect();
-        state.public_buckets = self
-            .public_buckets
-            .iter()
-            .map(|(b, s)| (syms.text(*b), *s))
-            .collect();
-        state.public_buckets.sort_by(|a, b| a.0.cmp(&b.0));
         if keep {
-            state.insights = self.insights.export(syms);
-            state.streams = self.streams.export(self.last_time, syms);
+            state.detectors = self
+                .detectors
+                .iter()
+                .filter_map(|d| Some((d.name().to_string(), d.snapshot(end, syms)?)))
+                .collect();
             state.known_before = self
                 .known_before
                 .iter()
@@ -616,18 +597,6 @@ impl<'a> Engine<'a> {
     pub fn profile(&self, principal: Sym) -> Option<&Profile> {
         self.profiles.get(&principal)
     }
-}
-
-/// Forgets novelty entries that left the history window (once a day per principal).
-fn prune(p: &mut Profile, now: i64, window: i64) {
-    p.ips.prune(now, window);
-    p.networks.prune(now, window);
-    p.agents.prune(now, window);
-    p.apis.prune(now, window);
-    p.buckets.prune(now, window);
-    p.sources.prune(now, window);
-    p.countries.prune(now, window);
-    p.asns.prune(now, window);
 }
 
 #[cfg(test)]

@@ -122,3 +122,31 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
         },
     );
 }
+
+/// Bursts of denied calls and jumps in the error rate.
+pub(crate) struct Errors;
+
+impl crate::detect::detector::Detector for Errors {
+    fn name(&self) -> &'static str {
+        "errors"
+    }
+
+    fn rule_ids(&self) -> &'static [&'static str] {
+        RULE_IDS
+    }
+
+    fn judge(
+        &mut self,
+        p: &mut Profile,
+        a: &Access,
+        j: &mut crate::detect::detector::Judged,
+        out: &mut Emitter,
+        ctx: &Ctx,
+    ) {
+        j.flagged |= count(p, out, ctx, a);
+    }
+
+    fn close_hour(&mut self, p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
+        close_hour(p, out, ctx);
+    }
+}

@@ -319,3 +319,44 @@ pub struct InsightsState {
     pub series: Vec<(String, String, ApiSeries)>,
     pub active_days: Vec<(String, Vec<i64>)>,
 }
+
+impl crate::detect::detector::Detector for Insights {
+    fn name(&self) -> &'static str {
+        "insights"
+    }
+
+    fn rule_ids(&self) -> &'static [&'static str] {
+        RULE_IDS
+    }
+
+    fn request(&mut self, a: &Access, ctx: &Ctx, out: &mut Emitter) {
+        self.observe(a, ctx, out);
+    }
+
+    fn finish(&mut self, _end: Option<i64>, out: &mut Emitter, ctx: &Ctx) {
+        Insights::finish(self, ctx, out);
+    }
+
+    fn snapshot(
+        &self,
+        _end: Option<i64>,
+        syms: &crate::detect::access::Symbols,
+    ) -> Option<serde_json::Value> {
+        serde_json::to_value(self.export(syms)).ok()
+    }
+
+    fn restore(
+        &mut self,
+        state: serde_json::Value,
+        syms: &crate::detect::access::Symbols,
+    ) -> anyhow::Result<()> {
+        let st: InsightsState = serde_json::from_value(state)?;
+        for (account, api, s) in st.series {
+            Insights::restore(self, syms.intern(&account), syms.intern(&api), s);
+        }
+        for (account, days) in st.active_days {
+            self.restore_days(syms.intern(&account), days);
+        }
+        Ok(())
+    }
+}

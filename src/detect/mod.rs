@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod blindspot;
 pub mod cardinality;
 pub mod config;
+pub mod detector;
 pub mod emit;
 pub mod engine;
 pub mod errors;
@@ -26,24 +27,18 @@ pub mod timing;
 pub mod triage;
 pub mod volume;
 
-/// Every rule id the stateful detectors can emit.
-pub const STATEFUL_RULE_IDS: &[&[&str]] = &[
-    volume::RULE_IDS,
-    timing::RULE_IDS,
-    novelty::RULE_IDS,
-    statistics::RULE_IDS,
-    errors::RULE_IDS,
-    blindspot::RULE_IDS,
-    insights::RULE_IDS,
-    engine::RULE_IDS,
-    cardinality::RULE_IDS,
-];
+/// Rules the engine raises itself: the one-shot digest and its self-check.
+pub const ENGINE_RULE_IDS: &[&[&str]] = &[engine::RULE_IDS, cardinality::RULE_IDS];
 
-/// Every rule id trailhound can emit.
+/// Every rule id trailhound can emit: the stateful detectors', the engine's own and the
+/// single-event rules'.
 pub fn all_rule_ids() -> Vec<&'static str> {
-    STATEFUL_RULE_IDS
+    let stateful = detector::detectors(&config::DetectConfig::default());
+    stateful
         .iter()
-        .chain(rules::RULE_IDS.iter())
+        .map(|d| d.rule_ids())
+        .chain(ENGINE_RULE_IDS.iter().copied())
+        .chain(rules::RULE_IDS.iter().copied())
         .flat_map(|f| f.iter().copied())
         .collect()
 }

@@ -4,7 +4,7 @@
 
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
-use crate::detect::baseline::{network_of, Profile, NANOS_PER_DAY};
+use crate::detect::baseline::{network_of, NewKeys, Profile, NANOS_PER_DAY};
 use crate::detect::emit::{Ctx, Emitter};
 use crate::detect::techniques::activity_techniques;
 use crate::event::PrincipalType;
@@ -88,19 +88,6 @@ pub(crate) fn new_principal(_p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &
         || "first activity of a principal not seen before".to_string(),
         |_| {},
     );
-}
-
-/// Keys an event added to the profile that were not known as normal before it: held apart
-/// if the event turns out to be part of a finding of medium or above.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct NewKeys {
-    pub ip: bool,
-    pub agent: bool,
-    pub api: bool,
-    pub bucket: bool,
-    pub source: bool,
-    pub country: Option<u16>,
-    pub asn: Option<u32>,
 }
 
 /// An S3 SDK or tool talking to Cloud Storage's XML API: such requests are signed with an
@@ -555,43 +542,50 @@ fn judge_place(
     flagged | (sev >= Severity::Medium)
 }
 
-/// Writes the memos' skipped last-seen back (before the day rolls over, the sets are pruned,
-/// or the state is saved): the sets end as if every event had been looked up.
-pub(crate) fn flush(p: &mut Profile, window: i64) {
-    let m = &mut p.memos;
-    p.ips.flush_memo(&mut m.ip, window);
-    p.networks.flush_memo(&mut m.network, window);
-    p.agents.flush_memo(&mut m.agent, window);
-    p.apis.flush_memo(&mut m.api, window);
-    p.buckets.flush_memo(&mut m.bucket, window);
-    p.sources.flush_memo(&mut m.source, window);
-    p.countries.flush_memo(&mut m.country, window);
-    p.asns.flush_memo(&mut m.asn, window);
+/// New principals, networks, places, agents, APIs, buckets and services, against the
+/// principal's history. Owns the GeoIP lookups (when databases are given).
+pub(crate) struct Novelty {
+    geo: Option<crate::geo::GeoCache>,
 }
 
-/// Holds the event's new keys apart from the baseline when it was part of a finding of
-/// medium or above.
-pub(crate) fn hold(p: &mut Profile, a: &Access, new: NewKeys) {
-    if let Some(ip) = a.source_ip.filter(|_| new.ip) {
-        p.ips.hold(&ip);
-        p.networks.hold(&network_of(ip));
+impl Novelty {
+    pub(crate) fn new(cfg: &crate::detect::config::DetectConfig) -> Self {
+        Novelty {
+            geo: cfg.geoip.clone().map(crate::geo::GeoCache::new),
+        }
     }
-    if new.agent {
-        p.agents.hold(&a.agent_family);
+}
+
+impl crate::detect::detector::Detector for Novelty {
+    fn name(&self) -> &'static str {
+        "novelty"
     }
-    if new.api {
-        p.apis.hold(&a.action);
+
+    fn rule_ids(&self) -> &'static [&'static str] {
+        RULE_IDS
     }
-    if new.bucket {
-        p.buckets.hold(&a.bucket);
-    }
-    if new.source {
-        p.sources.hold(&a.event_source);
-    }
-    if let Some(c) = new.country {
-        p.countries.hold(&c);
-    }
-    if let Some(n) = new.asn {
-        p.asns.hold(&n);
+
+    fn judge(
+        &mut self,
+        p: &mut Profile,
+        a: &Access,
+        j: &mut crate::detect::detector::Judged,
+        out: &mut Emitter,
+        ctx: &Ctx,
+    ) {
+        if j.first {
+            new_principal(p, out, ctx, a);
+        }
+        if a.principal_type == PrincipalType::Anonymous {
+            return;
+        }
+        let place = match (&mut self.geo, a.source_ip) {
+            (Some(g), Some(ip)) => Some(g.lookup(ip)),
+            _ => None,
+        };
+        let geo = place.map(|pl| (pl, self.geo.as_ref().and_then(|g| g.org(pl.asn))));
+        let (flagged, keys) = judge(p, out, ctx, a, geo);
+        j.flagged |= flagged;
+        j.new_keys = keys;
     }
 }

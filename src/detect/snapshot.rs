@@ -10,7 +10,6 @@ use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym, Symbols};
 use crate::detect::baseline::{HourRecord, HourStat, Profile, Seen};
 use crate::detect::finding::FindingAcc;
-use crate::detect::insights::InsightsState;
 use crate::event::{Format, PrincipalType};
 
 /// A principal's profile with its symbols written out.
@@ -90,12 +89,9 @@ pub struct EngineState {
     pub data_start: Option<i64>,
     pub last_time: Option<i64>,
     pub profiles: Vec<ProfileState>,
-    pub public_buckets: Vec<(String, Seen)>,
     pub open_findings: Vec<OpenFinding>,
-    /// Per-account API series (account insights).
-    pub insights: InsightsState,
-    /// Log streams' hourly presence (blind spots).
-    pub streams: crate::detect::blindspot::StreamsState,
+    /// Each detector's own state, under its name ([`crate::detect::detector::Detector`]).
+    pub detectors: Vec<(String, serde_json::Value)>,
     /// Principals not kept in full (seen once, or evicted), with when first seen.
     #[serde(default)]
     pub known_before: Vec<(String, i64)>,

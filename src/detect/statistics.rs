@@ -204,3 +204,24 @@ pub fn human_bytes(b: f64) -> String {
     }
     format!("{v:.1} {}", UNITS[u])
 }
+
+/// Whole hours and days against the principal's history (bytes, requests, distinct objects).
+pub(crate) struct Statistics;
+
+impl crate::detect::detector::Detector for Statistics {
+    fn name(&self) -> &'static str {
+        "statistics"
+    }
+
+    fn rule_ids(&self) -> &'static [&'static str] {
+        RULE_IDS
+    }
+
+    fn close_hour(&mut self, p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
+        close_hour(p, out, ctx);
+    }
+
+    fn close_day(&mut self, p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
+        close_day(p, out, ctx);
+    }
+}

@@ -118,3 +118,29 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     );
     sev >= Severity::Medium
 }
+
+/// Activity outside the principal's usual hours.
+pub(crate) struct Timing;
+
+impl crate::detect::detector::Detector for Timing {
+    fn name(&self) -> &'static str {
+        "timing"
+    }
+
+    fn rule_ids(&self) -> &'static [&'static str] {
+        RULE_IDS
+    }
+
+    fn judge(
+        &mut self,
+        p: &mut Profile,
+        a: &Access,
+        j: &mut crate::detect::detector::Judged,
+        out: &mut Emitter,
+        ctx: &Ctx,
+    ) {
+        if a.principal_type != PrincipalType::Anonymous {
+            j.flagged |= judge(p, out, ctx, a);
+        }
+    }
+}

@@ -207,3 +207,60 @@ pub(crate) fn rule_hit(
     );
     sev >= Severity::Medium
 }
+
+/// Single-event rule hits, weighed against the principal's history; owns the buckets read
+/// anonymously, and since when.
+#[derive(Default)]
+pub(crate) struct Triage {
+    public_buckets: FastMap<Sym, crate::detect::baseline::Seen>,
+}
+
+impl crate::detect::detector::Detector for Triage {
+    fn name(&self) -> &'static str {
+        "public_buckets"
+    }
+
+    /// The single-event rules' ids are theirs ([`crate::detect::rules::RULE_IDS`]).
+    fn rule_ids(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn judge(
+        &mut self,
+        p: &mut Profile,
+        a: &Access,
+        j: &mut crate::detect::detector::Judged,
+        out: &mut Emitter,
+        ctx: &Ctx,
+    ) {
+        if let Some(hit) = &a.hit {
+            j.flagged |= rule_hit(hit, p, &mut self.public_buckets, out, ctx, a);
+        }
+    }
+
+    fn snapshot(
+        &self,
+        _end: Option<i64>,
+        syms: &crate::detect::access::Symbols,
+    ) -> Option<serde_json::Value> {
+        let mut buckets: Vec<(String, crate::detect::baseline::Seen)> = self
+            .public_buckets
+            .iter()
+            .map(|(b, s)| (syms.text(*b), *s))
+            .collect();
+        buckets.sort_by(|a, b| a.0.cmp(&b.0));
+        serde_json::to_value(buckets).ok()
+    }
+
+    fn restore(
+        &mut self,
+        state: serde_json::Value,
+        syms: &crate::detect::access::Symbols,
+    ) -> anyhow::Result<()> {
+        let buckets: Vec<(String, crate::detect::baseline::Seen)> = serde_json::from_value(state)?;
+        for (b, s) in buckets {
+            self.public_buckets.insert(syms.intern(&b), s);
+        }
+        Ok(())
+    }
+}

@@ -300,3 +300,27 @@ pub(crate) fn thresholds(cfg: &crate::detect::config::DetectConfig) -> [[f64; 3]
             .map(|provider| cfg.threshold(rule(kind, provider), "per_hour", 100.0))
     })
 }
+
+/// Reads, lists and deletes in an hour against the principal's band for that hour.
+pub(crate) struct Volume;
+
+impl crate::detect::detector::Detector for Volume {
+    fn name(&self) -> &'static str {
+        "volume"
+    }
+
+    fn rule_ids(&self) -> &'static [&'static str] {
+        RULE_IDS
+    }
+
+    fn judge(
+        &mut self,
+        p: &mut Profile,
+        a: &Access,
+        j: &mut crate::detect::detector::Judged,
+        out: &mut Emitter,
+        ctx: &Ctx,
+    ) {
+        j.flagged |= count(p, out, ctx, a, j.new_keys.ip);
+    }
+}

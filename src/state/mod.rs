@@ -13,7 +13,6 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use rusqlite::{params, Connection};
 
-pub use crate::detect::insights::InsightsState;
 pub use crate::detect::snapshot::{EngineState, OpenFinding, ProfileState};
 
 /// Version of the saved layout; a file of another version is refused with a message.
@@ -100,13 +99,24 @@ impl StateDb {
                     .with_context(|| format!("state: profile of {principal} is damaged"))?,
             );
         }
+        // Files written before detectors kept their own state kept this one in a table: read
+        // as the state of the detector of that name.
         let mut q = self
             .conn
             .prepare("SELECT bucket, data FROM public_buckets ORDER BY bucket")?;
         let rows = q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut public = Vec::new();
         for row in rows {
             let (b, d) = row?;
-            st.public_buckets.push((b, serde_json::from_str(&d)?));
+            let seen: serde_json::Value = serde_json::from_str(&d)
+                .with_context(|| format!("state: public bucket {b} is damaged"))?;
+            public.push(serde_json::json!([b, seen]));
+        }
+        if !public.is_empty() {
+            st.detectors.push((
+                "public_buckets".to_string(),
+                serde_json::Value::Array(public),
+            ));
         }
         let mut q = self
             .conn
@@ -122,20 +132,26 @@ impl StateDb {
                 })
                 .ok()
         };
-        if let Some(data) = blob("streams") {
-            let json = inflate(&data).context("state: log stream history is damaged")?;
-            st.streams =
-                serde_json::from_slice(&json).context("state: log stream history is damaged")?;
-        }
         if let Some(data) = blob("known_before") {
             let json = inflate(&data).context("state: principals seen before are damaged")?;
             st.known_before = serde_json::from_slice(&json)
                 .context("state: principals seen before are damaged")?;
         }
-        if let Some(data) = blob("insights") {
-            let json = inflate(&data).context("state: account insights are damaged")?;
-            st.insights =
-                serde_json::from_slice(&json).context("state: account insights are damaged")?;
+        // Every other blob is a detector's own state, under the detector's name.
+        let mut q = self
+            .conn
+            .prepare("SELECT name, data FROM blobs WHERE name != 'known_before' ORDER BY name")?;
+        let rows = q.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        for row in rows {
+            let (name, data) = row?;
+            let state = inflate(&data)
+                .ok()
+                .and_then(|json| serde_json::from_slice(&json).ok())
+                .with_context(|| format!("state: the state of {name} is damaged"))?;
+            st.detectors.retain(|(n, _)| *n != name);
+            st.detectors.push((name, state));
         }
         Ok(st)
     }
@@ -168,18 +184,10 @@ impl StateDb {
             for p in &st.profiles {
                 ins.execute(params![p.principal, deflate(&serde_json::to_vec(p)?)?])?;
             }
-            let mut ins = c.prepare("INSERT INTO public_buckets (bucket, data) VALUES (?1, ?2)")?;
-            for (b, s) in &st.public_buckets {
-                ins.execute(params![b, serde_json::to_string(s)?])?;
+            let mut ins = c.prepare("INSERT OR REPLACE INTO blobs (name, data) VALUES (?1, ?2)")?;
+            for (name, state) in &st.detectors {
+                ins.execute(params![name, deflate(&serde_json::to_vec(state)?)?])?;
             }
-            c.execute(
-                "INSERT OR REPLACE INTO blobs (name, data) VALUES ('insights', ?1)",
-                params![deflate(&serde_json::to_vec(&st.insights)?)?],
-            )?;
-            c.execute(
-                "INSERT OR REPLACE INTO blobs (name, data) VALUES ('streams', ?1)",
-                params![deflate(&serde_json::to_vec(&st.streams)?)?],
-            )?;
             c.execute(
                 "INSERT OR REPLACE INTO blobs (name, data) VALUES ('known_before', ?1)",
                 params![deflate(&serde_json::to_vec(&st.known_before)?)?],
@@ -220,4 +228,74 @@ fn busy_or(e: rusqlite::Error, path: &Path) -> anyhow::Error {
         }
     }
     anyhow::Error::new(e).context(format!("state file {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::access::Symbols;
+    use crate::detect::baseline::Seen;
+    use crate::detect::engine::{DetectConfig, Engine};
+
+    /// A file written before detectors kept their own state held the public buckets in a
+    /// table of their own: it is read as that detector's state and restores.
+    #[test]
+    fn reads_public_buckets_of_an_older_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        {
+            let db = StateDb::open(&path).unwrap();
+            let seen = serde_json::to_string(&Seen::first(1_700_000_000_000_000_000)).unwrap();
+            db.conn
+                .execute(
+                    "INSERT INTO public_buckets (bucket, data) VALUES ('www-site', ?1)",
+                    params![seen],
+                )
+                .unwrap();
+            db.conn.execute_batch("COMMIT").unwrap();
+        }
+        let db = StateDb::open(&path).unwrap();
+        let st = db.load().unwrap();
+        let (name, state) = &st.detectors[0];
+        assert_eq!(name, "public_buckets");
+        assert_eq!(state[0][0], "www-site");
+        let syms = Symbols::new(1 << 20);
+        let cfg = DetectConfig::default();
+        let mut engine = Engine::new(&syms, &cfg);
+        engine.import(st).unwrap();
+    }
+
+    /// A detector's damaged state is an error that names it, not an empty baseline.
+    #[test]
+    fn damaged_detector_state_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        {
+            let db = StateDb::open(&path).unwrap();
+            let mut st = EngineState::default();
+            st.detectors
+                .push(("insights".into(), serde_json::json!({"series": 7})));
+            db.save(&st, &[]).unwrap();
+        }
+        let st = StateDb::open(&path).unwrap().load().unwrap();
+        let syms = Symbols::new(1 << 20);
+        let cfg = DetectConfig::default();
+        let err = Engine::new(&syms, &cfg).import(st).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("insights is damaged"),
+            "{err:#}"
+        );
+        let mut garbage = StateDb::open(&path).unwrap();
+        garbage
+            .conn
+            .execute(
+                "INSERT OR REPLACE INTO blobs (name, data) VALUES ('streams', x'00ff')",
+                [],
+            )
+            .unwrap();
+        garbage.conn.execute_batch("COMMIT").unwrap();
+        garbage = StateDb::open(&path).unwrap();
+        let err = garbage.load().err().expect("a damaged blob");
+        assert!(format!("{err:#}").contains("state of streams is damaged"));
+    }
 }

@@ -335,6 +335,19 @@ pub struct Memos {
     pub asn: Option<Memo<u32>>,
 }
 
+/// Keys an event added to the profile that were not known as normal before it: held apart
+/// if the event turns out to be part of a finding of medium or above.
+#[derive(Default, Clone, Copy)]
+pub struct NewKeys {
+    pub ip: bool,
+    pub agent: bool,
+    pub api: bool,
+    pub bucket: bool,
+    pub source: bool,
+    pub country: Option<u16>,
+    pub asn: Option<u32>,
+}
+
 /// What is normal for one principal.
 #[derive(Default, Debug)]
 pub struct Profile {
@@ -414,6 +427,61 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// Writes the memos' skipped last-seen back (before the day rolls over, the sets are pruned,
+    /// or the state is saved): the sets end as if every event had been looked up.
+    pub fn flush_memos(&mut self, window: i64) {
+        let p = self;
+        let m = &mut p.memos;
+        p.ips.flush_memo(&mut m.ip, window);
+        p.networks.flush_memo(&mut m.network, window);
+        p.agents.flush_memo(&mut m.agent, window);
+        p.apis.flush_memo(&mut m.api, window);
+        p.buckets.flush_memo(&mut m.bucket, window);
+        p.sources.flush_memo(&mut m.source, window);
+        p.countries.flush_memo(&mut m.country, window);
+        p.asns.flush_memo(&mut m.asn, window);
+    }
+
+    /// Holds the event's new keys apart from the baseline when it was part of a finding of
+    /// medium or above.
+    pub fn hold_new(&mut self, a: &crate::detect::access::Access, new: NewKeys) {
+        let p = self;
+        if let Some(ip) = a.source_ip.filter(|_| new.ip) {
+            p.ips.hold(&ip);
+            p.networks.hold(&network_of(ip));
+        }
+        if new.agent {
+            p.agents.hold(&a.agent_family);
+        }
+        if new.api {
+            p.apis.hold(&a.action);
+        }
+        if new.bucket {
+            p.buckets.hold(&a.bucket);
+        }
+        if new.source {
+            p.sources.hold(&a.event_source);
+        }
+        if let Some(c) = new.country {
+            p.countries.hold(&c);
+        }
+        if let Some(n) = new.asn {
+            p.asns.hold(&n);
+        }
+    }
+
+    /// Forgets novelty entries that left the history window (once a day).
+    pub fn prune(&mut self, now: i64, window: i64) {
+        self.ips.prune(now, window);
+        self.networks.prune(now, window);
+        self.agents.prune(now, window);
+        self.apis.prune(now, window);
+        self.buckets.prune(now, window);
+        self.sources.prune(now, window);
+        self.countries.prune(now, window);
+        self.asns.prune(now, window);
+    }
+
     pub fn new(t: i64) -> Self {
         Profile {
             first_seen: t,
