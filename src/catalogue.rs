@@ -89,6 +89,22 @@ pub struct RuleMeta {
     /// events within a day of the last extend the open finding, whatever the merge gap.
     #[serde(default)]
     pub digest: bool,
+    /// Opens a bucket or container to anyone (anonymous reads after it join its incident).
+    #[serde(default)]
+    pub exposes: bool,
+    /// An anonymous read: normal for a bucket public on purpose.
+    #[serde(default)]
+    pub public_read: bool,
+    /// A setting administrators and infrastructure templates change as part of their work:
+    /// low when the principal made the same call earlier in the history window.
+    #[serde(default)]
+    pub routine_for_admins: bool,
+    /// The provider's own anomaly record, not an API call: not counted in API rates.
+    #[serde(default)]
+    pub provider_insight: bool,
+    /// What the finding's resources are (OCSF `resources[].type`), when not the storage.
+    #[serde(default)]
+    pub resource_type: Option<String>,
     pub description: String,
     pub next_steps: Vec<String>,
 }
@@ -126,6 +142,20 @@ impl Catalogue {
         self.rules.iter().find(|r| r.id == id)
     }
 
+    /// The rule's default severity. An id missing from the catalogue is a defect (a test
+    /// checks every id the code names): debug builds stop on it; a release build reports it
+    /// as medium rather than lose the finding.
+    pub fn severity(&self, id: &str) -> Severity {
+        let rule = self.rule(id);
+        debug_assert!(rule.is_some(), "rule {id} is not in rules/catalogue.toml");
+        rule.map_or(Severity::Medium, |r| r.severity)
+    }
+
+    /// Whether the rule has an attribute (`false` for an unknown rule).
+    pub fn is(&self, id: &str, attribute: impl Fn(&RuleMeta) -> bool) -> bool {
+        self.rule(id).is_some_and(attribute)
+    }
+
     /// Position of a tactic in kill-chain order (unknown tactics sort last).
     pub fn tactic_rank(&self, tactic: &str) -> usize {
         self.tactics
@@ -145,6 +175,30 @@ impl Catalogue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The attributes sit on the rules they describe.
+    #[test]
+    fn attributes_fit_their_rules() {
+        let c = Catalogue::get();
+        for r in &c.rules {
+            if r.exposes {
+                assert_eq!(r.family, "exposure", "{}", r.id);
+            }
+            if r.public_read {
+                assert!(r.id.ends_with("anonymous_read"), "{}", r.id);
+            }
+            if r.routine_for_admins {
+                assert!(
+                    matches!(r.family.as_str(), "tampering" | "exposure" | "credentials"),
+                    "{}",
+                    r.id
+                );
+            }
+        }
+        assert_eq!(c.rules.iter().filter(|r| r.exposes).count(), 5);
+        assert!(c.is("aws.cloudtrail.stop_logging", |r| r.resource_type.is_some()));
+        assert!(!c.is("no.such.rule", |_| true));
+    }
 
     #[test]
     fn catalogue_is_well_formed() {

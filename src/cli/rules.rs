@@ -36,8 +36,20 @@ pub fn run(args: &RulesArgs) -> Result<ExitCode> {
                     (k.clone(), json!(v))
                 })
                 .collect();
+            let attributes: Vec<&str> = [
+                (r.digest, "digest"),
+                (r.exposes, "exposes"),
+                (r.public_read, "public_read"),
+                (r.routine_for_admins, "routine_for_admins"),
+                (r.provider_insight, "provider_insight"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, name)| *name)
+            .collect();
             json!({
                 "id": r.id, "family": r.family, "title": r.title, "severity": severity,
+                "attributes": attributes, "resource_type": r.resource_type,
                 "enabled": !cfg.detect.disabled.contains(&r.id),
                 "mitre": r.mitre, "tactic": r.tactic, "needs": r.needs,
                 "thresholds": thresholds, "description": r.description, "next_steps": r.next_steps,

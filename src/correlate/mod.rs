@@ -26,14 +26,6 @@ const CHAIN_GAP: i64 = 12 * NANOS_PER_HOUR;
 /// Anonymous reads within this long after a resource was made public join that incident.
 const EXPOSURE_WINDOW: i64 = 72 * NANOS_PER_HOUR;
 
-const EXPOSURE_RULES: &[&str] = &[
-    "aws.s3.public_policy",
-    "aws.s3.public_acl",
-    "aws.s3.public_access_block_removed",
-    "gcp.gcs.public_iam_binding",
-    "azure.blob.public_container",
-];
-
 /// Settings for correlation.
 #[derive(Clone, Debug, Default)]
 pub struct CorrelateConfig {
@@ -171,7 +163,7 @@ pub fn correlate(findings: &mut [Finding], cfg: &CorrelateConfig) -> Vec<Inciden
                 && !absorbed[e]
                 && clusters[e].iter().any(|&i| {
                     let f = &findings[i];
-                    EXPOSURE_RULES.contains(&f.rule.as_str())
+                    crate::catalogue::Catalogue::get().is(&f.rule, |r| r.exposes)
                         && f.first_ns <= start
                         && start - f.first_ns <= EXPOSURE_WINDOW
                         && f.resources

@@ -183,8 +183,7 @@ impl Emitter {
             .severity
             .get(rule)
             .copied()
-            .or_else(|| Catalogue::get().rule(rule).map(|r| r.severity))
-            .unwrap_or(Severity::Medium);
+            .unwrap_or_else(|| Catalogue::get().severity(rule));
         let mut f = FindingAcc::new(rule, sev, title(), a);
         f.add(a);
         fill(&mut f);

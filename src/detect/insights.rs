@@ -61,7 +61,9 @@ impl Insights {
     pub(crate) fn observe(&mut self, a: &Access, ctx: &Ctx, out: &mut Emitter) {
         if a.account == 0
             || a.action == 0
-            || a.hit.as_ref().is_some_and(|h| h.rule.ends_with("insight"))
+            || a.hit.as_ref().is_some_and(|h| {
+                crate::catalogue::Catalogue::get().is(h.rule, |r| r.provider_insight)
+            })
         {
             return;
         }

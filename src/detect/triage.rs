@@ -36,15 +36,7 @@ fn routine_change(
     a: &Access,
 ) -> Option<&'static str> {
     const FIRST_DAYS: &str = "first days of the data: the principal's history is not known yet";
-    let routine_rule = matches!(
-        hit.rule,
-        "azure.storage.keys_listed"
-            | "azure.storage.key_regenerated"
-            | "gcp.gcs.hmac_key_created"
-            | "aws.kms.key_policy_changed"
-            | "azure.storage.security_weakened"
-            | "azure.storage.lock_deleted"
-    );
+    let routine_rule = Catalogue::get().is(hit.rule, |r| r.routine_for_admins);
     let learning = crate::detect::habits::learning(p, ctx, a.time);
     if routine_rule {
         if p.apis
@@ -101,15 +93,6 @@ fn unfamiliar_signs(p: &Profile, ctx: &Ctx, a: &Access) -> u32 {
         .count() as u32
 }
 
-/// Rules that open a bucket or container to anyone.
-const EXPOSURE_RULES: &[&str] = &[
-    "aws.s3.public_policy",
-    "aws.s3.public_acl",
-    "aws.s3.public_access_block_removed",
-    "azure.blob.public_container",
-    "gcp.gcs.public_iam_binding",
-];
-
 /// Single-event rule hits become findings, weighed against history where it matters: an
 /// anonymous read of a bucket that has been read anonymously for a week (a public website)
 /// is its normal, and key listing by an administrator who does it routinely is low.
@@ -124,7 +107,8 @@ pub(crate) fn rule_hit(
     let mut severity = hit.severity;
     let mut note: Option<&'static str> = None;
     let window = ctx.cfg.window();
-    if hit.rule == "aws.s3.anonymous_read" || hit.rule == "azure.blob.anonymous_read" {
+    let cat = Catalogue::get();
+    if cat.is(hit.rule, |r| r.public_read) {
         let warmup = a.time - ctx.data_start < ctx.warm_up();
         let seen = public_buckets
             .entry(a.bucket)
@@ -138,7 +122,7 @@ pub(crate) fn rule_hit(
             return false;
         }
     }
-    if EXPOSURE_RULES.contains(&hit.rule) && a.bucket != 0 {
+    if a.bucket != 0 && cat.is(hit.rule, |r| r.exposes) {
         // A bucket made public in the data: its anonymous reads from now on are not its
         // normal until they recur on several days (a new website) — unless it already was.
         match public_buckets.entry(a.bucket) {

@@ -169,11 +169,11 @@ fn ms(nanos: i64) -> i64 {
 /// What kind of resource a finding's resource string names: the rule scope tells trails and
 /// keys apart from storage; a `/` after the container separates an object from its bucket.
 fn resource_type(rule: &str, provider: &str, r: &str) -> &'static str {
-    if rule.starts_with("aws.cloudtrail.") {
-        return "AWS::CloudTrail::Trail";
-    }
-    if rule.starts_with("aws.kms.") {
-        return "AWS::KMS::Key";
+    if let Some(t) = crate::catalogue::Catalogue::get()
+        .rule(rule)
+        .and_then(|r| r.resource_type.as_deref())
+    {
+        return t;
     }
     let object = r.contains('/') && !r.starts_with("arn:");
     match (provider, object) {

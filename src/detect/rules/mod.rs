@@ -214,10 +214,7 @@ impl Input<'_> {
 
     /// A hit with the catalogue's default severity.
     pub fn hit(&self, rule: &'static str, detail: impl Into<String>) -> RuleHit {
-        let severity = Catalogue::get()
-            .rule(rule)
-            .map(|r| r.severity)
-            .unwrap_or(Severity::Medium);
+        let severity = Catalogue::get().severity(rule);
         let mut resources = Vec::new();
         let bucket = self.bucket();
         if !bucket.is_empty() {
