@@ -1,16 +1,15 @@
 //! The one interface of the stateful detectors, and their list.
 //!
 //! The engine ([`crate::detect::engine`]) keeps each principal's [`Profile`] — the baseline
-//! every detector judges against — and calls the detectors of [`detectors`] in order; it names
-//! none of them. A detector owns whatever else it keeps (per account, per bucket, per log
+//! every detector judges against — and calls the detectors of
+//! [`crate::detect::registry::detectors`] in order; it names none of them. A detector owns whatever else it keeps (per account, per bucket, per log
 //! stream) and writes that state out and reads it back itself, under its own name.
 //!
 //! Adding a detector: a module with a type that implements [`Detector`], its line in
-//! [`detectors`], and its rules in `rules/catalogue.toml`.
+//! [`crate::detect::registry::detectors`], and its rules in `rules/catalogue.toml`.
 
 use crate::detect::access::{Access, Symbols};
 use crate::detect::baseline::{NewKeys, Profile};
-use crate::detect::config::DetectConfig;
 use crate::detect::emit::{Ctx, Emitter};
 
 /// What the detectors learn about one event while they judge it, in turn.
@@ -73,20 +72,4 @@ pub(crate) trait Detector: Send {
     fn restore(&mut self, _state: serde_json::Value, _syms: &Symbols) -> anyhow::Result<()> {
         Ok(())
     }
-}
-
-/// The stateful detectors, in the order they judge an event (the order findings of one event
-/// are opened in).
-pub(crate) fn detectors(cfg: &DetectConfig) -> Vec<Box<dyn Detector>> {
-    use crate::detect::{blindspot, errors, insights, novelty, statistics, timing, triage, volume};
-    vec![
-        Box::new(blindspot::Streams::default()),
-        Box::new(insights::Insights::default()),
-        Box::new(triage::Triage::default()),
-        Box::new(novelty::Novelty::new(cfg)),
-        Box::new(timing::Timing),
-        Box::new(volume::Volume),
-        Box::new(statistics::Statistics),
-        Box::new(errors::Errors),
-    ]
 }

@@ -50,7 +50,7 @@ pub struct Engine<'a> {
     ctx: Ctx<'a>,
     profiles: FastMap<Sym, Profile>,
     out: Emitter,
-    /// The stateful detectors ([`crate::detect::detector::detectors`]), in judging order.
+    /// The stateful detectors ([`crate::detect::registry::detectors`]), in judging order.
     detectors: Vec<Box<dyn Detector>>,
     last_time: i64,
     /// Events that arrived older than one already judged.
@@ -144,7 +144,7 @@ impl<'a> Engine<'a> {
             ctx: Ctx::new(syms, cfg, volume::thresholds(cfg)),
             profiles: Default::default(),
             out: Emitter::default(),
-            detectors: crate::detect::detector::detectors(cfg),
+            detectors: crate::detect::registry::detectors(cfg),
             last_time: i64::MIN,
             late_events: 0,
             duplicate_requests: 0,

@@ -19,6 +19,7 @@ pub mod habits;
 pub mod insights;
 pub mod merge;
 pub mod novelty;
+pub mod registry;
 pub mod rules;
 pub mod snapshot;
 pub mod statistics;
@@ -33,7 +34,7 @@ pub const ENGINE_RULE_IDS: &[&[&str]] = &[engine::RULE_IDS, cardinality::RULE_ID
 /// Every rule id trailhound can emit: the stateful detectors', the engine's own and the
 /// single-event rules'.
 pub fn all_rule_ids() -> Vec<&'static str> {
-    let stateful = detector::detectors(&config::DetectConfig::default());
+    let stateful = registry::detectors(&config::DetectConfig::default());
     stateful
         .iter()
         .map(|d| d.rule_ids())
