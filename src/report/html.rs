@@ -2,36 +2,17 @@
 //! incidents and their narratives, next steps and queries, a timeline of each incident, the
 //! findings with their evidence, and the run summary.
 //!
-//! Every value from the logs passes through [`esc`] before it reaches the page: user agents,
-//! object keys and principal names are written by whoever made the requests.
-
-use std::fmt::Write as _;
+//! User agents, object keys and principal names are written by whoever made the requests: the
+//! page is built with [`crate::report::markup`], where a value from the logs can only be
+//! written as escaped [`Text`].
 
 use crate::catalogue::Severity;
 use crate::correlate::Incident;
 use crate::detect::finding::Finding;
 use crate::pipeline::ScanOutput;
+use crate::report::markup::{html, Fixed, Html, Padded, Text};
 use crate::summary::Summary;
 use crate::time::NANOS_PER_HOUR;
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => {
-                out.push_str(&format!("&#x{:x};", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn sev_class(s: Severity) -> &'static str {
     s.as_str()
@@ -59,85 +40,118 @@ svg text{font:11px system-ui,sans-serif;fill:#1d2430}
 
 /// Renders the whole report.
 pub fn render(out: &ScanOutput, summary: &Summary) -> String {
-    let mut h = String::with_capacity(64 * 1024);
-    let _ = write!(
+    let mut page = Html::with_capacity(64 * 1024);
+    let h = &mut page;
+    html!(
         h,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>trailhound report</title><style>{STYLE}</style></head><body>"
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>trailhound report</title><style>",
+        STYLE,
+        "</style></head><body>"
     );
-    let range = match summary.time_range.as_slice() {
-        [a, b] => format!("{} to {}", esc(a), esc(b)),
-        _ => "no events".to_string(),
-    };
-    let _ = write!(
+    html!(
         h,
-        "<header><h1>trailhound report</h1><p>{} events from {} files, {} principals, {range}; {} incidents, {} findings of medium or above</p></header><main>",
+        "<header><h1>trailhound report</h1><p>",
         summary.events,
+        " events from ",
         summary.files,
+        " files, ",
         summary.principals,
-        out.incidents.len(),
-        out.findings.iter().filter(|f| f.severity >= Severity::Medium).count()
+        " principals, "
     );
-    incidents(&mut h, out);
-    principals(&mut h, out);
-    addresses(&mut h, out);
-    findings(&mut h, out);
-    summary_section(&mut h, summary);
-    h.push_str("</main></body></html>\n");
-    h
+    match summary.time_range.as_slice() {
+        [a, b] => html!(h, Text(a), " to ", Text(b)),
+        _ => html!(h, "no events"),
+    }
+    html!(
+        h,
+        "; ",
+        out.incidents.len(),
+        " incidents, ",
+        out.findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Medium)
+            .count(),
+        " findings of medium or above</p></header><main>"
+    );
+    incidents(h, out);
+    principals(h, out);
+    addresses(h, out);
+    findings(h, out);
+    summary_section(h, summary);
+    html!(h, "</main></body></html>\n");
+    page.into_string()
 }
 
-fn incidents(h: &mut String, out: &ScanOutput) {
-    h.push_str("<section id=\"incidents\"><h2>Incidents, most severe first</h2>");
+fn incidents(h: &mut Html, out: &ScanOutput) {
+    html!(
+        h,
+        "<section id=\"incidents\"><h2>Incidents, most severe first</h2>"
+    );
     if out.incidents.is_empty() {
-        h.push_str("<p>No incidents.</p>");
+        html!(h, "<p>No incidents.</p>");
     }
     for (n, i) in out.incidents.iter().enumerate() {
-        let _ = write!(
+        html!(
             h,
-            "<div class=\"incident {}\" id=\"{}\"><h3>#{} <span class=\"sev {}\">{}</span> score {} &middot; {}</h3><p class=\"meta\">{} &ndash; {} &middot; tactics: {} &middot; ATT&amp;CK: {}</p><p>{}</p>",
+            "<div class=\"incident ",
             sev_class(i.severity),
-            esc(&i.id),
+            "\" id=\"",
+            Text(&i.id),
+            "\"><h3>#",
             n + 1,
+            " <span class=\"sev ",
             sev_class(i.severity),
+            "\">",
             i.severity.as_str(),
+            "</span> score ",
             i.score,
-            esc(&i.principal),
-            esc(&i.first_seen),
-            esc(&i.last_seen),
-            esc(&i.tactics.join(" → ")),
-            esc(&i.mitre.join(", ")),
-            esc(&i.narrative)
+            " &middot; ",
+            Text(&i.principal),
+            "</h3><p class=\"meta\">",
+            Text(&i.first_seen),
+            " &ndash; ",
+            Text(&i.last_seen),
+            " &middot; tactics: ",
+            Text(&i.tactics.join(" → ")),
+            " &middot; ATT&amp;CK: ",
+            Text(&i.mitre.join(", ")),
+            "</p><p>",
+            Text(&i.narrative),
+            "</p>"
         );
         habit(h, i, out);
         timeline(h, i, out);
-        h.push_str("<h3>Next steps</h3><ol>");
+        html!(h, "<h3>Next steps</h3><ol>");
         for s in &i.next_steps {
-            let _ = write!(h, "<li>{}</li>", esc(s));
+            html!(h, "<li>", Text(s), "</li>");
         }
-        h.push_str("</ol>");
+        html!(h, "</ol>");
         for (name, q) in [
             ("Athena SQL (CloudTrail table)", &i.queries.athena_sql),
             ("BigQuery SQL (audit log sink)", &i.queries.bigquery_sql),
             ("KQL (StorageBlobLogs)", &i.queries.kql),
         ] {
             if let Some(q) = q {
-                let _ = write!(
+                html!(
                     h,
-                    "<details><summary>{name}</summary><pre>{}</pre></details>",
-                    esc(q)
+                    "<details><summary>",
+                    name,
+                    "</summary><pre>",
+                    Text(q),
+                    "</pre></details>"
                 );
             }
         }
-        h.push_str("</div>");
+        html!(h, "</div>");
     }
-    h.push_str("</section>");
+    html!(h, "</section>");
 }
 
 /// The principal's habit beside the incident: a heat map of the hours of the week it is
 /// active (days per hour, UTC) with the incident's hours outlined, and its requests per hour
 /// over its last week against the upper edge of its normal band, with the hours where new
 /// addresses, countries or impossible travel began marked.
-fn habit(h: &mut String, i: &Incident, out: &ScanOutput) {
+fn habit(h: &mut Html, i: &Incident, out: &ScanOutput) {
     let Some(habit) = out.habits.get(&i.principal) else {
         return;
     };
@@ -156,10 +170,16 @@ fn habit(h: &mut String, i: &Incident, out: &ScanOutput) {
 
 use crate::time::WEEKDAYS as DAYS;
 
-fn heat_map(h: &mut String, week: &[u16], touched: &[bool; 168]) {
+fn heat_map(h: &mut Html, week: &[u16], touched: &[bool; 168]) {
     let max = week.iter().copied().max().unwrap_or(0).max(1) as f64;
-    h.push_str(r#"<p class="meta">Usual hours of this principal: days active per hour of the week (UTC), the incident's hours outlined</p>"#);
-    h.push_str(r#"<svg class="heat" role="img" aria-label="hour-of-week heat map" width="100%" viewBox="0 0 900 150" preserveAspectRatio="xMinYMin meet">"#);
+    html!(
+        h,
+        r#"<p class="meta">Usual hours of this principal: days active per hour of the week (UTC), the incident's hours outlined</p>"#
+    );
+    html!(
+        h,
+        r#"<svg class="heat" role="img" aria-label="hour-of-week heat map" width="100%" viewBox="0 0 900 150" preserveAspectRatio="xMinYMin meet">"#
+    );
     for (slot, &d) in week.iter().enumerate().take(168) {
         let (day, hr) = (slot / 24, slot % 24);
         let (x, y) = (44 + hr * 35, 2 + day * 18);
@@ -168,36 +188,55 @@ fn heat_map(h: &mut String, week: &[u16], touched: &[bool; 168]) {
         } else {
             r##"stroke="#e3e8f0" stroke-width="1""##
         };
-        let _ = write!(
+        let opacity = if d == 0 {
+            0.03
+        } else {
+            0.15 + 0.85 * d as f64 / max
+        };
+        html!(
             h,
-            r##"<rect x="{x}" y="{y}" width="34" height="17" fill="#3b6fd8" fill-opacity="{:.2}" {stroke}><title>{} {hr:02}:00 UTC: active on {d} day(s)</title></rect>"##,
-            if d == 0 {
-                0.03
-            } else {
-                0.15 + 0.85 * d as f64 / max
-            },
-            DAYS[day]
+            r#"<rect x=""#,
+            x,
+            r#"" y=""#,
+            y,
+            r##"" width="34" height="17" fill="#3b6fd8" fill-opacity=""##,
+            Fixed(opacity, 2),
+            "\" ",
+            stroke,
+            "><title>",
+            DAYS[day],
+            " ",
+            Padded(hr, 2),
+            ":00 UTC: active on ",
+            d,
+            " day(s)</title></rect>"
         );
     }
     for (day, name) in DAYS.iter().enumerate() {
-        let _ = write!(
+        html!(
             h,
-            r##"<text x="38" y="{}" font-size="11" text-anchor="end" fill="#555">{name}</text>"##,
-            14 + day * 18
+            r#"<text x="38" y=""#,
+            14 + day * 18,
+            r##"" font-size="11" text-anchor="end" fill="#555">"##,
+            *name,
+            "</text>"
         );
     }
     for hr in (0..24).step_by(2) {
-        let _ = write!(
+        html!(
             h,
-            r##"<text x="{}" y="144" font-size="11" text-anchor="middle" fill="#555">{hr:02}</text>"##,
-            44 + hr * 35 + 17
+            r#"<text x=""#,
+            44 + hr * 35 + 17,
+            r##"" y="144" font-size="11" text-anchor="middle" fill="#555">"##,
+            Padded(hr, 2),
+            "</text>"
         );
     }
-    h.push_str("</svg>");
+    html!(h, "</svg>");
 }
 
 fn volume_chart(
-    h: &mut String,
+    h: &mut Html,
     habit: &crate::detect::baseline::Habit,
     i: &Incident,
     out: &ScanOutput,
@@ -218,14 +257,25 @@ fn volume_chart(
     let (left, top, height, width) = (44.0, 6.0, 120.0, 5.0);
     let y = |v: f64| top + height - (1.0 + v).log10() / (1.0 + max).log10() * height;
     let x = |hr: i64| left + (hr - start) as f64 * width;
-    h.push_str(r#"<p class="meta">Requests per hour over the principal's last week (log scale; UTC) against the upper edge of its usual band for that hour (line); incident hours in red, flagged hours in orange, ▼ where a new address, country or impossible travel began</p>"#);
-    h.push_str(r#"<svg class="volume" role="img" aria-label="hourly requests against the baseline band" width="100%" viewBox="0 0 900 170" preserveAspectRatio="xMinYMin meet">"#);
-    let _ = write!(
+    html!(
         h,
-        r##"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#999" stroke-width="1"/>"##,
+        r#"<p class="meta">Requests per hour over the principal's last week (log scale; UTC) against the upper edge of its usual band for that hour (line); incident hours in red, flagged hours in orange, ▼ where a new address, country or impossible travel began</p>"#
+    );
+    html!(
+        h,
+        r#"<svg class="volume" role="img" aria-label="hourly requests against the baseline band" width="100%" viewBox="0 0 900 170" preserveAspectRatio="xMinYMin meet">"#
+    );
+    html!(
+        h,
+        r#"<line x1=""#,
+        left,
+        r#"" y1=""#,
         top + height,
+        r#"" x2=""#,
         x(end + 1),
-        top + height
+        r#"" y2=""#,
+        top + height,
+        r##"" stroke="#999" stroke-width="1"/>"##
     );
     for &(hr, n, flagged) in habit.hours.iter().filter(|r| r.0 >= start) {
         let colour = if hr >= h0 && hr <= h1 {
@@ -236,27 +286,48 @@ fn volume_chart(
             "#3b6fd8"
         };
         let top_y = y(n as f64);
-        let _ = write!(
+        html!(
             h,
-            r##"<rect x="{:.1}" y="{top_y:.1}" width="{:.1}" height="{:.1}" fill="{colour}"><title>{}: {n} requests; usual up to {:.0}</title></rect>"##,
-            x(hr),
-            width - 0.5,
-            top + height - top_y,
-            esc(crate::text::prefix(
+            r#"<rect x=""#,
+            Fixed(x(hr), 1),
+            r#"" y=""#,
+            Fixed(top_y, 1),
+            r#"" width=""#,
+            Fixed(width - 0.5, 1),
+            r#"" height=""#,
+            Fixed(top + height - top_y, 1),
+            r#"" fill=""#,
+            colour,
+            r#""><title>"#,
+            Text(crate::text::prefix(
                 &crate::time::rfc3339(hr * NANOS_PER_HOUR),
                 16
             )),
-            habit.band[hr.rem_euclid(24) as usize]
+            ": ",
+            n,
+            " requests; usual up to ",
+            Fixed(habit.band[hr.rem_euclid(24) as usize], 0),
+            "</title></rect>"
         );
     }
-    let mut band = String::new();
+    html!(h, r#"<polyline points=""#);
     for hr in start..=end {
         let v = y(habit.band[hr.rem_euclid(24) as usize]);
-        let _ = write!(band, "{:.1},{v:.1} {:.1},{v:.1} ", x(hr), x(hr + 1));
+        html!(
+            h,
+            Fixed(x(hr), 1),
+            ",",
+            Fixed(v, 1),
+            " ",
+            Fixed(x(hr + 1), 1),
+            ",",
+            Fixed(v, 1),
+            " "
+        );
     }
-    let _ = write!(
+    html!(
         h,
-        r##"<polyline points="{band}" fill="none" stroke="#2b8a3e" stroke-width="1.5"><title>usual band (upper edge)</title></polyline>"##
+        r##"" fill="none" stroke="#2b8a3e" stroke-width="1.5"><title>usual band (upper edge)</title></polyline>"##
     );
     for f in out.findings.iter().filter(|f| {
         i.findings.contains(&f.id)
@@ -270,11 +341,15 @@ fn volume_chart(
             continue;
         }
         let cx = x(hr) + width / 2.0;
-        let _ = write!(
+        html!(
             h,
-            r##"<path d="M{:.1} {top} l-5 -6 h10 z" transform="translate(0 6)" fill="#b00020"><title>{}</title></path>"##,
-            cx,
-            esc(&f.title)
+            r#"<path d="M"#,
+            Fixed(cx, 1),
+            " ",
+            top,
+            r##" l-5 -6 h10 z" transform="translate(0 6)" fill="#b00020"><title>"##,
+            Text(&f.title),
+            "</title></path>"
         );
     }
     for d in 0..=7 {
@@ -282,24 +357,27 @@ fn volume_chart(
         if hr < start {
             continue;
         }
-        let _ = write!(
+        html!(
             h,
-            r##"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle" fill="#555">{}</text>"##,
-            x(hr),
+            r#"<text x=""#,
+            Fixed(x(hr), 1),
+            r#"" y=""#,
             top + height + 16.0,
-            esc(crate::text::slice(
+            r##"" font-size="11" text-anchor="middle" fill="#555">"##,
+            Text(crate::text::slice(
                 &crate::time::rfc3339(hr * NANOS_PER_HOUR),
                 5,
                 10
-            ))
+            )),
+            "</text>"
         );
     }
-    h.push_str("</svg>");
+    html!(h, "</svg>");
 }
 
 /// An SVG timeline of an incident's findings: one row per finding, a bar from first to last
 /// seen, coloured by severity.
-fn timeline(h: &mut String, i: &Incident, out: &ScanOutput) {
+fn timeline(h: &mut Html, i: &Incident, out: &ScanOutput) {
     let members: Vec<&Finding> = out
         .findings
         .iter()
@@ -318,7 +396,14 @@ fn timeline(h: &mut String, i: &Incident, out: &ScanOutput) {
     let (w, left, row) = (900.0, 300.0, 20.0);
     let height = row * members.len() as f64 + 24.0;
     let x = |t: i64| left + (t - start) as f64 / (end - start) as f64 * (w - left - 10.0);
-    let _ = write!(h, "<svg role=\"img\" aria-label=\"timeline\" width=\"100%\" viewBox=\"0 0 {w} {height}\" preserveAspectRatio=\"xMinYMin meet\">");
+    html!(
+        h,
+        "<svg role=\"img\" aria-label=\"timeline\" width=\"100%\" viewBox=\"0 0 ",
+        w,
+        " ",
+        height,
+        "\" preserveAspectRatio=\"xMinYMin meet\">"
+    );
     for (n, f) in members.iter().enumerate() {
         let y = n as f64 * row + 4.0;
         let colour = match f.severity {
@@ -334,159 +419,210 @@ fn timeline(h: &mut String, i: &Incident, out: &ScanOutput) {
             &format!("{} {}", crate::text::slice(&f.first_seen, 11, 16), f.rule),
             44,
         );
-        let _ = write!(
+        html!(
             h,
-            "<text x=\"4\" y=\"{}\">{}</text><rect x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"13\" rx=\"3\" fill=\"{colour}\"><title>{}</title></rect>",
+            "<text x=\"4\" y=\"",
             y + 11.0,
-            esc(&label),
-            x1 - x0,
-            esc(&f.title)
+            "\">",
+            Text(&label),
+            "</text><rect x=\"",
+            Fixed(x0, 1),
+            "\" y=\"",
+            Fixed(y, 1),
+            "\" width=\"",
+            Fixed(x1 - x0, 1),
+            "\" height=\"13\" rx=\"3\" fill=\"",
+            colour,
+            "\"><title>",
+            Text(&f.title),
+            "</title></rect>"
         );
     }
-    let _ = write!(
+    html!(
         h,
-        "<text x=\"{left}\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text></svg>",
+        "<text x=\"",
+        left,
+        "\" y=\"",
         height - 4.0,
-        esc(crate::text::prefix(&crate::time::rfc3339(start), 16)),
+        "\">",
+        Text(crate::text::prefix(&crate::time::rfc3339(start), 16)),
+        "</text><text x=\"",
         w - 10.0,
+        "\" y=\"",
         height - 4.0,
-        esc(crate::text::prefix(&crate::time::rfc3339(end), 16))
+        "\" text-anchor=\"end\">",
+        Text(crate::text::prefix(&crate::time::rfc3339(end), 16)),
+        "</text></svg>"
     );
 }
 
-fn principals(h: &mut String, out: &ScanOutput) {
-    h.push_str("<section id=\"principals\"><h2>Most suspicious principals</h2><table><tr><th>principal</th><th>risk</th><th>highest</th><th>findings</th><th>incidents</th></tr>");
+fn principals(h: &mut Html, out: &ScanOutput) {
+    html!(h, "<section id=\"principals\"><h2>Most suspicious principals</h2><table><tr><th>principal</th><th>risk</th><th>highest</th><th>findings</th><th>incidents</th></tr>");
     for r in out.risks.iter().take(15) {
-        let _ = write!(
+        html!(
             h,
-            "<tr><td class=\"wrap\">{}</td><td>{}</td><td><span class=\"sev {}\">{}</span></td><td>{}</td><td>{}</td></tr>",
-            esc(&r.principal),
+            "<tr><td class=\"wrap\">",
+            Text(&r.principal),
+            "</td><td>",
             r.score,
+            "</td><td><span class=\"sev ",
             sev_class(r.highest),
+            "\">",
             r.highest.as_str(),
+            "</span></td><td>",
             r.findings,
-            r.incidents
+            "</td><td>",
+            r.incidents,
+            "</td></tr>"
         );
     }
-    h.push_str("</table></section>");
+    html!(h, "</table></section>");
 }
 
 /// The addresses behind findings of medium or above, with country and AS when known.
-fn addresses(h: &mut String, out: &ScanOutput) {
+fn addresses(h: &mut Html, out: &ScanOutput) {
     let ips = crate::report::json::anomalous_ips(out);
     if ips.is_empty() {
         return;
     }
     let located = !out.places.is_empty();
-    h.push_str("<section id=\"addresses\"><h2>Addresses behind the findings</h2><table><tr><th>address</th>");
+    html!(h, "<section id=\"addresses\"><h2>Addresses behind the findings</h2><table><tr><th>address</th>");
     if located {
-        h.push_str("<th>country</th><th>network operator (AS)</th>");
+        html!(h, "<th>country</th><th>network operator (AS)</th>");
     }
-    h.push_str("<th>findings</th><th>highest</th><th>principals</th></tr>");
-    let text = |v: &serde_json::Value| v.as_str().map(esc).unwrap_or_default();
+    html!(
+        h,
+        "<th>findings</th><th>highest</th><th>principals</th></tr>"
+    );
     for ip in ips.iter().take(30) {
-        let _ = write!(h, "<tr><td>{}</td>", text(&ip["ip"]));
+        html!(h, "<tr><td>", text(&ip["ip"]), "</td>");
         if located {
-            let asn = match (ip["asn"].as_u64(), ip["as_org"].as_str()) {
-                (Some(n), Some(o)) => format!("AS{n} {}", esc(o)),
-                (Some(n), None) => format!("AS{n}"),
-                _ => String::new(),
-            };
-            let _ = write!(h, "<td>{}</td><td>{asn}</td>", text(&ip["country"]));
+            html!(h, "<td>", text(&ip["country"]), "</td><td>");
+            match (ip["asn"].as_u64(), ip["as_org"].as_str()) {
+                (Some(n), Some(o)) => html!(h, "AS", n, " ", Text(o)),
+                (Some(n), None) => html!(h, "AS", n),
+                _ => {}
+            }
+            html!(h, "</td>");
         }
         let sev =
             Severity::parse(ip["highest"].as_str().unwrap_or("info")).unwrap_or(Severity::Info);
-        let principals: Vec<String> = ip["principals"]
-            .as_array()
-            .map(|a| a.iter().map(text).collect())
-            .unwrap_or_default();
-        let _ = write!(
+        html!(
             h,
-            "<td>{}</td><td><span class=\"sev {}\">{}</span></td><td class=\"wrap\">{}</td></tr>",
+            "<td>",
             ip["findings"].as_u64().unwrap_or(0),
+            "</td><td><span class=\"sev ",
             sev_class(sev),
+            "\">",
             sev.as_str(),
-            principals.join("<br>")
+            "</span></td><td class=\"wrap\">"
         );
+        for (n, p) in ip["principals"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if n > 0 {
+                html!(h, "<br>");
+            }
+            html!(h, text(p));
+        }
+        html!(h, "</td></tr>");
     }
-    h.push_str("</table></section>");
+    html!(h, "</table></section>");
 }
 
-fn findings(h: &mut String, out: &ScanOutput) {
+/// A JSON string as text (nothing for another value).
+fn text(v: &serde_json::Value) -> Text<'_> {
+    Text(v.as_str().unwrap_or_default())
+}
+
+fn findings(h: &mut Html, out: &ScanOutput) {
     let shown: Vec<&Finding> = out
         .findings
         .iter()
         .filter(|f| f.severity >= Severity::Medium)
         .collect();
-    let _ = write!(
+    html!(
         h,
-        "<section id=\"findings\"><h2>Findings of medium or above ({})</h2><table><tr><th>severity</th><th>first seen</th><th>rule</th><th>principal</th><th>what</th><th>evidence</th></tr>",
-        shown.len()
+        "<section id=\"findings\"><h2>Findings of medium or above (",
+        shown.len(),
+        ")</h2><table><tr><th>severity</th><th>first seen</th><th>rule</th><th>principal</th><th>what</th><th>evidence</th></tr>"
     );
     for f in shown.iter().take(500) {
         let evidence = serde_json::to_string_pretty(&f.evidence).unwrap_or_default();
-        let _ = write!(
+        html!(
             h,
-            "<tr id=\"{}\"><td><span class=\"sev {}\">{}</span></td><td>{}</td><td><code>{}</code></td><td class=\"wrap\">{}</td><td>{}<div class=\"meta\">IPs: {} &middot; resources: {} &middot; {} event{}</div></td><td><details><summary>show</summary><pre>{}</pre></details></td></tr>",
-            esc(&f.id),
+            "<tr id=\"",
+            Text(&f.id),
+            "\"><td><span class=\"sev ",
             sev_class(f.severity),
+            "\">",
             f.severity.as_str(),
-            esc(crate::text::prefix(&f.first_seen, 19)),
-            esc(&f.rule),
-            esc(&f.principal),
-            esc(&f.title),
-            esc(&f.source_ips.join(", ")),
-            esc(&crate::text::bounded(&f.resources.join(", "), 300)),
+            "</span></td><td>",
+            Text(crate::text::prefix(&f.first_seen, 19)),
+            "</td><td><code>",
+            Text(&f.rule),
+            "</code></td><td class=\"wrap\">",
+            Text(&f.principal),
+            "</td><td>",
+            Text(&f.title),
+            "<div class=\"meta\">IPs: ",
+            Text(&f.source_ips.join(", ")),
+            " &middot; resources: ",
+            Text(&crate::text::bounded(&f.resources.join(", "), 300)),
+            " &middot; ",
             f.event_count,
+            " event",
             if f.event_count == 1 { "" } else { "s" },
-            esc(&evidence)
+            "</div></td><td><details><summary>show</summary><pre>",
+            Text(&evidence),
+            "</pre></details></td></tr>"
         );
     }
-    h.push_str("</table></section>");
+    html!(h, "</table></section>");
 }
 
-fn summary_section(h: &mut String, s: &Summary) {
-    h.push_str("<section id=\"summary\"><h2>Run summary</h2><div class=\"kv\">");
-    let _ = write!(h, "<div>events</div><div>{}</div><div>skipped records</div><div>{}</div><div>files</div><div>{} ({} ignored)</div>", s.events, s.skipped, s.files, s.ignored_files);
+fn summary_section(h: &mut Html, s: &Summary) {
+    html!(
+        h,
+        "<section id=\"summary\"><h2>Run summary</h2><div class=\"kv\">",
+        "<div>events</div><div>",
+        s.events,
+        "</div><div>skipped records</div><div>",
+        s.skipped,
+        "</div><div>files</div><div>",
+        s.files,
+        " (",
+        s.ignored_files,
+        " ignored)</div>"
+    );
     for (f, n) in &s.by_format {
-        let _ = write!(h, "<div>{}</div><div>{n}</div>", esc(f));
+        html!(h, "<div>", Text(f), "</div><div>", *n, "</div>");
     }
-    h.push_str("</div>");
+    html!(h, "</div>");
     if !s.skipped_samples.is_empty() {
-        h.push_str(
-            "<h3>Skipped records</h3><table><tr><th>file</th><th>line</th><th>reason</th></tr>",
+        html!(
+            h,
+            "<h3>Skipped records</h3><table><tr><th>file</th><th>line</th><th>reason</th></tr>"
         );
         for x in &s.skipped_samples {
-            let _ = write!(
+            html!(
                 h,
-                "<tr><td class=\"wrap\">{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&x.file),
+                "<tr><td class=\"wrap\">",
+                Text(&x.file),
+                "</td><td>",
                 x.line,
-                esc(&x.detail)
+                "</td><td>",
+                Text(&x.detail),
+                "</td></tr>"
             );
         }
-        h.push_str("</table>");
+        html!(h, "</table>");
     }
     for n in &s.notes {
-        let _ = write!(h, "<p class=\"meta\">note: {}</p>", esc(n));
+        html!(h, "<p class=\"meta\">note: ", Text(n), "</p>");
     }
-    h.push_str("</section>");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hostile_strings_are_text() {
-        assert_eq!(
-            esc("<script>alert(1)</script>"),
-            "&lt;script&gt;alert(1)&lt;/script&gt;"
-        );
-        assert_eq!(
-            esc("\"><img src=x onerror=alert(1)>"),
-            "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"
-        );
-        assert_eq!(esc("a'b&c\u{1b}[2J"), "a&#39;b&amp;c&#x1b;[2J");
-    }
+    html!(h, "</section>");
 }

@@ -2,5 +2,6 @@
 
 pub mod html;
 pub mod json;
+pub mod markup;
 pub mod ocsf;
 pub mod table;
