@@ -124,6 +124,12 @@ pub struct Catalogue {
 
 const SOURCE: &str = include_str!("../rules/catalogue.toml");
 
+/// The rule ids of the catalogue as constants, generated from it at build time (`build.rs`):
+/// code names rules as `rule::AWS_S3_PUBLIC_POLICY`, so a misspelt id does not compile.
+pub mod rule {
+    include!(concat!(env!("OUT_DIR"), "/rule_ids.rs"));
+}
+
 impl Catalogue {
     /// The embedded catalogue (parsed once; a broken file fails the tests, not users).
     pub fn get() -> &'static Catalogue {
@@ -198,6 +204,17 @@ mod tests {
         assert_eq!(c.rules.iter().filter(|r| r.exposes).count(), 5);
         assert!(c.is("aws.cloudtrail.stop_logging", |r| r.resource_type.is_some()));
         assert!(!c.is("no.such.rule", |_| true));
+    }
+
+    #[test]
+    fn generated_ids_are_the_catalogue() {
+        let ids: Vec<&str> = Catalogue::get()
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(ids, rule::ALL);
+        assert_eq!(rule::AWS_S3_PUBLIC_POLICY, "aws.s3.public_policy");
     }
 
     #[test]

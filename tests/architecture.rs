@@ -315,11 +315,12 @@ fn the_cycle_check_finds_a_cycle() {
     );
 }
 
-/// Every rule id the code names is in the catalogue (`rules/catalogue.toml`): a typo would
-/// otherwise be a rule nobody can configure, list or look up. Prefixes that group rules
-/// (`aws.kms.`) are allowed only as such.
+/// Code names rules through the constants generated from the catalogue
+/// (`trailhound::catalogue::rule`), so a misspelt id does not compile; a string literal that
+/// is a rule id, or looks like one and is not in the catalogue, is reported here. Prefixes
+/// that group rules (`aws.kms.`) are allowed only as such.
 #[test]
-fn rule_ids_in_code_are_in_the_catalogue() {
+fn rule_ids_in_code_come_from_the_catalogue() {
     let cat = trailhound::catalogue::Catalogue::get();
     let ids: BTreeSet<&str> = cat.rules.iter().map(|r| r.id.as_str()).collect();
     let mut files = Vec::new();
@@ -327,13 +328,15 @@ fn rule_ids_in_code_are_in_the_catalogue() {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
         &mut files,
     );
+    let mut literal = BTreeSet::new();
     let mut unknown = BTreeSet::new();
-    let mut seen = 0;
+    let mut named = 0;
     for f in files {
         if f.components().any(|c| c.as_os_str() == "detector_tests") {
             continue;
         }
         let text = production(&std::fs::read_to_string(&f).unwrap());
+        named += text.matches("rule::").count();
         for part in text.split('"').skip(1).step_by(2) {
             let scope = part.split('.').next().unwrap_or("");
             if !matches!(scope, "aws" | "gcp" | "azure" | "baseline" | "trailhound")
@@ -343,15 +346,20 @@ fn rule_ids_in_code_are_in_the_catalogue() {
             {
                 continue;
             }
-            seen += 1;
             let grouping = part.ends_with('.') && ids.iter().any(|id| id.starts_with(part));
             let scope_name = ids.iter().any(|id| id.starts_with(&format!("{part}.")));
-            if !ids.contains(part) && !grouping && !scope_name {
+            if ids.contains(part) {
+                literal.insert(format!("{}: {part}", f.display()));
+            } else if !grouping && !scope_name {
                 unknown.insert(format!("{}: {part}", f.display()));
             }
         }
     }
-    assert!(seen > 50, "rule ids were found in the code: {seen}");
+    assert!(named > 150, "rules named through the constants: {named}");
+    assert!(
+        literal.is_empty(),
+        "name these through trailhound::catalogue::rule: {literal:?}"
+    );
     assert!(
         unknown.is_empty(),
         "not in rules/catalogue.toml: {unknown:?}"

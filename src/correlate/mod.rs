@@ -3,6 +3,7 @@
 //! resource instead, and joined to the change that made the resource public. Each incident gets
 //! a narrative, next steps and ready-to-run queries; each principal a risk score.
 
+use crate::catalogue::rule;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -258,11 +259,11 @@ fn build(members: &[&Finding], max: Severity, cat: &Catalogue) -> Incident {
         severity = Severity::Critical;
         reasons.push(format!("{stages} attack stages in one chain"));
     }
-    if has("baseline.dormant_principal") && max >= Severity::Medium {
+    if has(rule::BASELINE_DORMANT_PRINCIPAL) && max >= Severity::Medium {
         severity = severity.raise();
         reasons.push("a dormant identity".to_string());
     }
-    let novel_place = has("baseline.new_source_ip");
+    let novel_place = has(rule::BASELINE_NEW_SOURCE_IP);
     let harmful = members.iter().any(|f| {
         matches!(f.tactic.as_str(), "collection" | "exfiltration" | "impact")
             && f.severity >= Severity::Medium

@@ -8,6 +8,7 @@
 //! hours at least), including a
 //! stream that stops before the others end.
 
+use crate::catalogue::rule;
 use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym};
 use crate::detect::baseline::hour_of_week;
@@ -15,7 +16,7 @@ use crate::detect::emit::{Ctx, Emitter};
 use crate::event::{ActionClass, Format, PrincipalType};
 use crate::time::NANOS_PER_HOUR;
 
-pub const RULE_IDS: &[&str] = &["baseline.log_gap"];
+pub const RULE_IDS: &[&str] = &[rule::BASELINE_LOG_GAP];
 
 /// Streams tracked at most (one per bucket for per-bucket logs): bounds memory on hostile input.
 const MAX_STREAMS: usize = 10_000;
@@ -350,7 +351,7 @@ fn emit(key: &StreamKey, s: &Stream, gap: &Gap, ctx: &Ctx, out: &mut Emitter) {
     let end = crate::time::rfc3339((gap.last_hour + 1) * NANOS_PER_HOUR);
     out.emit(
         ctx,
-        "baseline.log_gap",
+        rule::BASELINE_LOG_GAP,
         &a,
         || {
             if gap.stopped {

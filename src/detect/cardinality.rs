@@ -15,6 +15,7 @@
 //!   counted; an evicted or once-seen principal that returns starts over on probation (its
 //!   novelty detectors quiet for the first days), without a `baseline.new_principal` finding.
 
+use crate::catalogue::rule;
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::catalogue::Severity;
@@ -30,7 +31,7 @@ type FastSet<K> = hashbrown::HashSet<K, foldhash::fast::RandomState>;
 pub const GROUP_PRINCIPAL: &str = "(principals seen once)";
 
 /// Rules this module raises.
-pub const RULE_IDS: &[&str] = &["baseline.one_shot_principals"];
+pub const RULE_IDS: &[&str] = &[rule::BASELINE_ONE_SHOT_PRINCIPALS];
 
 /// How long, in event time, a principal's first event waits for a second one.
 pub const NEWCOMER_WAIT: i64 = NANOS_PER_HOUR;
@@ -236,7 +237,7 @@ impl OneShot {
             .entry((account, day))
             .or_insert_with(|| Digest {
                 finding: FindingAcc::new(
-                    "baseline.one_shot_principals",
+                    rule::BASELINE_ONE_SHOT_PRINCIPALS,
                     Severity::Low,
                     String::new(),
                     a,

@@ -2,6 +2,7 @@
 //! thresholds in force, interned names) and the [`Emitter`] that opens, extends and exempts
 //! findings. Detectors use this module, never the engine that calls them.
 
+use crate::catalogue::rule;
 use hashbrown::HashMap;
 
 use crate::catalogue::{Catalogue, Severity};
@@ -108,7 +109,7 @@ impl<'a> Ctx<'a> {
                 .map(|r| r.id.as_str())
                 .collect(),
             volume_per_hour,
-            dormant_days: cfg.threshold("baseline.dormant_principal", "dormant_days", 30.0),
+            dormant_days: cfg.threshold(rule::BASELINE_DORMANT_PRINCIPAL, "dormant_days", 30.0),
             allow_networks: crate::detect::rules::cidr_table::CidrTable::new(&cfg.allow.cidrs),
         }
     }

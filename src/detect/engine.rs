@@ -7,6 +7,7 @@
 //! error detectors count it into the open hour; and only then is it absorbed — held apart
 //! if it raised a finding of medium or above.
 
+use crate::catalogue::rule;
 use hashbrown::HashMap;
 
 use crate::catalogue::Severity;
@@ -23,7 +24,7 @@ use crate::time::NANOS_PER_HOUR;
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Rules the engine raises itself.
-pub const RULE_IDS: &[&str] = &["trailhound.self_check"];
+pub const RULE_IDS: &[&str] = &[rule::TRAILHOUND_SELF_CHECK];
 
 /// A new profile, with the business hours configured for the principal.
 fn new_profile(ctx: &Ctx, principal: Sym, t: i64) -> Profile {
@@ -236,7 +237,7 @@ impl<'a> Engine<'a> {
         };
         self.out.emit_with(
             &self.ctx,
-            "trailhound.self_check",
+            rule::TRAILHOUND_SELF_CHECK,
             &a,
             || {
                 format!(
@@ -494,7 +495,8 @@ impl<'a> Engine<'a> {
         for d in &mut self.detectors {
             d.finish(end, out, ctx);
         }
-        let named_medium = ctx.threshold("baseline.one_shot_principals", "named_per_day", 1000.0);
+        let named_medium =
+            ctx.threshold(rule::BASELINE_ONE_SHOT_PRINCIPALS, "named_per_day", 1000.0);
         let known = &self.known_before;
         let warm_after = ctx.data_start.saturating_add(ctx.warm_up());
         let digests = std::mem::take(&mut self.one_shot).findings(

@@ -1,12 +1,16 @@
 //! Errors: bursts of access-denied and jumps in the error rate — probing for what stolen
 //! credentials can reach.
 
+use crate::catalogue::rule;
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
 use crate::detect::baseline::Profile;
 use crate::detect::emit::{Ctx, Emitter};
 
-pub const RULE_IDS: &[&str] = &["baseline.access_denied_burst", "baseline.error_rate_jump"];
+pub const RULE_IDS: &[&str] = &[
+    rule::BASELINE_ACCESS_DENIED_BURST,
+    rule::BASELINE_ERROR_RATE_JUMP,
+];
 
 const DENIED: usize = 3;
 
@@ -24,12 +28,12 @@ pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     let n = p.cur.denied as f64;
     if p.cur_fired & bit != 0 {
         // Extends the open finding only (see volume: anonymous findings are per bucket).
-        let sev = out.extend(ctx, "baseline.access_denied_burst", a, |f| {
+        let sev = out.extend(ctx, rule::BASELINE_ACCESS_DENIED_BURST, a, |f| {
             f.peak = f.peak.max(n)
         });
         return sev.is_some_and(|s| s >= Severity::Medium);
     }
-    let threshold = ctx.threshold("baseline.access_denied_burst", "per_hour", 20.0);
+    let threshold = ctx.threshold(rule::BASELINE_ACCESS_DENIED_BURST, "per_hour", 20.0);
     if n <= threshold {
         return false;
     }
@@ -46,7 +50,7 @@ pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     let status = ctx.syms.text(a.status);
     let sev = out.emit(
         ctx,
-        "baseline.access_denied_burst",
+        rule::BASELINE_ACCESS_DENIED_BURST,
         a,
         || format!("{} denied requests in one hour ({status})", n as u64),
         |f| {
@@ -68,8 +72,8 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
         return;
     };
     let req = p.cur.requests as f64;
-    let min = ctx.threshold("baseline.error_rate_jump", "min_requests", 30.0);
-    let rate_limit = ctx.threshold("baseline.error_rate_jump", "rate", 0.5);
+    let min = ctx.threshold(rule::BASELINE_ERROR_RATE_JUMP, "min_requests", 30.0);
+    let rate_limit = ctx.threshold(rule::BASELINE_ERROR_RATE_JUMP, "rate", 0.5);
     if req < min
         || p.age_days(p.cur_first) < ctx.cfg.novelty_min_days
         || p.cur_fired & (1 << DENIED) != 0
@@ -104,7 +108,7 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
     let end = p.cur_last;
     out.emit(
         ctx,
-        "baseline.error_rate_jump",
+        rule::BASELINE_ERROR_RATE_JUMP,
         &a,
         || {
             format!(

@@ -7,6 +7,7 @@
 //! end of the run). Conservative on purpose: an hour must be above the seasonal band, above
 //! twice the API's busiest hour in the window, and above a floor.
 
+use crate::catalogue::rule;
 use std::collections::VecDeque;
 
 use crate::catalogue::Severity;
@@ -16,7 +17,7 @@ use crate::detect::emit::{Ctx, Emitter};
 use crate::text::thousands;
 use crate::time::NANOS_PER_HOUR;
 
-pub const RULE_IDS: &[&str] = &["baseline.api_call_rate", "baseline.api_error_rate"];
+pub const RULE_IDS: &[&str] = &[rule::BASELINE_API_CALL_RATE, rule::BASELINE_API_ERROR_RATE];
 
 type FastMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
 
@@ -248,7 +249,7 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
             f.severity = Severity::Low;
         }
     };
-    let min_calls = ctx.threshold("baseline.api_call_rate", "min_calls", 200.0);
+    let min_calls = ctx.threshold(rule::BASELINE_API_CALL_RATE, "min_calls", 200.0);
     if calls > min_calls {
         let same = s.same_hour(hour, days, |c, _| c as f64);
         let upper = band_upper(&same)
@@ -259,7 +260,7 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
             let techniques = crate::detect::techniques::activity_techniques(&top);
             out.emit_with(
                 ctx,
-                "baseline.api_call_rate",
+                rule::BASELINE_API_CALL_RATE,
                 &top,
                 || {
                     format!(
@@ -280,7 +281,7 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
         }
     }
     let errors = s.cur_errors as f64;
-    let min_errors = ctx.threshold("baseline.api_error_rate", "min_errors", 50.0);
+    let min_errors = ctx.threshold(rule::BASELINE_API_ERROR_RATE, "min_errors", 50.0);
     if errors > min_errors && errors / calls >= 0.5 {
         let (all_calls, all_errors) = s.hours.iter().fold((0u64, 0u64), |(c, e), &(_, hc, he)| {
             (c + hc as u64, e + he as u64)
@@ -293,7 +294,7 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
         if errors > upper && errors / calls > 3.0 * usual_rate {
             out.emit(
                 ctx,
-                "baseline.api_error_rate",
+                rule::BASELINE_API_ERROR_RATE,
                 &top,
                 || {
                     format!(

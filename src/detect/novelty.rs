@@ -2,6 +2,7 @@
 //! principal never seen before. Judged against the profile before the event is absorbed, and
 //! only once the principal has a baseline (its first days are quiet).
 
+use crate::catalogue::rule;
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
 use crate::detect::baseline::{network_of, NewKeys, Profile, NANOS_PER_DAY};
@@ -10,17 +11,17 @@ use crate::detect::techniques::activity_techniques;
 use crate::event::PrincipalType;
 
 pub const RULE_IDS: &[&str] = &[
-    "baseline.new_principal",
-    "baseline.dormant_principal",
-    "baseline.new_source_ip",
-    "azure.storage.key_new_place",
-    "gcp.gcs.hmac_key_new_place",
-    "baseline.new_user_agent",
-    "baseline.first_time_api",
-    "baseline.new_event_source",
-    "baseline.new_bucket",
-    "baseline.new_country",
-    "baseline.impossible_travel",
+    rule::BASELINE_NEW_PRINCIPAL,
+    rule::BASELINE_DORMANT_PRINCIPAL,
+    rule::BASELINE_NEW_SOURCE_IP,
+    rule::AZURE_STORAGE_KEY_NEW_PLACE,
+    rule::GCP_GCS_HMAC_KEY_NEW_PLACE,
+    rule::BASELINE_NEW_USER_AGENT,
+    rule::BASELINE_FIRST_TIME_API,
+    rule::BASELINE_NEW_EVENT_SOURCE,
+    rule::BASELINE_NEW_BUCKET,
+    rule::BASELINE_NEW_COUNTRY,
+    rule::BASELINE_IMPOSSIBLE_TRAVEL,
 ];
 
 const PLACE_NEW_NETWORK: u32 = 1;
@@ -83,7 +84,7 @@ pub(crate) fn new_principal(_p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &
     }
     out.emit(
         ctx,
-        "baseline.new_principal",
+        rule::BASELINE_NEW_PRINCIPAL,
         a,
         || "first activity of a principal not seen before".to_string(),
         |_| {},
@@ -133,7 +134,7 @@ pub(crate) fn judge(
         let last = p.last_seen;
         let sev = out.emit(
             ctx,
-            "baseline.dormant_principal",
+            rule::BASELINE_DORMANT_PRINCIPAL,
             a,
             || format!("dormant for {idle:.0} days, active again"),
             |f| {
@@ -248,16 +249,26 @@ pub(crate) fn judge(
         use crate::event::AuthMethod;
         // Likewise a GCS HMAC key: S3-compatible clients can only reach Cloud Storage with one.
         let (rule, floor, credential) = match a.auth {
-            AuthMethod::AccountKey => {
-                ("azure.storage.key_new_place", Severity::High, "account key")
-            }
-            AuthMethod::Sas => ("azure.storage.key_new_place", Severity::Medium, "SAS token"),
+            AuthMethod::AccountKey => (
+                rule::AZURE_STORAGE_KEY_NEW_PLACE,
+                Severity::High,
+                "account key",
+            ),
+            AuthMethod::Sas => (
+                rule::AZURE_STORAGE_KEY_NEW_PLACE,
+                Severity::Medium,
+                "SAS token",
+            ),
             _ if a.format == crate::event::Format::GcsAudit
                 && s3_compatible_client(&ctx.syms.text(a.user_agent)) =>
             {
-                ("gcp.gcs.hmac_key_new_place", Severity::Medium, "HMAC key")
+                (
+                    rule::GCP_GCS_HMAC_KEY_NEW_PLACE,
+                    Severity::Medium,
+                    "HMAC key",
+                )
             }
-            _ => ("baseline.new_source_ip", Severity::Low, ""),
+            _ => (rule::BASELINE_NEW_SOURCE_IP, Severity::Low, ""),
         };
         // Below PLACE_MIN_EVENTS the place is on probation for a day: its next requests are
         // still counted here (and weighed with its first), though it joins the baseline.
@@ -342,7 +353,7 @@ pub(crate) fn judge(
         let ua = ctx.syms.text(a.user_agent);
         out.emit(
             ctx,
-            "baseline.new_user_agent",
+            rule::BASELINE_NEW_USER_AGENT,
             a,
             || format!("new user agent: {}", crate::text::bounded(&ua, 120)),
             |f| f.set("user_agent", crate::text::bounded(&ua, 200)),
@@ -352,7 +363,7 @@ pub(crate) fn judge(
         let api = ctx.syms.text(a.action);
         out.emit_with(
             ctx,
-            "baseline.first_time_api",
+            rule::BASELINE_FIRST_TIME_API,
             a,
             || format!("first call of {api} by this principal"),
             |_| {},
@@ -375,7 +386,7 @@ pub(crate) fn judge(
         let source = ctx.syms.text(a.event_source);
         out.emit(
             ctx,
-            "baseline.new_event_source",
+            rule::BASELINE_NEW_EVENT_SOURCE,
             a,
             || {
                 format!(
@@ -390,7 +401,7 @@ pub(crate) fn judge(
         let bucket = ctx.syms.text(a.bucket);
         out.emit(
             ctx,
-            "baseline.new_bucket",
+            rule::BASELINE_NEW_BUCKET,
             a,
             || format!("first access to bucket {bucket} by this principal"),
             |_| {},
@@ -450,11 +461,11 @@ fn judge_place(
     if let Some(country) = new.country {
         let known = p.countries.known_count(now, window);
         let roaming =
-            known as f64 >= ctx.threshold("baseline.new_country", "roaming_countries", 4.0);
+            known as f64 >= ctx.threshold(rule::BASELINE_NEW_COUNTRY, "roaming_countries", 4.0);
         let code = crate::geo::country_text(country);
         let sev = out.emit_with(
             ctx,
-            "baseline.new_country",
+            rule::BASELINE_NEW_COUNTRY,
             a,
             || {
                 format!(
@@ -496,8 +507,8 @@ fn judge_place(
     let raw_km = crate::geo::distance_km((prev.lat, prev.lon), (lat, lon));
     // Locations are estimates: only the distance beyond both accuracy radii counts.
     let km = raw_km - f64::from(prev.radius_km.min(500)) - f64::from(radius.min(500));
-    let min_km = ctx.threshold("baseline.impossible_travel", "min_km", 500.0);
-    let max_kmh = ctx.threshold("baseline.impossible_travel", "max_kmh", 1000.0);
+    let min_km = ctx.threshold(rule::BASELINE_IMPOSSIBLE_TRAVEL, "min_km", 500.0);
+    let max_kmh = ctx.threshold(rule::BASELINE_IMPOSSIBLE_TRAVEL, "max_kmh", 1000.0);
     let hours = ((now - prev.time) as f64 / crate::time::NANOS_PER_HOUR as f64).max(1.0 / 60.0);
     let kmh = km / hours;
     if km < min_km || kmh <= max_kmh {
@@ -514,7 +525,7 @@ fn judge_place(
     let minutes = (now - prev.time) as f64 / 60e9;
     let sev = out.emit(
         ctx,
-        "baseline.impossible_travel",
+        rule::BASELINE_IMPOSSIBLE_TRAVEL,
         a,
         || {
             format!(

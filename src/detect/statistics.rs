@@ -2,6 +2,7 @@
 //! stays under every fixed threshold — slow exfiltration at a few times the usual daily bytes,
 //! spread evenly — and hours far outside the principal's own seasonal band.
 
+use crate::catalogue::rule;
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
 use crate::detect::baseline::{band_upper, median_mad, Profile};
@@ -10,9 +11,9 @@ use crate::text::thousands;
 use crate::time::NANOS_PER_HOUR;
 
 pub const RULE_IDS: &[&str] = &[
-    "baseline.hourly_volume_anomaly",
-    "baseline.bytes_out_spike",
-    "baseline.daily_bytes_anomaly",
+    rule::BASELINE_HOURLY_VOLUME_ANOMALY,
+    rule::BASELINE_BYTES_OUT_SPIKE,
+    rule::BASELINE_DAILY_BYTES_ANOMALY,
 ];
 
 /// Days of daily history needed before days are judged.
@@ -40,7 +41,7 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
     let a = at(p, &who);
     let end = p.cur_last;
     // Requests far above both this hour's band and the principal's busiest usual hours.
-    let min = ctx.threshold("baseline.hourly_volume_anomaly", "min_requests", 50.0);
+    let min = ctx.threshold(rule::BASELINE_HOURLY_VOLUME_ANOMALY, "min_requests", 50.0);
     if p.cur_fired == 0 && p.cur.requests as f64 > min {
         let same = p.same_hour_values(hour, |s| s.requests as f64);
         let upper = band_upper(&same)
@@ -51,7 +52,7 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
             let (med, _) = median_mad(&same);
             out.emit(
                 ctx,
-                "baseline.hourly_volume_anomaly",
+                rule::BASELINE_HOURLY_VOLUME_ANOMALY,
                 &a,
                 || {
                     format!(
@@ -74,14 +75,14 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
     // Bytes out far above the hour's band.
     let bytes = p.cur.bytes_out as f64;
     let min_bytes = ctx.threshold(
-        "baseline.bytes_out_spike",
+        rule::BASELINE_BYTES_OUT_SPIKE,
         "min_bytes",
         1024.0 * 1024.0 * 1024.0,
     );
     if bytes > min_bytes {
         let same = p.same_hour_values(hour, |s| s.bytes_out as f64);
         let (med, _) = median_mad(&same);
-        let factor = ctx.threshold("baseline.bytes_out_spike", "factor", 10.0);
+        let factor = ctx.threshold(rule::BASELINE_BYTES_OUT_SPIKE, "factor", 10.0);
         // At an hour the principal keeps, its own busiest hours excuse the volume.
         let usual = crate::detect::habits::hour_is_near_normal(p, ctx, p.cur_first)
             || p.active_hours_of_day() >= 12;
@@ -101,7 +102,7 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
             let one_object = bytes - largest <= upper;
             let sev = out.emit(
                 ctx,
-                "baseline.bytes_out_spike",
+                rule::BASELINE_BYTES_OUT_SPIKE,
                 &a,
                 || {
                     format!(
@@ -145,9 +146,9 @@ pub(crate) fn close_day(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
         return;
     }
     let (med, _) = median_mad(&days);
-    let factor = ctx.threshold("baseline.daily_bytes_anomaly", "factor", 2.0);
+    let factor = ctx.threshold(rule::BASELINE_DAILY_BYTES_ANOMALY, "factor", 2.0);
     let min_bytes = ctx.threshold(
-        "baseline.daily_bytes_anomaly",
+        rule::BASELINE_DAILY_BYTES_ANOMALY,
         "min_bytes",
         256.0 * 1024.0 * 1024.0,
     );
@@ -163,7 +164,7 @@ pub(crate) fn close_day(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
         let day = crate::time::rfc3339(a.time);
         out.emit(
             ctx,
-            "baseline.daily_bytes_anomaly",
+            rule::BASELINE_DAILY_BYTES_ANOMALY,
             &a,
             || {
                 format!(

@@ -1,6 +1,7 @@
 //! Time: access outside business hours, quiet when the principal's own history shows the hour
 //! is normal for it (a night-shift ETL role, staff in another time zone).
 
+use crate::catalogue::rule;
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
 use crate::detect::baseline::Profile;
@@ -9,7 +10,7 @@ use crate::detect::habits::{hour_is_normal, learning};
 use crate::event::PrincipalType;
 use crate::time::NANOS_PER_HOUR;
 
-pub const RULE_IDS: &[&str] = &["baseline.after_hours_access"];
+pub const RULE_IDS: &[&str] = &[rule::BASELINE_AFTER_HOURS_ACCESS];
 
 /// Active days that make a routine.
 const MIN_ROUTINE_DAYS: usize = 10;
@@ -80,7 +81,7 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
     };
     let sev = out.emit_with(
         ctx,
-        "baseline.after_hours_access",
+        rule::BASELINE_AFTER_HOURS_ACCESS,
         a,
         || {
             if has_baseline {
@@ -108,7 +109,7 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
             f.extra_mitre.extend(crate::detect::techniques::activity_techniques(a).into_iter().flatten());
             if f.event_count >= SESSION_EVENTS
                 && f.severity < Severity::Medium
-                && !ctx.cfg.severity.contains_key("baseline.after_hours_access")
+                && !ctx.cfg.severity.contains_key(rule::BASELINE_AFTER_HOURS_ACCESS)
                 && settled
             {
                 f.severity = Severity::Medium;

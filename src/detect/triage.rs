@@ -2,6 +2,7 @@
 //! bucket read anonymously for a week is its normal; a configuration change made the way the
 //! principal works is low; one from a new place at night stays medium.
 
+use crate::catalogue::rule;
 use hashbrown::HashMap;
 
 use crate::catalogue::{Catalogue, Severity};
@@ -140,7 +141,7 @@ pub(crate) fn rule_hit(
     }
     // A principal's batch deletes are a finding only the first time in the window (a cleanup
     // job calls DeleteObjects every night); the volume detectors judge the rest.
-    if hit.rule == "aws.s3.batch_delete"
+    if hit.rule == rule::AWS_S3_BATCH_DELETE
         && profile
             .apis
             .get(&a.action)

@@ -5,6 +5,7 @@
 //! band for that hour of the day ([`crate::detect::baseline::band_upper`]): the nightly ETL job that
 //! reads thousands of objects at 02:00 stays quiet, the same volume at a new hour does not.
 
+use crate::catalogue::rule;
 use crate::catalogue::Severity;
 use crate::detect::access::Access;
 use crate::detect::baseline::{HourStat, Profile};
@@ -22,29 +23,29 @@ pub(crate) enum Kind {
 /// Rule ids by kind and provider.
 pub(crate) fn rule(kind: Kind, provider: Provider) -> &'static str {
     match (kind, provider) {
-        (Kind::Reads, Provider::Aws) => "aws.s3.bulk_download",
-        (Kind::Reads, Provider::Gcp) => "gcp.gcs.bulk_download",
-        (Kind::Reads, Provider::Azure) => "azure.blob.bulk_download",
-        (Kind::Lists, Provider::Aws) => "aws.s3.enumeration",
-        (Kind::Lists, Provider::Gcp) => "gcp.gcs.enumeration",
-        (Kind::Lists, Provider::Azure) => "azure.blob.enumeration",
-        (Kind::Deletes, Provider::Aws) => "aws.s3.mass_delete",
-        (Kind::Deletes, Provider::Gcp) => "gcp.gcs.mass_delete",
-        (Kind::Deletes, Provider::Azure) => "azure.blob.mass_delete",
+        (Kind::Reads, Provider::Aws) => rule::AWS_S3_BULK_DOWNLOAD,
+        (Kind::Reads, Provider::Gcp) => rule::GCP_GCS_BULK_DOWNLOAD,
+        (Kind::Reads, Provider::Azure) => rule::AZURE_BLOB_BULK_DOWNLOAD,
+        (Kind::Lists, Provider::Aws) => rule::AWS_S3_ENUMERATION,
+        (Kind::Lists, Provider::Gcp) => rule::GCP_GCS_ENUMERATION,
+        (Kind::Lists, Provider::Azure) => rule::AZURE_BLOB_ENUMERATION,
+        (Kind::Deletes, Provider::Aws) => rule::AWS_S3_MASS_DELETE,
+        (Kind::Deletes, Provider::Gcp) => rule::GCP_GCS_MASS_DELETE,
+        (Kind::Deletes, Provider::Azure) => rule::AZURE_BLOB_MASS_DELETE,
     }
 }
 
 pub const RULE_IDS: &[&str] = &[
-    "aws.s3.bulk_download",
-    "gcp.gcs.bulk_download",
-    "azure.blob.bulk_download",
-    "aws.s3.enumeration",
-    "gcp.gcs.enumeration",
-    "azure.blob.enumeration",
-    "aws.s3.mass_delete",
-    "gcp.gcs.mass_delete",
-    "azure.blob.mass_delete",
-    "baseline.after_hours_bulk",
+    rule::AWS_S3_BULK_DOWNLOAD,
+    rule::GCP_GCS_BULK_DOWNLOAD,
+    rule::AZURE_BLOB_BULK_DOWNLOAD,
+    rule::AWS_S3_ENUMERATION,
+    rule::GCP_GCS_ENUMERATION,
+    rule::AZURE_BLOB_ENUMERATION,
+    rule::AWS_S3_MASS_DELETE,
+    rule::GCP_GCS_MASS_DELETE,
+    rule::AZURE_BLOB_MASS_DELETE,
+    rule::BASELINE_AFTER_HOURS_BULK,
 ];
 
 fn field(kind: Kind) -> fn(&HourStat) -> f64 {
@@ -274,7 +275,7 @@ pub(crate) fn count(
     {
         out.emit(
             ctx,
-            "baseline.after_hours_bulk",
+            rule::BASELINE_AFTER_HOURS_BULK,
             a,
             || {
                 format!(

@@ -5,6 +5,7 @@
 //! an IAM user's ARN, a GCP e-mail, an Azure object id or `<account>:<tokenHash>`, or
 //! `anonymous`. `expected_rules` name the catalogue rules (DESIGN.md naming) that should fire.
 
+use crate::catalogue::rule;
 use std::net::IpAddr;
 
 use crate::generate::rng::Rng;
@@ -192,7 +193,7 @@ fn dormant_maintenance(w: &mut World, rng: &mut Rng, d: u32) -> Label {
         span,
         &["T1562.008", "T1619", "T1530", "T1485", "T1078.004"],
         "high",
-        &["aws.s3.logging_disabled", "aws.s3.bulk_download", "aws.s3.mass_delete", "baseline.dormant_principal", "baseline.new_source_ip"],
+        &[rule::AWS_S3_LOGGING_DISABLED, rule::AWS_S3_BULK_DOWNLOAD, rule::AWS_S3_MASS_DELETE, rule::BASELINE_DORMANT_PRINCIPAL, rule::BASELINE_NEW_SOURCE_IP],
     )
 }
 
@@ -232,7 +233,7 @@ fn slow_exfiltration(w: &mut World, rng: &mut Rng, first: u32) -> Label {
         span,
         &["T1530"],
         "medium",
-        &["baseline.bytes_out_spike"],
+        &[rule::BASELINE_BYTES_OUT_SPIKE],
     )
 }
 
@@ -295,7 +296,7 @@ fn stolen_key(w: &mut World, rng: &mut Rng, d: u32) -> Label {
         span,
         &["T1078.004", "T1530"],
         "high",
-        &["baseline.new_source_ip", "baseline.new_country", "baseline.new_user_agent", "baseline.after_hours_access"],
+        &[rule::BASELINE_NEW_SOURCE_IP, rule::BASELINE_NEW_COUNTRY, rule::BASELINE_NEW_USER_AGENT, rule::BASELINE_AFTER_HOURS_ACCESS],
     )
 }
 
@@ -350,7 +351,7 @@ fn impossible_travel(w: &mut World, rng: &mut Rng, d: u32) -> Label {
         span,
         &["T1078.004", "T1530"],
         "high",
-        &["baseline.impossible_travel", "baseline.new_country", "baseline.new_source_ip"],
+        &[rule::BASELINE_IMPOSSIBLE_TRAVEL, rule::BASELINE_NEW_COUNTRY, rule::BASELINE_NEW_SOURCE_IP],
     )
 }
 
@@ -409,7 +410,7 @@ fn enumeration(w: &mut World, rng: &mut Rng, d: u32) -> Label {
         span,
         &["T1619", "T1580"],
         "high",
-        &["aws.s3.enumeration", "baseline.new_source_ip", "baseline.first_time_api"],
+        &[rule::AWS_S3_ENUMERATION, rule::BASELINE_NEW_SOURCE_IP, rule::BASELINE_FIRST_TIME_API],
     )
 }
 
@@ -497,7 +498,7 @@ fn public_bucket(w: &mut World, rng: &mut Rng, d: u32) -> Vec<Label> {
             span1,
             &["T1098", "T1530"],
             "high",
-            &["aws.s3.public_policy", "aws.s3.public_access_block_removed"],
+            &[rule::AWS_S3_PUBLIC_POLICY, rule::AWS_S3_PUBLIC_ACCESS_BLOCK_REMOVED],
         ),
         label(
             "e2-anonymous-reads-of-public-bucket",
@@ -508,7 +509,7 @@ fn public_bucket(w: &mut World, rng: &mut Rng, d: u32) -> Vec<Label> {
             span2,
             &["T1530"],
             "high",
-            &["aws.s3.anonymous_read", "aws.s3.bulk_download"],
+            &[rule::AWS_S3_ANONYMOUS_READ, rule::AWS_S3_BULK_DOWNLOAD],
         ),
     ]
 }
@@ -548,7 +549,7 @@ fn gcs_all_users(w: &mut World, d: u32) -> Label {
         Span { start: t, end: t + 40 * NS },
         &["T1098", "T1530"],
         "high",
-        &["gcp.gcs.public_iam_binding"],
+        &[rule::GCP_GCS_PUBLIC_IAM_BINDING],
     )
 }
 
@@ -611,7 +612,7 @@ fn azure_sas_night(w: &mut World, rng: &mut Rng, d: u32) -> Label {
         Span { start, end },
         &["T1530", "T1078.004"],
         "high",
-        &["azure.blob.bulk_download", "baseline.new_source_ip", "baseline.after_hours_access"],
+        &[rule::AZURE_BLOB_BULK_DOWNLOAD, rule::BASELINE_NEW_SOURCE_IP, rule::BASELINE_AFTER_HOURS_ACCESS],
     )
 }
 
@@ -723,7 +724,7 @@ fn ransomware(w: &mut World, rng: &mut Rng, d: u32) -> Label {
         span,
         &["T1485", "T1490"],
         "high",
-        &["aws.s3.versioning_suspended", "aws.s3.lifecycle_expiration", "aws.s3.encryption_removed", "aws.s3.mass_delete"],
+        &[rule::AWS_S3_VERSIONING_SUSPENDED, rule::AWS_S3_LIFECYCLE_EXPIRATION, rule::AWS_S3_ENCRYPTION_REMOVED, rule::AWS_S3_MASS_DELETE],
     )
 }
 
@@ -797,7 +798,7 @@ fn replication(w: &mut World, d: u32) -> Label {
         span,
         &["T1537"],
         "high",
-        &["aws.s3.replication_foreign_account", "baseline.new_source_ip"],
+        &[rule::AWS_S3_REPLICATION_FOREIGN_ACCOUNT, rule::BASELINE_NEW_SOURCE_IP],
     )
 }
 
@@ -852,7 +853,7 @@ fn stop_logging(w: &mut World, d: u32) -> Label {
         span,
         &["T1562.008"],
         "high",
-        &["aws.cloudtrail.stop_logging", "baseline.dormant_principal", "baseline.new_source_ip"],
+        &[rule::AWS_CLOUDTRAIL_STOP_LOGGING, rule::BASELINE_DORMANT_PRINCIPAL, rule::BASELINE_NEW_SOURCE_IP],
     )
 }
 
@@ -899,7 +900,7 @@ fn access_denied_probe(w: &mut World, rng: &mut Rng, d: u32) -> Label {
         span,
         &["T1619", "T1580"],
         "medium",
-        &["baseline.access_denied_burst", "baseline.new_source_ip"],
+        &[rule::BASELINE_ACCESS_DENIED_BURST, rule::BASELINE_NEW_SOURCE_IP],
     )
 }
 
@@ -972,7 +973,7 @@ fn azure_keys(w: &mut World, rng: &mut Rng, d: u32) -> Vec<Label> {
             Span { start: t, end: t + 2 * MINUTE },
             &["T1078.004", "T1098", "T1562.008"],
             "medium",
-            &["azure.storage.keys_listed", "azure.storage.diagnostics_deleted", "baseline.new_source_ip"],
+            &[rule::AZURE_STORAGE_KEYS_LISTED, rule::AZURE_STORAGE_DIAGNOSTICS_DELETED, rule::BASELINE_NEW_SOURCE_IP],
         ),
         label(
             "l2-azure-account-key-used-from-new-place",
@@ -983,7 +984,7 @@ fn azure_keys(w: &mut World, rng: &mut Rng, d: u32) -> Vec<Label> {
             Span { start: start2, end: t2 },
             &["T1530", "T1078.004"],
             "high",
-            &["azure.blob.bulk_download", "baseline.new_source_ip"],
+            &[rule::AZURE_BLOB_BULK_DOWNLOAD, rule::BASELINE_NEW_SOURCE_IP],
         ),
     ]
 }

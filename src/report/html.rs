@@ -6,6 +6,7 @@
 //! page is built with [`crate::report::markup`], where a value from the logs can only be
 //! written as escaped [`Text`].
 
+use crate::catalogue::rule;
 use crate::catalogue::Severity;
 use crate::correlate::Incident;
 use crate::detect::finding::Finding;
@@ -333,7 +334,9 @@ fn volume_chart(
         i.findings.contains(&f.id)
             && matches!(
                 f.rule.as_str(),
-                "baseline.new_source_ip" | "baseline.new_country" | "baseline.impossible_travel"
+                rule::BASELINE_NEW_SOURCE_IP
+                    | rule::BASELINE_NEW_COUNTRY
+                    | rule::BASELINE_IMPOSSIBLE_TRAVEL
             )
     }) {
         let hr = f.first_ns.div_euclid(NANOS_PER_HOUR);

@@ -1,6 +1,7 @@
 //! `--format json` (one report document) and `--format jsonl` (the streaming contract:
 //! findings, incidents, then the summary, one object per line).
 
+use crate::catalogue::rule;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -92,7 +93,7 @@ pub fn document(out: &ScanOutput, summary: &Summary) -> Value {
     let errors: Vec<Value> = out
         .findings
         .iter()
-        .filter(|f| f.rule == "baseline.access_denied_burst" || f.rule == "baseline.error_rate_jump")
+        .filter(|f| f.rule == rule::BASELINE_ACCESS_DENIED_BURST || f.rule == rule::BASELINE_ERROR_RATE_JUMP)
         .map(|f| json!({"principal": f.principal, "rule": f.rule, "first_seen": f.first_seen, "title": f.title, "evidence": f.evidence}))
         .collect();
     let actions: Vec<Value> = out

@@ -2,12 +2,13 @@
 //! GCS HMAC keys.
 
 use super::{ends_with_ci, Input, RuleHit};
+use crate::catalogue::rule;
 use crate::event::Provider;
 
 pub const RULE_IDS: &[&str] = &[
-    "azure.storage.keys_listed",
-    "azure.storage.key_regenerated",
-    "gcp.gcs.hmac_key_created",
+    rule::AZURE_STORAGE_KEYS_LISTED,
+    rule::AZURE_STORAGE_KEY_REGENERATED,
+    rule::GCP_GCS_HMAC_KEY_CREATED,
 ];
 
 pub(super) fn check(i: &Input) -> Option<RuleHit> {
@@ -23,7 +24,7 @@ pub(super) fn check(i: &Input) -> Option<RuleHit> {
             .any(|s| ends_with_ci(op, s))
             {
                 Some(i.hit(
-                    "azure.storage.keys_listed",
+                    rule::AZURE_STORAGE_KEYS_LISTED,
                     format!(
                         "keys or SAS of storage account {} obtained ({})",
                         i.bucket(),
@@ -32,7 +33,7 @@ pub(super) fn check(i: &Input) -> Option<RuleHit> {
                 ))
             } else if ends_with_ci(op, "/regeneratekey/action") {
                 Some(i.hit(
-                    "azure.storage.key_regenerated",
+                    rule::AZURE_STORAGE_KEY_REGENERATED,
                     format!("a key of storage account {} regenerated", i.bucket()),
                 ))
             } else {
@@ -40,7 +41,7 @@ pub(super) fn check(i: &Input) -> Option<RuleHit> {
             }
         }
         Provider::Gcp if i.action.ends_with("storage.hmacKeys.create") => Some(i.hit(
-            "gcp.gcs.hmac_key_created",
+            rule::GCP_GCS_HMAC_KEY_CREATED,
             "HMAC key created for the S3-compatible XML API",
         )),
         _ => None,

@@ -1,13 +1,14 @@
 //! Exfiltration: data replicated or copied to an account that is not ours.
 
+use crate::catalogue::rule;
 use serde_json::Value;
 
 use super::{arn_account, get_ci, one_or_many, path, text, Input, RuleHit};
 use crate::event::Provider;
 
 pub const RULE_IDS: &[&str] = &[
-    "aws.s3.replication_foreign_account",
-    "aws.s3.copy_to_external_account",
+    rule::AWS_S3_REPLICATION_FOREIGN_ACCOUNT,
+    rule::AWS_S3_COPY_TO_EXTERNAL_ACCOUNT,
 ];
 
 pub(super) fn check(i: &Input) -> Option<RuleHit> {
@@ -51,7 +52,7 @@ fn copy(i: &Input) -> Option<RuleHit> {
         return None;
     }
     let mut h = i.hit(
-        "aws.s3.copy_to_external_account",
+        rule::AWS_S3_COPY_TO_EXTERNAL_ACCOUNT,
         format!("object copied from bucket {source} to bucket {dest} of account {dest_owner}, not a known account"),
     );
     h.evidence.push(("source_bucket", source.to_string()));
@@ -78,7 +79,7 @@ fn replication(i: &Input) -> Option<RuleHit> {
         match account {
             Some(a) if !i.is_known_account(a) => {
                 let mut h = i.hit(
-                    "aws.s3.replication_foreign_account",
+                    rule::AWS_S3_REPLICATION_FOREIGN_ACCOUNT,
                     format!(
                         "bucket {} replicates to {bucket} in account {a}, not a known account",
                         i.bucket()
@@ -92,7 +93,7 @@ fn replication(i: &Input) -> Option<RuleHit> {
             Some(_) => {}
             None => {
                 let mut h = i.hit(
-                    "aws.s3.replication_foreign_account",
+                    rule::AWS_S3_REPLICATION_FOREIGN_ACCOUNT,
                     format!(
                         "bucket {} replicates to {bucket}; the destination account is not stated",
                         i.bucket()

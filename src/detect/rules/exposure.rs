@@ -1,5 +1,6 @@
 //! Exposure: data made public or granted to outsiders, and data read anonymously.
 
+use crate::catalogue::rule;
 use serde_json::Value;
 
 use super::{
@@ -8,15 +9,15 @@ use super::{
 use crate::event::{ActionClass, PrincipalType, Provider};
 
 pub const RULE_IDS: &[&str] = &[
-    "aws.s3.public_policy",
-    "aws.s3.public_acl",
-    "aws.s3.public_access_block_removed",
-    "aws.s3.anonymous_read",
-    "gcp.gcs.public_iam_binding",
-    "gcp.gcs.foreign_member_binding",
-    "azure.blob.public_container",
-    "azure.blob.anonymous_read",
-    "azure.storage.security_weakened",
+    rule::AWS_S3_PUBLIC_POLICY,
+    rule::AWS_S3_PUBLIC_ACL,
+    rule::AWS_S3_PUBLIC_ACCESS_BLOCK_REMOVED,
+    rule::AWS_S3_ANONYMOUS_READ,
+    rule::GCP_GCS_PUBLIC_IAM_BINDING,
+    rule::GCP_GCS_FOREIGN_MEMBER_BINDING,
+    rule::AZURE_BLOB_PUBLIC_CONTAINER,
+    rule::AZURE_BLOB_ANONYMOUS_READ,
+    rule::AZURE_STORAGE_SECURITY_WEAKENED,
 ];
 
 pub(super) fn check(i: &Input) -> Option<RuleHit> {
@@ -25,11 +26,11 @@ pub(super) fn check(i: &Input) -> Option<RuleHit> {
         && matches!(i.ev.action_class, ActionClass::Read | ActionClass::List);
     match i.provider() {
         Provider::Aws if anonymous_read => Some(i.hit(
-            "aws.s3.anonymous_read",
+            rule::AWS_S3_ANONYMOUS_READ,
             format!("unauthenticated {} on bucket {}", i.action, i.bucket()),
         )),
         Provider::Azure if anonymous_read => Some(i.hit(
-            "azure.blob.anonymous_read",
+            rule::AZURE_BLOB_ANONYMOUS_READ,
             format!("anonymous {} on container {}", i.action, i.bucket()),
         )),
         Provider::Aws => aws(i),
@@ -64,7 +65,7 @@ fn aws(i: &Input) -> Option<RuleHit> {
         "DeletePublicAccessBlock"
         | "DeleteBucketPublicAccessBlock"
         | "DeleteAccountPublicAccessBlock" => Some(i.hit(
-            "aws.s3.public_access_block_removed",
+            rule::AWS_S3_PUBLIC_ACCESS_BLOCK_REMOVED,
             format!("Block Public Access removed ({})", scope(i)),
         )),
         "PutPublicAccessBlock" | "PutBucketPublicAccessBlock" | "PutAccountPublicAccessBlock" => {
@@ -80,7 +81,7 @@ fn aws(i: &Input) -> Option<RuleHit> {
             .collect();
             (!off.is_empty()).then(|| {
                 let mut h = i.hit(
-                    "aws.s3.public_access_block_removed",
+                    rule::AWS_S3_PUBLIC_ACCESS_BLOCK_REMOVED,
                     format!(
                         "Block Public Access weakened ({}): {} off",
                         scope(i),
@@ -160,7 +161,7 @@ fn bucket_policy(i: &Input) -> Option<RuleHit> {
             .map(|a| a.to_string())
             .unwrap_or_default();
         let mut h = i.hit(
-            "aws.s3.public_policy",
+            rule::AWS_S3_PUBLIC_POLICY,
             format!(
                 "bucket policy of {} allows anyone (Principal \"*\")",
                 i.bucket()
@@ -172,7 +173,7 @@ fn bucket_policy(i: &Input) -> Option<RuleHit> {
     }
     foreign.map(|a| {
         let mut h = i.hit(
-            "aws.s3.public_policy",
+            rule::AWS_S3_PUBLIC_POLICY,
             format!(
                 "bucket policy of {} grants access to account {a}, not a known account",
                 i.bucket()
@@ -225,7 +226,7 @@ fn acl(i: &Input) -> Option<RuleHit> {
 
 fn acl_hit(i: &Input, what: &str) -> RuleHit {
     let mut h = i.hit(
-        "aws.s3.public_acl",
+        rule::AWS_S3_PUBLIC_ACL,
         format!("ACL on {} made public ({what})", scope(i)),
     );
     h.evidence.push(("grant", crate::text::bounded(what, 200)));
@@ -253,7 +254,7 @@ fn gcp(i: &Input) -> Option<RuleHit> {
         let role = text(get_ci(d, "role")).unwrap_or("");
         if member == "allUsers" || member == "allAuthenticatedUsers" {
             let mut h = i.hit(
-                "gcp.gcs.public_iam_binding",
+                rule::GCP_GCS_PUBLIC_IAM_BINDING,
                 format!("bucket {} granted {role} to {member}", i.bucket()),
             );
             h.evidence.push(("member", member.to_string()));
@@ -278,7 +279,7 @@ fn gcp(i: &Input) -> Option<RuleHit> {
     }
     foreign.map(|(member, role)| {
         let mut h = i.hit(
-            "gcp.gcs.foreign_member_binding",
+            rule::GCP_GCS_FOREIGN_MEMBER_BINDING,
             format!(
                 "bucket {} granted {role} to {member}, outside the known domains",
                 i.bucket()
@@ -302,7 +303,7 @@ fn azure(i: &Input) -> Option<RuleHit> {
         let access = text(get_ci(p, "publicAccess")).unwrap_or("None");
         if access.eq_ignore_ascii_case("Blob") || access.eq_ignore_ascii_case("Container") {
             let mut h = i.hit(
-                "azure.blob.public_container",
+                rule::AZURE_BLOB_PUBLIC_CONTAINER,
                 format!(
                     "container public access set to {access} on account {}",
                     i.bucket()
@@ -315,7 +316,7 @@ fn azure(i: &Input) -> Option<RuleHit> {
     }
     if get_ci(p, "allowBlobPublicAccess").and_then(Value::as_bool) == Some(true) {
         let mut h = i.hit(
-            "azure.blob.public_container",
+            rule::AZURE_BLOB_PUBLIC_CONTAINER,
             format!(
                 "storage account {} now allows public blob access",
                 i.bucket()
@@ -359,7 +360,7 @@ fn account_weakened(i: &Input, p: &Value) -> Option<RuleHit> {
         return None;
     }
     let mut h = i.hit(
-        "azure.storage.security_weakened",
+        rule::AZURE_STORAGE_SECURITY_WEAKENED,
         format!("storage account {}: {}", i.bucket(), what.join("; ")),
     );
     h.evidence.push(("changes", what.join("; ")));

@@ -1,8 +1,9 @@
 //! Reputation: attack tooling in the user agent, and calls from listed networks.
 
 use super::{Input, RuleHit};
+use crate::catalogue::rule;
 
-pub const RULE_IDS: &[&str] = &["baseline.pentest_user_agent", "baseline.listed_ip"];
+pub const RULE_IDS: &[&str] = &[rule::BASELINE_PENTEST_USER_AGENT, rule::BASELINE_LISTED_IP];
 
 /// Markers of attack distributions and tools, matched as lower-case words in the agent
 /// (`Linux/5.18.0-kali5-amd64`, `sqlmap/1.7`, `Boto3/… TruffleHog`).
@@ -42,7 +43,7 @@ pub(super) fn check(i: &Input) -> Option<RuleHit> {
         let listed = i.ip_table.lookup(ip).and_then(|n| i.cfg.ip_lists.get(n));
         if let Some((list, cidr)) = listed {
             let mut h = i.hit(
-                "baseline.listed_ip",
+                rule::BASELINE_LISTED_IP,
                 format!("call from {ip}, on list {list}"),
             );
             h.evidence.push(("list", list.clone()));
@@ -57,7 +58,7 @@ pub(super) fn check(i: &Input) -> Option<RuleHit> {
     }
     let marker = tool_marker(agent, &i.cfg.extra_tool_agents)?;
     let mut h = i.hit(
-        "baseline.pentest_user_agent",
+        rule::BASELINE_PENTEST_USER_AGENT,
         format!("user agent of attack tooling ({marker})"),
     );
     h.evidence

@@ -1,6 +1,7 @@
 //! Tampering: logging switched off, encryption, versioning, retention and lifecycle weakened,
 //! buckets, keys and accounts deleted — on all three clouds.
 
+use crate::catalogue::rule;
 use serde_json::Value;
 
 use super::{
@@ -10,32 +11,32 @@ use super::{
 use crate::event::Provider;
 
 pub const RULE_IDS: &[&str] = &[
-    "aws.s3.logging_disabled",
-    "aws.cloudtrail.stop_logging",
-    "aws.cloudtrail.trail_deleted",
-    "aws.cloudtrail.trail_updated",
-    "aws.cloudtrail.data_events_dropped",
-    "aws.s3.encryption_removed",
-    "aws.s3.versioning_suspended",
-    "aws.s3.lifecycle_expiration",
-    "aws.s3.bucket_deleted",
-    "aws.s3.batch_delete",
-    "aws.s3.bucket_policy_deleted",
-    "aws.s3.object_lock_changed",
-    "aws.kms.key_deletion_scheduled",
-    "azure.storage.lock_deleted",
-    "aws.kms.key_policy_changed",
-    "aws.s3.ransomware_reencryption",
-    "aws.cloudtrail.insight",
-    "gcp.gcs.retention_removed",
-    "gcp.logging.audit_config_changed",
-    "gcp.gcs.bucket_deleted",
-    "gcp.gcs.cmek_changed",
-    "azure.storage.soft_delete_disabled",
-    "azure.storage.immutability_changed",
-    "azure.storage.diagnostics_deleted",
-    "azure.storage.account_deleted",
-    "azure.blob.cpk_reencryption",
+    rule::AWS_S3_LOGGING_DISABLED,
+    rule::AWS_CLOUDTRAIL_STOP_LOGGING,
+    rule::AWS_CLOUDTRAIL_TRAIL_DELETED,
+    rule::AWS_CLOUDTRAIL_TRAIL_UPDATED,
+    rule::AWS_CLOUDTRAIL_DATA_EVENTS_DROPPED,
+    rule::AWS_S3_ENCRYPTION_REMOVED,
+    rule::AWS_S3_VERSIONING_SUSPENDED,
+    rule::AWS_S3_LIFECYCLE_EXPIRATION,
+    rule::AWS_S3_BUCKET_DELETED,
+    rule::AWS_S3_BATCH_DELETE,
+    rule::AWS_S3_BUCKET_POLICY_DELETED,
+    rule::AWS_S3_OBJECT_LOCK_CHANGED,
+    rule::AWS_KMS_KEY_DELETION_SCHEDULED,
+    rule::AZURE_STORAGE_LOCK_DELETED,
+    rule::AWS_KMS_KEY_POLICY_CHANGED,
+    rule::AWS_S3_RANSOMWARE_REENCRYPTION,
+    rule::AWS_CLOUDTRAIL_INSIGHT,
+    rule::GCP_GCS_RETENTION_REMOVED,
+    rule::GCP_LOGGING_AUDIT_CONFIG_CHANGED,
+    rule::GCP_GCS_BUCKET_DELETED,
+    rule::GCP_GCS_CMEK_CHANGED,
+    rule::AZURE_STORAGE_SOFT_DELETE_DISABLED,
+    rule::AZURE_STORAGE_IMMUTABILITY_CHANGED,
+    rule::AZURE_STORAGE_DIAGNOSTICS_DELETED,
+    rule::AZURE_STORAGE_ACCOUNT_DELETED,
+    rule::AZURE_BLOB_CPK_REENCRYPTION,
 ];
 
 pub(super) fn check(i: &Input) -> Option<RuleHit> {
@@ -49,7 +50,7 @@ pub(super) fn check(i: &Input) -> Option<RuleHit> {
 fn aws(i: &Input) -> Option<RuleHit> {
     if i.ev.insight {
         return Some(i.hit(
-            "aws.cloudtrail.insight",
+            rule::AWS_CLOUDTRAIL_INSIGHT,
             format!("CloudTrail Insights: unusual {} activity", i.action),
         ));
     }
@@ -63,7 +64,7 @@ fn aws(i: &Input) -> Option<RuleHit> {
             let enabled = get_ci(status, "LoggingEnabled");
             match enabled {
                 None => Some(i.hit(
-                    "aws.s3.logging_disabled",
+                    rule::AWS_S3_LOGGING_DISABLED,
                     format!(
                         "server access logging switched off for bucket {}",
                         i.bucket()
@@ -74,7 +75,7 @@ fn aws(i: &Input) -> Option<RuleHit> {
                     let known = &i.cfg.known_log_buckets;
                     (!known.is_empty() && !known.iter().any(|k| k == target)).then(|| {
                         let mut h = i.hit(
-                            "aws.s3.logging_disabled",
+                            rule::AWS_S3_LOGGING_DISABLED,
                             format!(
                                 "server access logs of {} redirected to bucket {target}",
                                 i.bucket()
@@ -88,18 +89,18 @@ fn aws(i: &Input) -> Option<RuleHit> {
         }
         ("cloudtrail", "StopLogging") => Some(trail_hit(
             i,
-            "aws.cloudtrail.stop_logging",
+            rule::AWS_CLOUDTRAIL_STOP_LOGGING,
             "logging stopped",
         )),
         ("cloudtrail", "DeleteTrail") => {
-            Some(trail_hit(i, "aws.cloudtrail.trail_deleted", "deleted"))
+            Some(trail_hit(i, rule::AWS_CLOUDTRAIL_TRAIL_DELETED, "deleted"))
         }
         ("cloudtrail", "UpdateTrail") => {
-            Some(trail_hit(i, "aws.cloudtrail.trail_updated", "changed"))
+            Some(trail_hit(i, rule::AWS_CLOUDTRAIL_TRAIL_UPDATED, "changed"))
         }
         ("cloudtrail", "PutEventSelectors" | "PutAdvancedEventSelectors") => event_selectors(i),
         ("s3", "DeleteBucketEncryption") => Some(i.hit(
-            "aws.s3.encryption_removed",
+            rule::AWS_S3_ENCRYPTION_REMOVED,
             format!("default encryption removed from bucket {}", i.bucket()),
         )),
         ("s3", "PutBucketEncryption") => {
@@ -108,7 +109,7 @@ fn aws(i: &Input) -> Option<RuleHit> {
             let owner = arn_account(key)?;
             (!i.is_known_account(owner)).then(|| {
                 let mut h = i.hit(
-                    "aws.s3.encryption_removed",
+                    rule::AWS_S3_ENCRYPTION_REMOVED,
                     format!(
                         "bucket {} now encrypted with a KMS key of account {owner}",
                         i.bucket()
@@ -124,12 +125,12 @@ fn aws(i: &Input) -> Option<RuleHit> {
             let mfa = text(get_ci(cfg, "MfaDelete")).unwrap_or("");
             if status.eq_ignore_ascii_case("Suspended") {
                 Some(i.hit(
-                    "aws.s3.versioning_suspended",
+                    rule::AWS_S3_VERSIONING_SUSPENDED,
                     format!("versioning suspended on bucket {}", i.bucket()),
                 ))
             } else if mfa.eq_ignore_ascii_case("Disabled") {
                 Some(i.hit(
-                    "aws.s3.versioning_suspended",
+                    rule::AWS_S3_VERSIONING_SUSPENDED,
                     format!("MFA delete disabled on bucket {}", i.bucket()),
                 ))
             } else {
@@ -138,14 +139,14 @@ fn aws(i: &Input) -> Option<RuleHit> {
         }
         ("s3", "PutBucketLifecycle" | "PutBucketLifecycleConfiguration") => lifecycle(i),
         ("s3", "DeleteBucket") => Some(i.hit(
-            "aws.s3.bucket_deleted",
+            rule::AWS_S3_BUCKET_DELETED,
             format!("bucket {} deleted", i.bucket()),
         )),
         // One call deletes up to 1,000 objects and CloudTrail does not list them, so the
         // hourly deletion count cannot see it. (Server access logs have a line per object.)
         ("s3", "DeleteObjects") if i.ev.format() == crate::event::Format::AwsCloudtrail => {
             Some(i.hit(
-                "aws.s3.batch_delete",
+                rule::AWS_S3_BATCH_DELETE,
                 format!(
                     "DeleteObjects on bucket {}: up to 1,000 objects in one call",
                     i.bucket()
@@ -153,7 +154,7 @@ fn aws(i: &Input) -> Option<RuleHit> {
             ))
         }
         ("s3", "DeleteBucketPolicy") => Some(i.hit(
-            "aws.s3.bucket_policy_deleted",
+            rule::AWS_S3_BUCKET_POLICY_DELETED,
             format!("bucket policy of {} deleted", i.bucket()),
         )),
         ("s3", "PutObjectRetention" | "PutObjectLegalHold" | "PutObjectLockConfiguration") => {
@@ -166,7 +167,7 @@ fn aws(i: &Input) -> Option<RuleHit> {
                     == Some("Disabled");
             weakened.then(|| {
                 i.hit(
-                    "aws.s3.object_lock_changed",
+                    rule::AWS_S3_OBJECT_LOCK_CHANGED,
                     format!("object lock weakened on {}", i.bucket()),
                 )
             })
@@ -175,7 +176,7 @@ fn aws(i: &Input) -> Option<RuleHit> {
             let req = i.request()?;
             if get_ci(req, "x-amz-server-side-encryption-customer-algorithm").is_some() {
                 return Some(i.hit(
-                    "aws.s3.ransomware_reencryption",
+                    rule::AWS_S3_RANSOMWARE_REENCRYPTION,
                     format!(
                         "object written with a customer-provided key (SSE-C) in {}",
                         i.bucket()
@@ -187,7 +188,7 @@ fn aws(i: &Input) -> Option<RuleHit> {
             let owner = arn_account(key)?;
             (!i.is_known_account(owner)).then(|| {
                 let mut h = i.hit(
-                    "aws.s3.ransomware_reencryption",
+                    rule::AWS_S3_RANSOMWARE_REENCRYPTION,
                     format!(
                         "object written with a KMS key of account {owner} in {}",
                         i.bucket()
@@ -205,12 +206,12 @@ fn aws(i: &Input) -> Option<RuleHit> {
                 .to_string();
             let mut h = if i.action == "PutKeyPolicy" {
                 i.hit(
-                    "aws.kms.key_policy_changed",
+                    rule::AWS_KMS_KEY_POLICY_CHANGED,
                     format!("key policy of {key} replaced"),
                 )
             } else {
                 i.hit(
-                    "aws.kms.key_deletion_scheduled",
+                    rule::AWS_KMS_KEY_DELETION_SCHEDULED,
                     format!("{} on KMS key {key}", i.action),
                 )
             };
@@ -279,7 +280,7 @@ fn lifecycle(i: &Input) -> Option<RuleHit> {
         return None;
     }
     let mut h = i.hit(
-        "aws.s3.lifecycle_expiration",
+        rule::AWS_S3_LIFECYCLE_EXPIRATION,
         format!(
             "lifecycle rule on bucket {} expires objects after {days:.0} day(s)",
             i.bucket()
@@ -410,7 +411,7 @@ fn event_selectors(i: &Input) -> Option<RuleHit> {
         (Some(x), None) | (None, Some(x)) => x.to_string(),
     };
     let mut h = i.hit(
-        "aws.cloudtrail.data_events_dropped",
+        rule::AWS_CLOUDTRAIL_DATA_EVENTS_DROPPED,
         format!("event selectors of trail {trail} now log {what}"),
     );
     if mgmt.is_none() {
@@ -440,7 +441,7 @@ fn gcp(i: &Input) -> Option<RuleHit> {
     let m = i.action.strip_prefix("google.").unwrap_or(i.action);
     match m {
         "storage.buckets.delete" => Some(i.hit(
-            "gcp.gcs.bucket_deleted",
+            rule::GCP_GCS_BUCKET_DELETED,
             format!("bucket {} deleted", i.bucket()),
         )),
         "storage.buckets.update" | "storage.buckets.patch" => {
@@ -451,12 +452,12 @@ fn gcp(i: &Input) -> Option<RuleHit> {
                     || req.contains("\"retentionPolicy\":{}"))
             {
                 Some(i.hit(
-                    "gcp.gcs.retention_removed",
+                    rule::GCP_GCS_RETENTION_REMOVED,
                     format!("retention policy removed from bucket {}", i.bucket()),
                 ))
             } else if req.contains("defaultKmsKeyName") || req.contains("\"encryption\"") {
                 Some(i.hit(
-                    "gcp.gcs.cmek_changed",
+                    rule::GCP_GCS_CMEK_CHANGED,
                     format!("default encryption key of bucket {} changed", i.bucket()),
                 ))
             } else {
@@ -483,7 +484,7 @@ fn gcp(i: &Input) -> Option<RuleHit> {
             );
             blinding.then(|| {
                 i.hit(
-                    "gcp.logging.audit_config_changed",
+                    rule::GCP_LOGGING_AUDIT_CONFIG_CHANGED,
                     format!("Cloud Logging configuration changed ({what})"),
                 )
             })
@@ -515,7 +516,7 @@ fn audit_config(i: &Input) -> Option<RuleHit> {
             return None;
         }
         let mut h = i.hit(
-            "gcp.logging.audit_config_changed",
+            rule::GCP_LOGGING_AUDIT_CONFIG_CHANGED,
             format!("Data Access audit logging removed: {}", removed.join(", ")),
         );
         h.evidence.push(("removed", removed.join(", ")));
@@ -524,7 +525,7 @@ fn audit_config(i: &Input) -> Option<RuleHit> {
     let raw = req.to_string();
     (raw.contains("auditConfigs") && raw.contains("updateMask")).then(|| {
         i.hit(
-            "gcp.logging.audit_config_changed",
+            rule::GCP_LOGGING_AUDIT_CONFIG_CHANGED,
             "Data Access audit configuration replaced in an IAM policy",
         )
     })
@@ -541,20 +542,20 @@ fn azure(i: &Input) -> Option<RuleHit> {
             format!("storage account {}", i.bucket())
         };
         return Some(i.hit(
-            "azure.storage.diagnostics_deleted",
+            rule::AZURE_STORAGE_DIAGNOSTICS_DELETED,
             format!("diagnostic settings of {on} deleted"),
         ));
     }
     // A delete lock removed from a storage account: the step before deleting it.
     if ends_with_ci(op, "microsoft.authorization/locks/delete") && !i.bucket().is_empty() {
         return Some(i.hit(
-            "azure.storage.lock_deleted",
+            rule::AZURE_STORAGE_LOCK_DELETED,
             format!("resource lock removed from storage account {}", i.bucket()),
         ));
     }
     if op.eq_ignore_ascii_case("microsoft.storage/storageaccounts/delete") {
         return Some(i.hit(
-            "azure.storage.account_deleted",
+            rule::AZURE_STORAGE_ACCOUNT_DELETED,
             format!("storage account {} deleted", i.bucket()),
         ));
     }
@@ -562,7 +563,7 @@ fn azure(i: &Input) -> Option<RuleHit> {
         || ends_with_ci(op, "/clearlegalhold/action")
     {
         return Some(i.hit(
-            "azure.storage.immutability_changed",
+            rule::AZURE_STORAGE_IMMUTABILITY_CHANGED,
             format!("immutability removed ({})", i.action),
         ));
     }
@@ -588,7 +589,7 @@ fn azure(i: &Input) -> Option<RuleHit> {
             .collect::<Vec<_>>()
             .join(", ");
             return Some(i.hit(
-                "azure.storage.soft_delete_disabled",
+                rule::AZURE_STORAGE_SOFT_DELETE_DISABLED,
                 format!("{what} disabled on storage account {}", i.bucket()),
             ));
         }
@@ -599,7 +600,7 @@ fn azure(i: &Input) -> Option<RuleHit> {
         .eq_ignore_ascii_case("BlobUsesCustomerSpecifiedEncryption")
     {
         return Some(i.hit(
-            "azure.blob.cpk_reencryption",
+            rule::AZURE_BLOB_CPK_REENCRYPTION,
             format!(
                 "blob {}/{} is encrypted with a customer-provided key",
                 i.bucket(),
