@@ -72,6 +72,76 @@ impl Severity {
     }
 }
 
+/// Circumstances in which a detector gives a finding another severity than its rule's own.
+/// The catalogue says which (`levels`, per rule or as a default for all); the code says when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Case {
+    /// The call failed: nothing was changed.
+    Failed,
+    /// The principal's (or the data's) first days: no history to judge against yet.
+    Learning,
+    /// A principal or place without a baseline, with a modest volume or a few requests.
+    Probation,
+    /// Routine for the principal: the same call before, or made the way it works.
+    Routine,
+    /// A principal that roams (many networks): a new one says less.
+    Roaming,
+    /// One large object, not many: a backup or an export, not a raid.
+    OneLargeObject,
+    /// One principal makes most of the account's calls of an API.
+    Concentrated,
+    /// A log stream too quiet to say much by going silent.
+    QuietStream,
+    /// A busy log stream that stopped, or stayed silent a day.
+    StoppedStream,
+    /// Enough requests at an odd hour to be a session, by a principal with a routine.
+    Session,
+    /// Many principals seen once in a day (a crowd minted to hide in).
+    Crowd,
+    /// A bucket policy that grants one unknown account, not everyone.
+    NotPublic,
+    /// An account-wide setting that allows public containers, not a public container.
+    AccountWide,
+    /// Replication whose destination account is not stated.
+    DestinationUnstated,
+    /// A lifecycle expiry long enough not to destroy data soon.
+    LongExpiry,
+    /// Event selectors changed on data events only.
+    SelectorsOnly,
+    /// A SAS token (handed to clients that roam), not an account key.
+    SasToken,
+    /// Impossible travel within a country the principal knows.
+    KnownCountry,
+}
+
+/// A level: a severity, or one step from the severity the finding has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+    Lower,
+    Raise,
+}
+
+impl Level {
+    pub fn apply(self, current: Severity) -> Severity {
+        match self {
+            Level::Info => Severity::Info,
+            Level::Low => Severity::Low,
+            Level::Medium => Severity::Medium,
+            Level::High => Severity::High,
+            Level::Critical => Severity::Critical,
+            Level::Lower => current.lower(),
+            Level::Raise => current.raise(),
+        }
+    }
+}
+
 /// One catalogue entry.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -105,6 +175,9 @@ pub struct RuleMeta {
     /// What the finding's resources are (OCSF `resources[].type`), when not the storage.
     #[serde(default)]
     pub resource_type: Option<String>,
+    /// Severities in circumstances ([`Case`]) where this rule differs from the defaults.
+    #[serde(default)]
+    pub levels: BTreeMap<Case, Level>,
     pub description: String,
     pub next_steps: Vec<String>,
 }
@@ -113,13 +186,17 @@ pub struct RuleMeta {
 #[serde(deny_unknown_fields)]
 struct CatalogueFile {
     tactics: Vec<String>,
+    levels: BTreeMap<Case, Level>,
     rule: Vec<RuleMeta>,
 }
 
 /// The catalogue.
 pub struct Catalogue {
     pub tactics: Vec<String>,
+    /// Severities in circumstances ([`Case`]), for every rule without its own.
+    pub levels: BTreeMap<Case, Level>,
     pub rules: Vec<RuleMeta>,
+    index: std::collections::HashMap<String, usize>,
 }
 
 const SOURCE: &str = include_str!("../rules/catalogue.toml");
@@ -139,13 +216,35 @@ impl Catalogue {
                 .unwrap_or_else(|e| panic!("rules/catalogue.toml is invalid: {e}"));
             Catalogue {
                 tactics: f.tactics,
+                levels: f.levels,
+                index: f
+                    .rule
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.id.clone(), i))
+                    .collect(),
                 rules: f.rule,
             }
         })
     }
 
     pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
-        self.rules.iter().find(|r| r.id == id)
+        self.rules.get(*self.index.get(id)?)
+    }
+
+    /// The severity a finding of `rule` has in a circumstance, from `current`: the rule's own
+    /// level for the case, else the catalogue's default. A case with neither is a defect
+    /// (debug builds stop on it); a release build leaves the severity as it is.
+    pub fn level(&self, rule: &str, case: Case, current: Severity) -> Severity {
+        let level = self
+            .rule(rule)
+            .and_then(|r| r.levels.get(&case))
+            .or_else(|| self.levels.get(&case));
+        debug_assert!(
+            level.is_some(),
+            "{rule}: no level for {case:?} in rules/catalogue.toml"
+        );
+        level.map_or(current, |l| l.apply(current))
     }
 
     /// The rule's default severity. An id missing from the catalogue is a defect (a test
@@ -204,6 +303,43 @@ mod tests {
         assert_eq!(c.rules.iter().filter(|r| r.exposes).count(), 5);
         assert!(c.is("aws.cloudtrail.stop_logging", |r| r.resource_type.is_some()));
         assert!(!c.is("no.such.rule", |_| true));
+    }
+
+    /// Levels in circumstances come from the catalogue: a rule's own, else the default.
+    #[test]
+    fn levels_resolve() {
+        let c = Catalogue::get();
+        assert_eq!(
+            c.level(rule::AWS_S3_PUBLIC_POLICY, Case::Failed, Severity::Critical),
+            Severity::High,
+            "the default: one lower"
+        );
+        assert_eq!(
+            c.level(
+                rule::BASELINE_LOG_GAP,
+                Case::StoppedStream,
+                Severity::Medium
+            ),
+            Severity::High
+        );
+        assert_eq!(
+            c.level(
+                rule::BASELINE_IMPOSSIBLE_TRAVEL,
+                Case::Roaming,
+                Severity::High
+            ),
+            Severity::Low,
+            "its own level before the default"
+        );
+        for r in &c.rules {
+            for case in r.levels.keys() {
+                assert!(
+                    !c.levels.contains_key(case) || r.levels[case] != c.levels[case],
+                    "{}: {case:?} repeats the default",
+                    r.id
+                );
+            }
+        }
     }
 
     #[test]

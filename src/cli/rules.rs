@@ -47,9 +47,13 @@ pub fn run(args: &RulesArgs) -> Result<ExitCode> {
             .filter(|(on, _)| *on)
             .map(|(_, name)| *name)
             .collect();
+            // The severities it takes in circumstances: the catalogue's defaults, then its own.
+            let mut levels = cat.levels.clone();
+            levels.extend(r.levels.iter().map(|(k, v)| (*k, *v)));
             json!({
                 "id": r.id, "family": r.family, "title": r.title, "severity": severity,
                 "attributes": attributes, "resource_type": r.resource_type,
+                "levels": levels,
                 "enabled": !cfg.detect.disabled.contains(&r.id),
                 "mitre": r.mitre, "tactic": r.tactic, "needs": r.needs,
                 "thresholds": thresholds, "description": r.description, "next_steps": r.next_steps,

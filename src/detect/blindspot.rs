@@ -9,7 +9,6 @@
 //! stream that stops before the others end.
 
 use crate::catalogue::rule;
-use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym};
 use crate::detect::baseline::hour_of_week;
 use crate::detect::emit::{Ctx, Emitter};
@@ -365,10 +364,15 @@ fn emit(key: &StreamKey, s: &Stream, gap: &Gap, ctx: &Ctx, out: &mut Emitter) {
             // Only a stream that runs around the clock (as a trail with management events
             // does) says much by going quiet: a stream that follows office hours also goes
             // quiet on holidays. A busy stream that stops, or stays silent a day, is worse.
+            let cat = crate::catalogue::Catalogue::get();
             if gap.busy < BUSY {
-                f.severity = Severity::Low;
+                f.severity = cat.level(rule::BASELINE_LOG_GAP, crate::catalogue::Case::QuietStream, f.severity);
             } else if gap.stopped || hours >= 24 {
-                f.severity = f.severity.max(Severity::High);
+                f.severity = f.severity.max(cat.level(
+                    rule::BASELINE_LOG_GAP,
+                    crate::catalogue::Case::StoppedStream,
+                    f.severity,
+                ));
             }
             f.set("stream_active_share", (gap.busy * 100.0).round() / 100.0);
             f.set("stream", name.clone());

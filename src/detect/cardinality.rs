@@ -18,7 +18,6 @@
 use crate::catalogue::rule;
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym};
 use crate::detect::finding::FindingAcc;
 use crate::event::PrincipalType;
@@ -238,7 +237,7 @@ impl OneShot {
             .or_insert_with(|| Digest {
                 finding: FindingAcc::new(
                     rule::BASELINE_ONE_SHOT_PRINCIPALS,
-                    Severity::Low,
+                    crate::catalogue::Catalogue::get().severity(rule::BASELINE_ONE_SHOT_PRINCIPALS),
                     String::new(),
                     a,
                 ),
@@ -316,8 +315,12 @@ impl OneShot {
                 10.0 * named_medium
             };
             if named as f64 >= needed {
-                f.severity = Severity::Medium;
-                f.score = f.score.max(Severity::Medium.base_score());
+                f.severity = crate::catalogue::Catalogue::get().level(
+                    rule::BASELINE_ONE_SHOT_PRINCIPALS,
+                    crate::catalogue::Case::Crowd,
+                    f.severity,
+                );
+                f.score = f.score.max(f.severity.base_score());
             }
             let mut buckets: Vec<(Sym, u64)> = d.buckets.into_iter().collect();
             buckets.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

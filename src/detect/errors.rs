@@ -55,7 +55,11 @@ pub(crate) fn count(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
         || format!("{} denied requests in one hour ({status})", n as u64),
         |f| {
             if crate::detect::habits::learning(p, ctx, a.time) {
-                f.severity = Severity::Low;
+                f.severity = crate::catalogue::Catalogue::get().level(
+                    rule::BASELINE_ACCESS_DENIED_BURST,
+                    crate::catalogue::Case::Learning,
+                    f.severity,
+                );
                 f.score = f.severity.base_score();
             }
             f.set("observed_denied_per_hour", n);

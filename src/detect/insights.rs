@@ -10,7 +10,6 @@
 use crate::catalogue::rule;
 use std::collections::VecDeque;
 
-use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym};
 use crate::detect::baseline::{band_upper, median_mad, NANOS_PER_DAY};
 use crate::detect::emit::{Ctx, Emitter};
@@ -240,13 +239,18 @@ fn judge(s: &mut ApiSeries, key: (Sym, Sym), days: &VecDeque<i64>, ctx: &Ctx, ou
     let calls = s.cur_calls as f64;
     // The evidence both findings share (the account itself comes with the stand-in event).
     let common = |f: &mut crate::detect::finding::FindingAcc| {
+        let rule = f.rule;
         f.set("api", api.clone());
         f.set("calls", calls);
         f.set("top_principals", named.clone());
         f.set("hour", crate::time::rfc3339(start));
         f.set("top_principal_share", (top_share * 100.0).round() / 100.0);
         if concentrated {
-            f.severity = Severity::Low;
+            f.severity = crate::catalogue::Catalogue::get().level(
+                rule,
+                crate::catalogue::Case::Concentrated,
+                f.severity,
+            );
         }
     };
     let min_calls = ctx.threshold(rule::BASELINE_API_CALL_RATE, "min_calls", 200.0);

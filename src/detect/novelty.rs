@@ -3,7 +3,7 @@
 //! only once the principal has a baseline (its first days are quiet).
 
 use crate::catalogue::rule;
-use crate::catalogue::Severity;
+use crate::catalogue::{Case, Catalogue, Severity};
 use crate::detect::access::Access;
 use crate::detect::baseline::{network_of, NewKeys, Profile, NANOS_PER_DAY};
 use crate::detect::emit::{Ctx, Emitter};
@@ -248,15 +248,22 @@ pub(crate) fn judge(
         // it is the principal. From a network it never came from, it is the secret that moved.
         use crate::event::AuthMethod;
         // Likewise a GCS HMAC key: S3-compatible clients can only reach Cloud Storage with one.
+        // The floor of the place's severity: the credential rules' own (an account key),
+        // their `sas_token` level; a person's new network has none (its signs decide).
+        let cat = Catalogue::get();
         let (rule, floor, credential) = match a.auth {
             AuthMethod::AccountKey => (
                 rule::AZURE_STORAGE_KEY_NEW_PLACE,
-                Severity::High,
+                cat.severity(rule::AZURE_STORAGE_KEY_NEW_PLACE),
                 "account key",
             ),
             AuthMethod::Sas => (
                 rule::AZURE_STORAGE_KEY_NEW_PLACE,
-                Severity::Medium,
+                cat.level(
+                    rule::AZURE_STORAGE_KEY_NEW_PLACE,
+                    Case::SasToken,
+                    Severity::Info,
+                ),
                 "SAS token",
             ),
             _ if a.format == crate::event::Format::GcsAudit
@@ -264,7 +271,7 @@ pub(crate) fn judge(
             {
                 (
                     rule::GCP_GCS_HMAC_KEY_NEW_PLACE,
-                    Severity::Medium,
+                    cat.severity(rule::GCP_GCS_HMAC_KEY_NEW_PLACE),
                     "HMAC key",
                 )
             }
@@ -323,11 +330,11 @@ pub(crate) fn judge(
                 probation = from_here < PLACE_MIN_EVENTS;
                 let sev = match (probation, a.auth) {
                     (true, AuthMethod::AccountKey) => floor,
-                    (true, _) => Severity::Low,
+                    (true, _) => cat.level(rule, Case::Probation, sev),
                     (false, _) => sev.max(floor),
                 };
                 let sev = if roaming {
-                    sev.min(Severity::Medium).lower()
+                    cat.level(rule, Case::Roaming, sev.min(Severity::Medium))
                 } else {
                     sev
                 };
@@ -478,7 +485,8 @@ fn judge_place(
                 set_place(f, "", pl, org);
                 f.set("known_countries", known as u64);
                 if roaming {
-                    f.severity = f.severity.lower();
+                    f.severity =
+                        Catalogue::get().level(rule::BASELINE_NEW_COUNTRY, Case::Roaming, f.severity);
                     f.set("roaming_principal", true);
                 }
             },
@@ -514,12 +522,14 @@ fn judge_place(
     if km < min_km || kmh <= max_kmh {
         return flagged;
     }
+    let cat = Catalogue::get();
+    let base = cat.severity(rule::BASELINE_IMPOSSIBLE_TRAVEL);
     let sev = if new.country.is_some() {
-        Severity::High
+        base
     } else if p.networks.known_count(now, window) >= ROAMING_NETWORKS {
-        Severity::Low
+        cat.level(rule::BASELINE_IMPOSSIBLE_TRAVEL, Case::Roaming, base)
     } else {
-        Severity::Medium
+        cat.level(rule::BASELINE_IMPOSSIBLE_TRAVEL, Case::KnownCountry, base)
     };
     let from_country = crate::geo::country_text(prev.country);
     let minutes = (now - prev.time) as f64 / 60e9;

@@ -118,7 +118,11 @@ pub(crate) fn close_hour(p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
                     f.set("largest_object_bytes", largest);
                     f.set("hour", crate::time::rfc3339(hour * NANOS_PER_HOUR));
                     if one_object {
-                        f.severity = f.severity.min(Severity::Low);
+                        f.severity = f.severity.min(crate::catalogue::Catalogue::get().level(
+                            rule::BASELINE_BYTES_OUT_SPIKE,
+                            crate::catalogue::Case::OneLargeObject,
+                            f.severity,
+                        ));
                         f.score = f.severity.base_score();
                         f.set("one_large_object", true);
                     }

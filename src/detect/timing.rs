@@ -91,11 +91,10 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
             }
         },
         |f| {
-            // Without a settled routine, an odd hour says little on its own: low until
-            // something else joins it in an incident. With one, it takes a few requests (a
-            // session, not one file fetched in the evening): see the update below.
-            f.severity = f.severity.min(Severity::Low);
-            f.score = f.severity.base_score();
+            // An odd hour says little on its own: the rule's own level (low) until something
+            // else joins it in an incident. With a settled routine, a few requests (a session,
+            // not one file fetched in the evening) make the catalogue's `session` level: see
+            // the update below.
             f.set("active_days_in_window", p.active_days.len() as u64);
             f.set("local_time", when());
             f.set("business_hours", format!("{:02}:00-{:02}:00", ctx.cfg.business_start_hour, ctx.cfg.business_end_hour));
@@ -107,12 +106,17 @@ pub(crate) fn judge(p: &mut Profile, out: &mut Emitter, ctx: &Ctx, a: &Access) -
         },
         |f| {
             f.extra_mitre.extend(crate::detect::techniques::activity_techniques(a).into_iter().flatten());
+            let session = crate::catalogue::Catalogue::get().level(
+                rule::BASELINE_AFTER_HOURS_ACCESS,
+                crate::catalogue::Case::Session,
+                f.severity,
+            );
             if f.event_count >= SESSION_EVENTS
-                && f.severity < Severity::Medium
+                && f.severity < session
                 && !ctx.cfg.severity.contains_key(rule::BASELINE_AFTER_HOURS_ACCESS)
                 && settled
             {
-                f.severity = Severity::Medium;
+                f.severity = session;
                 f.score = f.severity.base_score();
             }
         },

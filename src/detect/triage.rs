@@ -5,7 +5,7 @@
 use crate::catalogue::rule;
 use hashbrown::HashMap;
 
-use crate::catalogue::{Catalogue, Severity};
+use crate::catalogue::{Case, Catalogue, Severity};
 use crate::detect::access::{Access, Sym};
 use crate::detect::baseline::{Profile, NANOS_PER_DAY};
 use crate::detect::emit::{Ctx, Emitter};
@@ -35,7 +35,7 @@ fn routine_change(
     p: &Profile,
     ctx: &Ctx,
     a: &Access,
-) -> Option<&'static str> {
+) -> Option<(Case, &'static str)> {
     const FIRST_DAYS: &str = "first days of the data: the principal's history is not known yet";
     let routine_rule = Catalogue::get().is(hit.rule, |r| r.routine_for_admins);
     let learning = crate::detect::habits::learning(p, ctx, a.time);
@@ -44,28 +44,33 @@ fn routine_change(
             .get(&a.action)
             .is_some_and(|s| s.known(a.time, ctx.cfg.window()))
         {
-            return Some(
+            return Some((
+                Case::Routine,
                 "routine for this principal: it made this call before in the history window",
-            );
+            ));
         }
         if learning {
-            return Some(FIRST_DAYS);
+            return Some((Case::Learning, FIRST_DAYS));
         }
     }
     if hit.severity != Severity::Medium || !changes_configuration(hit.rule) {
         return None;
     }
     if a.error() {
-        return Some("the call failed: nothing was changed");
+        return Some((Case::Failed, "the call failed: nothing was changed"));
     }
     if learning {
-        return Some(FIRST_DAYS);
+        return Some((Case::Learning, FIRST_DAYS));
     }
     match unfamiliar_signs(p, ctx, a) {
-        0 => Some("made the principal's usual way: its network and client, at an hour it works"),
-        1 => Some(
+        0 => Some((
+            Case::Routine,
+            "made the principal's usual way: its network and client, at an hour it works",
+        )),
+        1 => Some((
+            Case::Routine,
             "one thing unusual about it (network, client, hour or a dormant principal), not more",
-        ),
+        )),
         _ => None,
     }
 }
@@ -149,8 +154,8 @@ pub(crate) fn rule_hit(
     {
         return false;
     }
-    if let Some(why) = routine_change(hit, profile, ctx, a) {
-        severity = severity.min(Severity::Low);
+    if let Some((case, why)) = routine_change(hit, profile, ctx, a) {
+        severity = severity.min(Catalogue::get().level(hit.rule, case, severity));
         note = Some(why);
     }
     let sev = out.emit_with(

@@ -231,7 +231,12 @@ pub(crate) fn count(
         },
         |f| {
             if learning || new_and_modest {
-                f.severity = Severity::Low;
+                let case = if learning {
+                    crate::catalogue::Case::Learning
+                } else {
+                    crate::catalogue::Case::Probation
+                };
+                f.severity = crate::catalogue::Catalogue::get().level(rule, case, f.severity);
                 f.score = f.severity.base_score();
                 f.set(
                     if learning {

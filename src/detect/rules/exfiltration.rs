@@ -99,7 +99,11 @@ fn replication(i: &Input) -> Option<RuleHit> {
                         i.bucket()
                     ),
                 );
-                h.severity = h.severity.lower().lower();
+                h.severity = crate::catalogue::Catalogue::get().level(
+                    h.rule,
+                    crate::catalogue::Case::DestinationUnstated,
+                    h.severity,
+                );
                 h.evidence.push(("destination_bucket", bucket.to_string()));
                 return Some(h);
             }

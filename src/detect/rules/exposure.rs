@@ -179,7 +179,11 @@ fn bucket_policy(i: &Input) -> Option<RuleHit> {
                 i.bucket()
             ),
         );
-        h.severity = h.severity.lower();
+        h.severity = crate::catalogue::Catalogue::get().level(
+            h.rule,
+            crate::catalogue::Case::NotPublic,
+            h.severity,
+        );
         h.evidence.push(("grantee_account", a));
         h
     })
@@ -322,7 +326,11 @@ fn azure(i: &Input) -> Option<RuleHit> {
                 i.bucket()
             ),
         );
-        h.severity = h.severity.lower();
+        h.severity = crate::catalogue::Catalogue::get().level(
+            h.rule,
+            crate::catalogue::Case::AccountWide,
+            h.severity,
+        );
         return Some(h);
     }
     account_weakened(i, p)

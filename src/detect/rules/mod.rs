@@ -142,7 +142,11 @@ impl RuleSet {
         };
         Some(if ev.error {
             RuleHit {
-                severity: hit.severity.lower(),
+                severity: crate::catalogue::Catalogue::get().level(
+                    hit.rule,
+                    crate::catalogue::Case::Failed,
+                    hit.severity,
+                ),
                 detail: format!("attempt failed ({}): {}", b.str(ev.status), hit.detail),
                 ..hit
             }

@@ -287,7 +287,11 @@ fn lifecycle(i: &Input) -> Option<RuleHit> {
         ),
     );
     if days > DESTRUCTIVE_EXPIRY_DAYS {
-        h.severity = crate::catalogue::Severity::Low;
+        h.severity = crate::catalogue::Catalogue::get().level(
+            h.rule,
+            crate::catalogue::Case::LongExpiry,
+            h.severity,
+        );
     }
     h.evidence.push(("expiration_days", format!("{days:.0}")));
     Some(h)
@@ -417,7 +421,11 @@ fn event_selectors(i: &Input) -> Option<RuleHit> {
     if mgmt.is_none() {
         // Many trails never logged (all) S3 data events; this is a change to look at, not an
         // alarm.
-        h.severity = h.severity.lower();
+        h.severity = crate::catalogue::Catalogue::get().level(
+            h.rule,
+            crate::catalogue::Case::SelectorsOnly,
+            h.severity,
+        );
     }
     h.resources.push(trail);
     Some(h)
