@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod catalogue;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
 pub mod contain;

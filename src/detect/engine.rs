@@ -526,7 +526,9 @@ impl<'a> Engine<'a> {
         principals.sort_by(|a, b| a.0.cmp(&b.0));
         state.profiles = principals
             .iter()
-            .map(|(name, p)| crate::detect::snapshot::ProfileState::from_profile(name, p, syms))
+            .map(|(name, p)| {
+                crate::detect::baseline::state::ProfileState::from_profile(name, p, syms)
+            })
             .collect();
         if keep {
             state.detectors = self

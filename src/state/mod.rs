@@ -13,7 +13,8 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use rusqlite::{params, Connection};
 
-pub use crate::detect::snapshot::{EngineState, OpenFinding, ProfileState};
+pub use crate::detect::baseline::state::ProfileState;
+pub use crate::detect::snapshot::{EngineState, OpenFinding};
 
 /// Version of the saved layout; a file of another version is refused with a message.
 const VERSION: i64 = 1;

@@ -7,6 +7,8 @@
 //! recurs on [`PROMOTE_DAYS`] distinct days, so a patient attacker cannot teach the baseline
 //! that their behaviour is normal in one night.
 
+pub mod state;
+
 use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
