@@ -395,6 +395,11 @@ impl crate::detect::detector::Detector for Streams {
         RULE_IDS
     }
 
+    fn stages(&self) -> crate::detect::detector::Stages {
+        use crate::detect::detector::Stages;
+        Stages::RECORD
+    }
+
     fn record(&mut self, a: &Access) {
         self.observe(a);
     }

@@ -25,14 +25,42 @@ pub(crate) struct Judged {
     pub new_keys: NewKeys,
 }
 
+/// The per-event and per-principal stages a detector takes part in. The engine calls a
+/// detector only in the stages it declares (a call per event to a method that does nothing
+/// is not free on the one thread that judges in time order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stages(u8);
+
+impl Stages {
+    pub const RECORD: Stages = Stages(1);
+    pub const REQUEST: Stages = Stages(2);
+    pub const JUDGE: Stages = Stages(4);
+    pub const CLOSE_HOUR: Stages = Stages(8);
+    pub const CLOSE_DAY: Stages = Stages(16);
+    pub const ALL: Stages = Stages(31);
+
+    pub const fn and(self, other: Stages) -> Stages {
+        Stages(self.0 | other.0)
+    }
+
+    pub fn has(self, stage: Stages) -> bool {
+        self.0 & stage.0 == stage.0
+    }
+}
+
 /// A stateful detector. Every method has a default that does nothing: a detector writes only
-/// the stages it takes part in.
+/// the stages it takes part in, and says which in [`Detector::stages`].
 pub(crate) trait Detector: Send {
     /// Its name: the key of its state in the state file.
     fn name(&self) -> &'static str;
 
     /// The rules it raises (each is in the catalogue: a test checks).
     fn rule_ids(&self) -> &'static [&'static str];
+
+    /// The stages it takes part in (`finish`, `snapshot` and `restore` are always called).
+    fn stages(&self) -> Stages {
+        Stages::ALL
+    }
 
     /// Every record as it arrives, in time order, a request that two logs report counted twice
     /// (the presence of log streams).

@@ -14,7 +14,7 @@ use crate::catalogue::Severity;
 use crate::detect::access::{Access, Sym, Symbols};
 use crate::detect::baseline::{Profile, NANOS_PER_DAY};
 pub use crate::detect::config::DetectConfig;
-use crate::detect::detector::{Detector, Judged};
+use crate::detect::detector::{Detector, Judged, Stages};
 use crate::detect::emit::{Ctx, Emitter};
 use crate::detect::finding::{Finding, FindingAcc};
 use crate::detect::{cardinality, volume};
@@ -53,6 +53,12 @@ pub struct Engine<'a> {
     out: Emitter,
     /// The stateful detectors ([`crate::detect::registry::detectors`]), in judging order.
     detectors: Vec<Box<dyn Detector>>,
+    /// Which detectors take part in each per-event stage ([`Stages`]), in list order.
+    record_stage: Vec<usize>,
+    request_stage: Vec<usize>,
+    judge_stage: Vec<usize>,
+    close_hour_stage: Vec<usize>,
+    close_day_stage: Vec<usize>,
     last_time: i64,
     /// Events that arrived older than one already judged.
     pub late_events: u64,
@@ -141,11 +147,22 @@ impl RequestDedup {
 
 impl<'a> Engine<'a> {
     pub fn new(syms: &'a Symbols, cfg: &'a DetectConfig) -> Self {
+        let detectors = crate::detect::registry::detectors(cfg);
+        let taking = |stage: Stages| -> Vec<usize> {
+            (0..detectors.len())
+                .filter(|&i| detectors[i].stages().has(stage))
+                .collect()
+        };
         Engine {
+            record_stage: taking(Stages::RECORD),
+            request_stage: taking(Stages::REQUEST),
+            judge_stage: taking(Stages::JUDGE),
+            close_hour_stage: taking(Stages::CLOSE_HOUR),
+            close_day_stage: taking(Stages::CLOSE_DAY),
             ctx: Ctx::new(syms, cfg, volume::thresholds(cfg)),
             profiles: Default::default(),
             out: Emitter::default(),
-            detectors: crate::detect::registry::detectors(cfg),
+            detectors,
             last_time: i64::MIN,
             late_events: 0,
             duplicate_requests: 0,
@@ -260,8 +277,8 @@ impl<'a> Engine<'a> {
             self.late_events += 1;
         }
         self.last_time = self.last_time.max(a.time);
-        for d in &mut self.detectors {
-            d.record(a);
+        for &i in &self.record_stage {
+            self.detectors[i].record(a);
         }
         // The second report of an S3 request is dropped, unless a rule matched it: only
         // CloudTrail carries request parameters (the policy a PutBucketPolicy set), and its
@@ -273,8 +290,8 @@ impl<'a> Engine<'a> {
         if self.ctx.data_start == i64::MAX {
             self.ctx.data_start = a.time;
         }
-        for d in &mut self.detectors {
-            d.request(a, &self.ctx, &mut self.out);
+        for &i in &self.request_stage {
+            self.detectors[i].request(a, &self.ctx, &mut self.out);
         }
         let limits = self.ctx.cfg.limits;
         while let Some(first) = self.newcomers.next_due(a.time, limits.max_newcomers) {
@@ -366,14 +383,14 @@ impl<'a> Engine<'a> {
         // judge whole hours and days.
         let hour = a.time.div_euclid(NANOS_PER_HOUR);
         if hour > profile.cur_hour {
-            for d in &mut self.detectors {
-                d.close_hour(profile, out, ctx);
+            for &i in &self.close_hour_stage {
+                self.detectors[i].close_hour(profile, out, ctx);
             }
             profile.close_hour(window);
             let day = a.time.div_euclid(NANOS_PER_DAY);
             if day > profile.cur_day {
-                for d in &mut self.detectors {
-                    d.close_day(profile, out, ctx);
+                for &i in &self.close_day_stage {
+                    self.detectors[i].close_day(profile, out, ctx);
                 }
                 profile.close_day(window);
                 profile.cur_day = day;
@@ -382,8 +399,8 @@ impl<'a> Engine<'a> {
             }
             profile.cur_hour = hour;
         }
-        for d in &mut self.detectors {
-            d.judge(profile, a, &mut judged, out, ctx);
+        for &i in &self.judge_stage {
+            self.detectors[i].judge(profile, a, &mut judged, out, ctx);
         }
         if judged.flagged {
             profile.cur_suspect = true;
@@ -481,12 +498,12 @@ impl<'a> Engine<'a> {
         for p in principals {
             if let Some(profile) = self.profiles.get_mut(&p) {
                 profile.flush_memos(ctx.cfg.window());
-                for d in &mut self.detectors {
-                    d.close_hour(profile, out, ctx);
+                for &i in &self.close_hour_stage {
+                    self.detectors[i].close_hour(profile, out, ctx);
                 }
                 profile.close_hour(ctx.cfg.window());
-                for d in &mut self.detectors {
-                    d.close_day(profile, out, ctx);
+                for &i in &self.close_day_stage {
+                    self.detectors[i].close_day(profile, out, ctx);
                 }
                 profile.day_judged = true;
             }

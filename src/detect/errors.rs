@@ -143,6 +143,11 @@ impl crate::detect::detector::Detector for Errors {
         RULE_IDS
     }
 
+    fn stages(&self) -> crate::detect::detector::Stages {
+        use crate::detect::detector::Stages;
+        Stages::JUDGE.and(Stages::CLOSE_HOUR)
+    }
+
     fn judge(
         &mut self,
         p: &mut Profile,

@@ -336,6 +336,11 @@ impl crate::detect::detector::Detector for Insights {
         RULE_IDS
     }
 
+    fn stages(&self) -> crate::detect::detector::Stages {
+        use crate::detect::detector::Stages;
+        Stages::REQUEST
+    }
+
     fn request(&mut self, a: &Access, ctx: &Ctx, out: &mut Emitter) {
         self.observe(a, ctx, out);
     }

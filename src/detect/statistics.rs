@@ -222,6 +222,11 @@ impl crate::detect::detector::Detector for Statistics {
         RULE_IDS
     }
 
+    fn stages(&self) -> crate::detect::detector::Stages {
+        use crate::detect::detector::Stages;
+        Stages::CLOSE_HOUR.and(Stages::CLOSE_DAY)
+    }
+
     fn close_hour(&mut self, p: &mut Profile, out: &mut Emitter, ctx: &Ctx) {
         close_hour(p, out, ctx);
     }

@@ -136,6 +136,11 @@ impl crate::detect::detector::Detector for Timing {
         RULE_IDS
     }
 
+    fn stages(&self) -> crate::detect::detector::Stages {
+        use crate::detect::detector::Stages;
+        Stages::JUDGE
+    }
+
     fn judge(
         &mut self,
         p: &mut Profile,

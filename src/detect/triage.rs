@@ -215,6 +215,11 @@ impl crate::detect::detector::Detector for Triage {
         &[]
     }
 
+    fn stages(&self) -> crate::detect::detector::Stages {
+        use crate::detect::detector::Stages;
+        Stages::JUDGE
+    }
+
     fn judge(
         &mut self,
         p: &mut Profile,

@@ -319,6 +319,11 @@ impl crate::detect::detector::Detector for Volume {
         RULE_IDS
     }
 
+    fn stages(&self) -> crate::detect::detector::Stages {
+        use crate::detect::detector::Stages;
+        Stages::JUDGE
+    }
+
     fn judge(
         &mut self,
         p: &mut Profile,
