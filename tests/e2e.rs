@@ -231,3 +231,84 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// On real captures of attack simulations without S3 object-level events, the storage
+/// volume rules fired on KMS decryptions, SSM deletions and EC2 descriptions (issue 14, 9).
+/// Through the CLI, from CloudTrail records: only the object store's calls are counted, and
+/// the finding says which.
+#[test]
+fn storage_volume_rules_count_storage_calls_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = |who: &str, i: u32, source: &str, name: &str, read_only: bool| {
+        serde_json::json!({
+            "eventVersion": "1.09",
+            "userIdentity": {"type": "IAMUser", "principalId": "AIDAX", "arn": format!("arn:aws:iam::111122223333:user/{who}"), "accountId": "111122223333", "userName": who},
+            "eventTime": format!("2026-11-01T10:{:02}:{:02}Z", i / 60 % 60, i % 60),
+            "eventSource": source, "eventName": name, "awsRegion": "us-east-1",
+            "sourceIPAddress": "203.0.113.5", "userAgent": "aws-cli/2.15.0",
+            "requestParameters": {"bucketName": "b", "key": format!("k{i}")},
+            "eventID": format!("e-{who}-{name}-{i}"), "requestID": format!("R-{who}-{name}-{i}"),
+            "readOnly": read_only, "eventType": "AwsApiCall",
+            "recipientAccountId": "111122223333"
+        })
+    };
+    let mut records = Vec::new();
+    for i in 0..300 {
+        records.push(rec("terraform", i, "kms.amazonaws.com", "Decrypt", true));
+    }
+    for i in 0..150 {
+        records.push(rec(
+            "terraform",
+            i,
+            "ssm.amazonaws.com",
+            "DeleteParameter",
+            false,
+        ));
+    }
+    for i in 0..120 {
+        records.push(rec(
+            "terraform",
+            i,
+            "ec2.amazonaws.com",
+            "DescribeInstances",
+            true,
+        ));
+    }
+    for i in 0..300 {
+        records.push(rec("thief", i, "s3.amazonaws.com", "GetObject", true));
+    }
+    let file = dir.path().join("trail.json");
+    std::fs::write(&file, serde_json::json!({ "Records": records }).to_string()).unwrap();
+    let out = crate::common::run(&["scan", file.to_str().unwrap(), "--format", "jsonl"]);
+    let findings: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "finding")
+        .collect();
+    let storage_volume = |who: &str| -> Vec<&serde_json::Value> {
+        findings
+            .iter()
+            .filter(|f| {
+                f["principal"].as_str().is_some_and(|p| p.ends_with(who))
+                    && matches!(
+                        f["rule"].as_str(),
+                        Some("aws.s3.bulk_download" | "aws.s3.mass_delete" | "aws.s3.enumeration")
+                    )
+            })
+            .collect()
+    };
+    assert!(
+        storage_volume("terraform").is_empty(),
+        "{:#?}",
+        storage_volume("terraform")
+    );
+    let thief = storage_volume("thief");
+    assert_eq!(thief.len(), 1, "{findings:#?}");
+    assert_eq!(thief[0]["rule"], "aws.s3.bulk_download");
+    assert!(
+        thief[0]["evidence"]["counted_calls"]["GetObject"]
+            .as_u64()
+            .unwrap()
+            > 100
+    );
+}

@@ -272,6 +272,27 @@ pub mod flag {
     pub const ERROR: u8 = 1;
     pub const READ_ONLY: u8 = 2;
     pub const MFA: u8 = 4;
+    /// A call to an object store (S3, Cloud Storage, Blob Storage), not to another service of
+    /// the same cloud (KMS, SSM, EC2…): only these count in the storage volume rules.
+    pub const STORAGE: u8 = 8;
+}
+
+/// Whether a request was made to an object store: its format (the storage services' own
+/// logs), or its event source in the audit logs that carry every service.
+fn storage_service(format: Format, source: &str) -> bool {
+    match format {
+        Format::S3Access | Format::GcsUsage | Format::AzureBlobLogs => true,
+        Format::AwsCloudtrail => matches!(
+            source,
+            "s3.amazonaws.com" | "s3-outposts.amazonaws.com" | "s3express.amazonaws.com"
+        ),
+        Format::GcsAudit => source == "storage.googleapis.com",
+        // Storage Analytics logs also cover queues and tables.
+        Format::AzureStorageAnalytics => source.eq_ignore_ascii_case("blob"),
+        // The management plane: containers and accounts are storage resources, their
+        // provider is `Microsoft.Storage`.
+        Format::AzureActivity => source.eq_ignore_ascii_case("Microsoft.Storage"),
+    }
 }
 
 /// One event in compact form.
@@ -318,6 +339,11 @@ pub struct Access {
 impl Access {
     pub fn error(&self) -> bool {
         self.flags & flag::ERROR != 0
+    }
+
+    /// A call to an object store ([`flag::STORAGE`]).
+    pub fn storage(&self) -> bool {
+        self.flags & flag::STORAGE != 0
     }
 
     /// Who, from where, in which account, and the raw record, without what was done: the
@@ -411,6 +437,9 @@ fn compact(
             0
         };
     let source = b.str(ev.event_source);
+    if storage_service(ev.format(), source) {
+        flags |= flag::STORAGE;
+    }
     let s3_request = match ev.format() {
         Format::S3Access => true,
         Format::AwsCloudtrail => source == "s3.amazonaws.com",

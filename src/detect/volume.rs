@@ -86,8 +86,10 @@ pub(crate) fn count(
         p.cur_day_largest.add(a.object_hash, a.bytes_out);
         p.cur_largest.add(a.object_hash, a.bytes_out);
     }
-    // Failed reads and deletes moved no data; failed lists are still discovery attempts.
-    if a.error() && a.class != ActionClass::List {
+    // Failed reads and deletes moved no data; failed lists are still discovery attempts. Only
+    // the object stores' own calls count: KMS decryptions, SSM deletions and EC2 descriptions
+    // are reads, deletes and lists of other services.
+    if (a.error() && a.class != ActionClass::List) || !a.storage() {
         return false;
     }
     let kind = match a.class {
@@ -111,6 +113,7 @@ pub(crate) fn count(
         }
         _ => return false,
     };
+    p.cur_calls.add(kind as u8, a.action);
     let rule = rule(kind, a.provider());
     let bit = 1u8 << kind as u8;
     let count = field(kind)(&p.cur);
@@ -208,6 +211,7 @@ pub(crate) fn count(
     };
     let hour = p.cur_hour;
     let objects = p.cur_objects.len();
+    let counted_calls = p.cur_calls.of(kind as u8, ctx.syms);
     let sev = out.emit(
         ctx,
         rule,
@@ -258,6 +262,8 @@ pub(crate) fn count(
             if kind == Kind::Reads {
                 f.set("distinct_objects", objects as u64);
             }
+            // Which calls made the count (the object store's own, by API).
+            f.set("counted_calls", counted_calls);
             let mut features = vec![format!("above the fixed threshold ({threshold})")];
             if has_baseline {
                 features.push(format!(

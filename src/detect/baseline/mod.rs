@@ -350,6 +350,45 @@ pub struct NewKeys {
     pub asn: Option<u32>,
 }
 
+/// The calls counted in the open hour by kind (reads, lists, deletes) and API, for the
+/// evidence of a volume finding: which calls made the count. A few APIs per kind are named;
+/// the rest are summed.
+#[derive(Clone, Debug, Default)]
+pub struct CallTally {
+    named: [(u8, Sym, u32); 6],
+    others: [u32; 3],
+}
+
+impl CallTally {
+    pub fn add(&mut self, kind: u8, api: Sym) {
+        if let Some(e) = self
+            .named
+            .iter_mut()
+            .find(|e| e.2 > 0 && e.0 == kind && e.1 == api)
+        {
+            e.2 = e.2.saturating_add(1);
+        } else if let Some(e) = self.named.iter_mut().find(|e| e.2 == 0) {
+            *e = (kind, api, 1);
+        } else if let Some(n) = self.others.get_mut(usize::from(kind)) {
+            *n = n.saturating_add(1);
+        }
+    }
+
+    /// The calls of one kind, by API (`"(other calls)"` for those not named).
+    pub fn of(&self, kind: u8, syms: &crate::detect::access::Symbols) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        for &(k, api, n) in &self.named {
+            if n > 0 && k == kind {
+                m.insert(syms.text(api), n.into());
+            }
+        }
+        if let Some(&n) = self.others.get(usize::from(kind)).filter(|n| **n > 0) {
+            m.insert("(other calls)".into(), n.into());
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
 /// What is normal for one principal.
 #[derive(Default, Debug)]
 pub struct Profile {
@@ -389,6 +428,8 @@ pub struct Profile {
     pub cur: HourStat,
     /// Buckets listed in the open hour (up to a few: enumeration is listing across them).
     pub cur_listed: Vec<Sym>,
+    /// The storage calls counted in the open hour, by API.
+    pub cur_calls: CallTally,
     /// Hashes of the distinct objects read in the open hour.
     pub cur_objects: hashbrown::HashSet<u64, foldhash::fast::RandomState>,
     /// The open hour raised a finding of medium or above.
@@ -551,6 +592,7 @@ impl Profile {
         self.cur_largest = LargestObject::default();
         self.cur_objects.clear();
         self.cur_listed.clear();
+        self.cur_calls = CallTally::default();
         self.cur_suspect = false;
         self.cur_limits = [None; 4];
         self.cur_fired = 0;

@@ -56,7 +56,8 @@ impl Run {
 
     fn push(&mut self, e: Ev) {
         let s = &self.syms;
-        let mut flags = 0;
+        // The kit's events are S3 calls (see `Run::other_service` for the rest).
+        let mut flags = flag::STORAGE;
         if e.error.is_some() {
             flags |= flag::ERROR;
         }
@@ -124,6 +125,27 @@ impl Run {
             error: None,
             object: 0,
         });
+    }
+
+    /// `n` calls of another service than storage (KMS, SSM, EC2…) by `who` from `t`, one
+    /// every `gap`, classed as `class`.
+    #[allow(clippy::too_many_arguments)]
+    fn other_service(
+        &mut self,
+        who: &str,
+        t: i64,
+        n: u64,
+        gap: i64,
+        class: ActionClass,
+        action: &str,
+        source: &str,
+    ) {
+        for i in 0..n {
+            self.one(who, t + i as i64 * gap, class, action, "", OFFICE, UA);
+            let a = self.events.last_mut().expect("just pushed");
+            a.flags &= !flag::STORAGE;
+            a.event_source = self.syms.intern(source);
+        }
     }
 
     fn findings(mut self, cfg: &DetectConfig) -> Vec<Finding> {

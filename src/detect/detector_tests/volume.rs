@@ -554,3 +554,81 @@ fn an_anonymous_burst_on_one_bucket_does_not_spill_onto_another() {
         );
     }
 }
+
+/// Storage volume rules count the object stores' own calls: a principal's KMS decryptions,
+/// SSM and IAM deletions and EC2 descriptions in one hour (a secrets-heavy service, a
+/// Terraform destroy, a scanner) are reads, deletes and lists of other services. The same
+/// counts of S3 calls fire, and the finding names the calls it counted.
+#[test]
+fn volume_counts_storage_calls_only() {
+    let cfg = DetectConfig::default();
+    let who = "arn:aws:iam::1:user/attacker";
+    let t = parse_rfc3339(b"2026-01-20T03:00:00Z").unwrap();
+    let mut r = Run::new();
+    r.other_service(
+        who,
+        t,
+        500,
+        1_000_000_000,
+        ActionClass::Read,
+        "Decrypt",
+        "kms.amazonaws.com",
+    );
+    r.other_service(
+        who,
+        t,
+        300,
+        1_000_000_000,
+        ActionClass::Delete,
+        "DeleteParameter",
+        "ssm.amazonaws.com",
+    );
+    r.other_service(
+        who,
+        t,
+        50,
+        1_000_000_000,
+        ActionClass::Delete,
+        "DeleteRole",
+        "iam.amazonaws.com",
+    );
+    r.other_service(
+        who,
+        t,
+        200,
+        1_000_000_000,
+        ActionClass::List,
+        "DescribeInstances",
+        "ec2.amazonaws.com",
+    );
+    let fs = r.findings(&cfg);
+    let volume: Vec<_> = fs
+        .iter()
+        .filter(|f| {
+            f.rule == "aws.s3.bulk_download"
+                || f.rule == "aws.s3.mass_delete"
+                || f.rule == "aws.s3.enumeration"
+        })
+        .collect();
+    assert!(volume.is_empty(), "other services counted: {volume:#?}");
+
+    let mut r = Run::new();
+    r.reads(who, t, 500, 1_000_000_000, OFFICE, UA, 1000);
+    r.other_service(
+        who,
+        t,
+        500,
+        1_000_000_000,
+        ActionClass::Read,
+        "Decrypt",
+        "kms.amazonaws.com",
+    );
+    let fs = r.findings(&cfg);
+    let bulk = fs
+        .iter()
+        .find(|f| f.rule == "aws.s3.bulk_download")
+        .expect("500 GetObject in an hour");
+    let counted = &bulk.evidence["counted_calls"];
+    assert!(counted["GetObject"].as_u64().unwrap() > 100, "{counted}");
+    assert!(counted.get("Decrypt").is_none(), "{counted}");
+}
