@@ -79,6 +79,10 @@ impl Severity {
 pub enum Case {
     /// The call failed: nothing was changed.
     Failed,
+    /// Three or more failed attempts of the same change.
+    FailedRepeated,
+    /// A failed attempt by a principal that also shows discovery within a day.
+    FailedWithDiscovery,
     /// The principal's (or the data's) first days: no history to judge against yet.
     Learning,
     /// A principal or place without a baseline, with a modest volume or a few requests.
@@ -311,7 +315,12 @@ mod tests {
         let c = Catalogue::get();
         assert_eq!(
             c.level(rule::AWS_S3_PUBLIC_POLICY, Case::Failed, Severity::Critical),
-            Severity::High,
+            Severity::Low,
+            "the default"
+        );
+        assert_eq!(
+            c.level(rule::BASELINE_NEW_COUNTRY, Case::Roaming, Severity::Medium),
+            Severity::Low,
             "the default: one lower"
         );
         assert_eq!(

@@ -312,3 +312,167 @@ fn storage_volume_rules_count_storage_calls_only() {
             > 100
     );
 }
+
+/// A failed tampering call changed nothing: its own finding, apart from the change that
+/// worked, low by itself, medium when repeated or beside discovery by the same principal,
+/// never the high or critical of the change (issue 14, 2). From CloudTrail records.
+#[test]
+fn failed_tampering_is_not_the_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = |who: &str,
+               t: &str,
+               source: &str,
+               name: &str,
+               params: serde_json::Value,
+               failed: bool| {
+        let mut r = serde_json::json!({
+            "eventVersion": "1.09",
+            "userIdentity": {"type": "IAMUser", "principalId": "AIDAX", "arn": format!("arn:aws:iam::111122223333:user/{who}"), "accountId": "111122223333", "userName": who},
+            "eventTime": t, "eventSource": source, "eventName": name, "awsRegion": "us-east-1",
+            "sourceIPAddress": "203.0.113.5", "userAgent": "aws-cli/2.15.0",
+            "requestParameters": params, "eventID": format!("e-{who}-{name}-{t}"),
+            "requestID": format!("R-{who}-{name}-{t}"), "readOnly": false,
+            "eventType": "AwsApiCall", "managementEvent": true, "recipientAccountId": "111122223333"
+        });
+        if failed {
+            r["errorCode"] = "AccessDenied".into();
+            r["errorMessage"] = "User is not authorized to perform this operation".into();
+        }
+        r
+    };
+    let trail = serde_json::json!({"name": "main"});
+    let public = serde_json::json!({"bucketName": "b", "bucketPolicy": {"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}});
+    let mut records = vec![
+        // An administrator stops logging: the change worked.
+        rec(
+            "admin",
+            "2026-11-01T10:00:00Z",
+            "cloudtrail.amazonaws.com",
+            "StopLogging",
+            trail.clone(),
+            false,
+        ),
+        // One failed attempt each: low.
+        rec(
+            "admin",
+            "2026-11-01T10:01:00Z",
+            "cloudtrail.amazonaws.com",
+            "StopLogging",
+            trail.clone(),
+            true,
+        ),
+        rec(
+            "probe",
+            "2026-11-01T10:02:00Z",
+            "cloudtrail.amazonaws.com",
+            "StopLogging",
+            trail.clone(),
+            true,
+        ),
+        rec(
+            "probe",
+            "2026-11-01T10:03:00Z",
+            "kms.amazonaws.com",
+            "DisableKey",
+            serde_json::json!({"keyId": "k1"}),
+            true,
+        ),
+        rec(
+            "probe",
+            "2026-11-01T10:04:00Z",
+            "s3.amazonaws.com",
+            "PutBucketPolicy",
+            public.clone(),
+            true,
+        ),
+    ];
+    // Three failed DeleteTrail: medium.
+    for m in 10..13 {
+        records.push(rec(
+            "persist",
+            &format!("2026-11-01T10:{m}:00Z"),
+            "cloudtrail.amazonaws.com",
+            "DeleteTrail",
+            trail.clone(),
+            true,
+        ));
+    }
+    // Listing across buckets (discovery), then one failed public policy: medium.
+    for i in 0..60 {
+        let params = serde_json::json!({"bucketName": format!("bucket-{}", i % 6)});
+        records.push(rec(
+            "scout",
+            &format!("2026-11-01T10:{:02}:{:02}Z", 20 + i / 60, i % 60),
+            "s3.amazonaws.com",
+            "ListObjects",
+            params,
+            false,
+        ));
+    }
+    records.push(rec(
+        "scout",
+        "2026-11-01T10:40:00Z",
+        "s3.amazonaws.com",
+        "PutBucketPolicy",
+        public,
+        true,
+    ));
+    let file = dir.path().join("trail.json");
+    std::fs::write(&file, serde_json::json!({ "Records": records }).to_string()).unwrap();
+    let out = run(&["scan", file.to_str().unwrap(), "--format", "jsonl"]);
+    let findings: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "finding")
+        .collect();
+    let of = |who: &str, rule: &str| -> Vec<(String, String)> {
+        findings
+            .iter()
+            .filter(|f| {
+                f["principal"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with(&format!("/{who}")))
+                    && f["rule"] == rule
+            })
+            .map(|f| {
+                (
+                    f["severity"].as_str().unwrap_or("").to_string(),
+                    f["evidence"]["outcome"]
+                        .as_str()
+                        .unwrap_or("succeeded")
+                        .to_string(),
+                )
+            })
+            .collect()
+    };
+    let s = |sev: &str, outcome: &str| (sev.to_string(), outcome.to_string());
+    let mut admin = of("admin", "aws.cloudtrail.stop_logging");
+    admin.sort();
+    assert_eq!(
+        admin,
+        vec![s("critical", "succeeded"), s("low", "failed")],
+        "{findings:#?}"
+    );
+    assert_eq!(
+        of("probe", "aws.cloudtrail.stop_logging"),
+        vec![s("low", "failed")]
+    );
+    assert_eq!(
+        of("probe", "aws.kms.key_deletion_scheduled"),
+        vec![s("low", "failed")]
+    );
+    assert_eq!(
+        of("probe", "aws.s3.public_policy"),
+        vec![s("low", "failed")]
+    );
+    assert_eq!(
+        of("persist", "aws.cloudtrail.trail_deleted"),
+        vec![s("medium", "failed")]
+    );
+    assert_eq!(
+        of("scout", "aws.s3.public_policy"),
+        vec![s("medium", "failed")],
+        "{findings:#?}"
+    );
+}

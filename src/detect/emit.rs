@@ -219,14 +219,29 @@ impl Emitter {
     }
 
     /// The open finding's key: (rule, principal, scope); the scope is the bucket for anonymous
-    /// access, else 0.
+    /// access, the error code for a failed call a rule matched (an attempt is a finding apart
+    /// from the change that worked), else 0.
     pub(crate) fn key(rule: &'static str, a: &Access) -> (&'static str, Sym, Sym) {
         let scope = if a.principal_type == PrincipalType::Anonymous {
             a.bucket
+        } else if a.error() && a.hit.as_ref().is_some_and(|h| h.rule == rule) {
+            a.status
         } else {
             0
         };
         (rule, a.principal, scope)
+    }
+
+    /// Whether the principal has a finding of a tactic last seen at or after `since` (among
+    /// the most recent findings: this runs for rare events, and must stay cheap under a
+    /// flood of them).
+    pub fn principal_shows(&self, principal: Sym, tactic: &str, since: i64) -> bool {
+        let cat = Catalogue::get();
+        self.findings.iter().rev().take(2000).any(|f| {
+            f.principal == principal
+                && f.last_seen >= since
+                && cat.rule(f.rule).is_some_and(|r| r.tactic == tactic)
+        })
     }
 
     /// Counts the event into the open finding of `rule` for its principal (and scope) if

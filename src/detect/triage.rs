@@ -99,6 +99,9 @@ fn unfamiliar_signs(p: &Profile, ctx: &Ctx, a: &Access) -> u32 {
         .count() as u32
 }
 
+/// Failed attempts of one change, by one principal, that make it medium.
+const FAILED_REPEATED: u64 = 3;
+
 /// Single-event rule hits become findings, weighed against history where it matters: an
 /// anonymous read of a bucket that has been read anonymously for a week (a public website)
 /// is its normal, and key listing by an administrator who does it routinely is low.
@@ -158,6 +161,12 @@ pub(crate) fn rule_hit(
         severity = severity.min(Catalogue::get().level(hit.rule, case, severity));
         note = Some(why);
     }
+    // A failed attempt is its own finding (the emitter scopes it by error code), low by itself;
+    // repeated, or beside discovery by the same principal within a day, it is medium — never
+    // the severity of the change that worked.
+    let failed = a.error();
+    let beside_discovery =
+        failed && out.principal_shows(a.principal, "discovery", a.time - NANOS_PER_DAY);
     let sev = out.emit_with(
         ctx,
         hit.rule,
@@ -165,11 +174,24 @@ pub(crate) fn rule_hit(
         || hit.detail.clone(),
         |_| {},
         |f| {
+            let cat = Catalogue::get();
+            let severity = if !failed {
+                severity
+            } else if f.event_count >= FAILED_REPEATED {
+                severity.max(cat.level(hit.rule, Case::FailedRepeated, severity))
+            } else if beside_discovery {
+                severity.max(cat.level(hit.rule, Case::FailedWithDiscovery, severity))
+            } else {
+                severity
+            };
             if !ctx.cfg.severity.contains_key(hit.rule)
                 && (f.event_count <= 1 || f.severity < severity)
             {
                 f.severity = severity;
                 f.score = severity.base_score();
+            }
+            if failed {
+                f.set("outcome", "failed");
             }
             for (k, v) in &hit.evidence {
                 if f.evidence.len() < 24 && !f.evidence.contains_key(*k) {
