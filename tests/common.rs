@@ -73,6 +73,46 @@ pub fn summary_line(stdout: &[u8]) -> serde_json::Value {
     serde_json::from_str(line).unwrap()
 }
 
+/// A CloudTrail record of an IAM user's call, as CloudTrail writes it (`errorCode`
+/// AccessDenied when `failed`).
+pub fn ct_record(
+    who: &str,
+    time: &str,
+    source: &str,
+    name: &str,
+    params: serde_json::Value,
+    failed: bool,
+) -> serde_json::Value {
+    let mut r = serde_json::json!({
+        "eventVersion": "1.09",
+        "userIdentity": {"type": "IAMUser", "principalId": "AIDAX", "arn": format!("arn:aws:iam::111122223333:user/{who}"), "accountId": "111122223333", "userName": who},
+        "eventTime": time, "eventSource": source, "eventName": name, "awsRegion": "us-east-1",
+        "sourceIPAddress": "203.0.113.5", "userAgent": "aws-cli/2.15.0",
+        "requestParameters": params, "eventID": format!("e-{who}-{name}-{time}"),
+        "requestID": format!("R-{who}-{name}-{time}"),
+        "readOnly": name.starts_with("Get") || name.starts_with("List") || name.starts_with("Describe") || name == "Decrypt",
+        "eventType": "AwsApiCall", "recipientAccountId": "111122223333"
+    });
+    if failed {
+        r["errorCode"] = "AccessDenied".into();
+        r["errorMessage"] = "User is not authorized to perform this operation".into();
+    }
+    r
+}
+
+/// Scans CloudTrail records written to one file; returns the findings of the JSON Lines.
+pub fn scan_records(records: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trail.json");
+    std::fs::write(&file, serde_json::json!({ "Records": records }).to_string()).unwrap();
+    let out = run(&["scan", file.to_str().unwrap(), "--format", "jsonl"]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "finding")
+        .collect()
+}
+
 /// A public-policy change (when `exposed`) and anonymous reads whose principal, user agent
 /// and object key carry markup.
 pub fn hostile_trail(dir: &Path, exposed: bool) -> PathBuf {

@@ -1,6 +1,6 @@
 //! generate → scan → eval through the CLI, on a world with known attacks.
 
-use crate::common::run;
+use crate::common::{ct_record, run, scan_records};
 
 /// MaxMind's test databases in the repository.
 fn geoip(name: &str) -> String {
@@ -238,53 +238,20 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// the finding says which.
 #[test]
 fn storage_volume_rules_count_storage_calls_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let rec = |who: &str, i: u32, source: &str, name: &str, read_only: bool| {
-        serde_json::json!({
-            "eventVersion": "1.09",
-            "userIdentity": {"type": "IAMUser", "principalId": "AIDAX", "arn": format!("arn:aws:iam::111122223333:user/{who}"), "accountId": "111122223333", "userName": who},
-            "eventTime": format!("2026-11-01T10:{:02}:{:02}Z", i / 60 % 60, i % 60),
-            "eventSource": source, "eventName": name, "awsRegion": "us-east-1",
-            "sourceIPAddress": "203.0.113.5", "userAgent": "aws-cli/2.15.0",
-            "requestParameters": {"bucketName": "b", "key": format!("k{i}")},
-            "eventID": format!("e-{who}-{name}-{i}"), "requestID": format!("R-{who}-{name}-{i}"),
-            "readOnly": read_only, "eventType": "AwsApiCall",
-            "recipientAccountId": "111122223333"
-        })
-    };
+    let at = |i: u32| format!("2026-11-01T10:{:02}:{:02}Z", i / 60 % 60, i % 60);
+    let object = |i: u32| serde_json::json!({"bucketName": "b", "key": format!("k{i}")});
     let mut records = Vec::new();
-    for i in 0..300 {
-        records.push(rec("terraform", i, "kms.amazonaws.com", "Decrypt", true));
+    for (who, n, source, name) in [
+        ("terraform", 300, "kms.amazonaws.com", "Decrypt"),
+        ("terraform", 150, "ssm.amazonaws.com", "DeleteParameter"),
+        ("terraform", 120, "ec2.amazonaws.com", "DescribeInstances"),
+        ("thief", 300, "s3.amazonaws.com", "GetObject"),
+    ] {
+        for i in 0..n {
+            records.push(ct_record(who, &at(i), source, name, object(i), false));
+        }
     }
-    for i in 0..150 {
-        records.push(rec(
-            "terraform",
-            i,
-            "ssm.amazonaws.com",
-            "DeleteParameter",
-            false,
-        ));
-    }
-    for i in 0..120 {
-        records.push(rec(
-            "terraform",
-            i,
-            "ec2.amazonaws.com",
-            "DescribeInstances",
-            true,
-        ));
-    }
-    for i in 0..300 {
-        records.push(rec("thief", i, "s3.amazonaws.com", "GetObject", true));
-    }
-    let file = dir.path().join("trail.json");
-    std::fs::write(&file, serde_json::json!({ "Records": records }).to_string()).unwrap();
-    let out = crate::common::run(&["scan", file.to_str().unwrap(), "--format", "jsonl"]);
-    let findings: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["type"] == "finding")
-        .collect();
+    let findings = scan_records(records);
     let storage_volume = |who: &str| -> Vec<&serde_json::Value> {
         findings
             .iter()
@@ -318,116 +285,94 @@ fn storage_volume_rules_count_storage_calls_only() {
 /// never the high or critical of the change (issue 14, 2). From CloudTrail records.
 #[test]
 fn failed_tampering_is_not_the_change() {
-    let dir = tempfile::tempdir().unwrap();
-    let rec = |who: &str,
-               t: &str,
-               source: &str,
-               name: &str,
-               params: serde_json::Value,
-               failed: bool| {
-        let mut r = serde_json::json!({
-            "eventVersion": "1.09",
-            "userIdentity": {"type": "IAMUser", "principalId": "AIDAX", "arn": format!("arn:aws:iam::111122223333:user/{who}"), "accountId": "111122223333", "userName": who},
-            "eventTime": t, "eventSource": source, "eventName": name, "awsRegion": "us-east-1",
-            "sourceIPAddress": "203.0.113.5", "userAgent": "aws-cli/2.15.0",
-            "requestParameters": params, "eventID": format!("e-{who}-{name}-{t}"),
-            "requestID": format!("R-{who}-{name}-{t}"), "readOnly": false,
-            "eventType": "AwsApiCall", "managementEvent": true, "recipientAccountId": "111122223333"
-        });
-        if failed {
-            r["errorCode"] = "AccessDenied".into();
-            r["errorMessage"] = "User is not authorized to perform this operation".into();
-        }
-        r
+    let trail = || serde_json::json!({"name": "main"});
+    let public = || {
+        serde_json::json!({"bucketName": "b", "bucketPolicy": {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}})
     };
-    let trail = serde_json::json!({"name": "main"});
-    let public = serde_json::json!({"bucketName": "b", "bucketPolicy": {"Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}});
+    let (ct, kms, s3) = (
+        "cloudtrail.amazonaws.com",
+        "kms.amazonaws.com",
+        "s3.amazonaws.com",
+    );
     let mut records = vec![
         // An administrator stops logging: the change worked.
-        rec(
+        ct_record(
             "admin",
             "2026-11-01T10:00:00Z",
-            "cloudtrail.amazonaws.com",
+            ct,
             "StopLogging",
-            trail.clone(),
+            trail(),
             false,
         ),
         // One failed attempt each: low.
-        rec(
+        ct_record(
             "admin",
             "2026-11-01T10:01:00Z",
-            "cloudtrail.amazonaws.com",
+            ct,
             "StopLogging",
-            trail.clone(),
+            trail(),
             true,
         ),
-        rec(
+        ct_record(
             "probe",
             "2026-11-01T10:02:00Z",
-            "cloudtrail.amazonaws.com",
+            ct,
             "StopLogging",
-            trail.clone(),
+            trail(),
             true,
         ),
-        rec(
+        ct_record(
             "probe",
             "2026-11-01T10:03:00Z",
-            "kms.amazonaws.com",
+            kms,
             "DisableKey",
             serde_json::json!({"keyId": "k1"}),
             true,
         ),
-        rec(
+        ct_record(
             "probe",
             "2026-11-01T10:04:00Z",
-            "s3.amazonaws.com",
+            s3,
             "PutBucketPolicy",
-            public.clone(),
+            public(),
             true,
         ),
     ];
     // Three failed DeleteTrail: medium.
     for m in 10..13 {
-        records.push(rec(
+        records.push(ct_record(
             "persist",
             &format!("2026-11-01T10:{m}:00Z"),
-            "cloudtrail.amazonaws.com",
+            ct,
             "DeleteTrail",
-            trail.clone(),
+            trail(),
             true,
         ));
     }
     // Listing across buckets (discovery), then one failed public policy: medium.
     for i in 0..60 {
         let params = serde_json::json!({"bucketName": format!("bucket-{}", i % 6)});
-        records.push(rec(
+        records.push(ct_record(
             "scout",
-            &format!("2026-11-01T10:{:02}:{:02}Z", 20 + i / 60, i % 60),
-            "s3.amazonaws.com",
+            &format!("2026-11-01T10:20:{i:02}Z"),
+            s3,
             "ListObjects",
             params,
             false,
         ));
     }
-    records.push(rec(
+    records.push(ct_record(
         "scout",
         "2026-11-01T10:40:00Z",
-        "s3.amazonaws.com",
+        s3,
         "PutBucketPolicy",
-        public,
+        public(),
         true,
     ));
-    let file = dir.path().join("trail.json");
-    std::fs::write(&file, serde_json::json!({ "Records": records }).to_string()).unwrap();
-    let out = run(&["scan", file.to_str().unwrap(), "--format", "jsonl"]);
-    let findings: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["type"] == "finding")
-        .collect();
+    let findings = scan_records(records);
     let of = |who: &str, rule: &str| -> Vec<(String, String)> {
-        findings
+        let mut v: Vec<(String, String)> = findings
             .iter()
             .filter(|f| {
                 f["principal"]
@@ -436,43 +381,40 @@ fn failed_tampering_is_not_the_change() {
                     && f["rule"] == rule
             })
             .map(|f| {
+                let outcome = f["evidence"]["outcome"].as_str().unwrap_or("succeeded");
                 (
                     f["severity"].as_str().unwrap_or("").to_string(),
-                    f["evidence"]["outcome"]
-                        .as_str()
-                        .unwrap_or("succeeded")
-                        .to_string(),
+                    outcome.to_string(),
                 )
             })
-            .collect()
+            .collect();
+        v.sort();
+        v
     };
-    let s = |sev: &str, outcome: &str| (sev.to_string(), outcome.to_string());
-    let mut admin = of("admin", "aws.cloudtrail.stop_logging");
-    admin.sort();
+    let one = |sev: &str, outcome: &str| vec![(sev.to_string(), outcome.to_string())];
+    let mut admin = one("critical", "succeeded");
+    admin.extend(one("low", "failed"));
     assert_eq!(
+        of("admin", "aws.cloudtrail.stop_logging"),
         admin,
-        vec![s("critical", "succeeded"), s("low", "failed")],
         "{findings:#?}"
     );
     assert_eq!(
         of("probe", "aws.cloudtrail.stop_logging"),
-        vec![s("low", "failed")]
+        one("low", "failed")
     );
     assert_eq!(
         of("probe", "aws.kms.key_deletion_scheduled"),
-        vec![s("low", "failed")]
+        one("low", "failed")
     );
-    assert_eq!(
-        of("probe", "aws.s3.public_policy"),
-        vec![s("low", "failed")]
-    );
+    assert_eq!(of("probe", "aws.s3.public_policy"), one("low", "failed"));
     assert_eq!(
         of("persist", "aws.cloudtrail.trail_deleted"),
-        vec![s("medium", "failed")]
+        one("medium", "failed")
     );
     assert_eq!(
         of("scout", "aws.s3.public_policy"),
-        vec![s("medium", "failed")],
+        one("medium", "failed"),
         "{findings:#?}"
     );
 }
