@@ -7,12 +7,12 @@
 //! [business_hours]
 //! start = 8
 //! end = 18
-//! timezone = "+01:00"
+//! timezone = "Europe/Berlin"     # an IANA name (daylight saving followed) or "+01:00"
 //! workdays = ["mon", "tue", "wed", "thu", "fri"]
 //!
 //! [[business_hours.principal]]
 //! pattern = "*@acme.co.jp"
-//! timezone = "+09:00"
+//! timezone = "Asia/Tokyo"
 //!
 //! [baseline]
 //! history_days = 30
@@ -206,6 +206,25 @@ fn workdays(list: &[String], key: &str) -> Result<[bool; 7]> {
     Ok(w)
 }
 
+/// A business-hours time zone: an IANA name (`America/New_York`, `Europe/Berlin`: daylight
+/// saving time followed, zone data compiled in) or a fixed offset (`UTC`, `+09:00`, `-0500`).
+pub fn zone(s: &str, key: &str) -> Result<crate::detect::config::Zone> {
+    use crate::detect::config::Zone;
+    let t = s.trim();
+    if let Ok(minutes) = tz_offset(t, key) {
+        return Ok(Zone::Fixed(minutes));
+    }
+    if t.starts_with(['+', '-']) {
+        // An offset, malformed: its own message.
+        return tz_offset(t, key).map(Zone::Fixed);
+    }
+    jiff::tz::db().get(t).map(Zone::Named).map_err(|_| {
+        anyhow::anyhow!(
+            "{key}: {s:?} is not a time zone: an IANA name (America/New_York, Europe/Berlin) or an offset (UTC, +09:00, -05:00)"
+        )
+    })
+}
+
 /// `UTC`, `Z`, `+09:00`, `-05:00`, `+0530` → minutes east of UTC.
 pub fn tz_offset(s: &str, key: &str) -> Result<i32> {
     let t = s.trim();
@@ -215,7 +234,7 @@ pub fn tz_offset(s: &str, key: &str) -> Result<i32> {
     let (sign, rest) = match t.as_bytes().first() {
         Some(b'+') => (1, crate::text::from(t, 1)),
         Some(b'-') => (-1, crate::text::from(t, 1)),
-        _ => bail!("{key}: {s:?} is not a time zone offset (UTC, +09:00, -05:00; named zones are not supported)"),
+        _ => bail!("{key}: {s:?} is not a time zone offset (UTC, +09:00, -05:00)"),
     };
     let digits: String = rest.chars().filter(|c| c.is_ascii_digit()).collect();
     if digits.len() != 4 {
@@ -288,7 +307,7 @@ pub fn parse(text: &str, base: &Path) -> Result<ScanConfig> {
         detect.business_start_hour = hour(bh.start, 8, "business_hours.start")?;
         detect.business_end_hour = hour(bh.end, 18, "business_hours.end")?;
         if let Some(tz) = &bh.timezone {
-            detect.tz_offset_minutes = tz_offset(tz, "business_hours.timezone")?;
+            detect.tz = zone(tz, "business_hours.timezone")?;
         }
         if let Some(w) = &bh.workdays {
             detect.workdays = workdays(w, "business_hours.workdays")?;
@@ -299,9 +318,9 @@ pub fn parse(text: &str, base: &Path) -> Result<ScanConfig> {
                 pattern: p.pattern.clone(),
                 start_hour: hour(p.start.or(bh.start), 8, &format!("{key}.start"))?,
                 end_hour: hour(p.end.or(bh.end), 18, &format!("{key}.end"))?,
-                tz_offset_minutes: match &p.timezone {
-                    Some(tz) => tz_offset(tz, &format!("{key}.timezone"))?,
-                    None => detect.tz_offset_minutes,
+                tz: match &p.timezone {
+                    Some(tz) => zone(tz, &format!("{key}.timezone"))?,
+                    None => detect.tz.clone(),
                 },
                 workdays: match &p.workdays {
                     Some(w) => workdays(w, &format!("{key}.workdays"))?,
@@ -477,6 +496,33 @@ fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A team's hours in a named zone follow daylight saving time: 08:00 in New York is
+    /// 13:00 UTC in January and 12:00 UTC in March after the change (2026-03-08), where a
+    /// fixed offset drifts by an hour.
+    #[test]
+    fn named_time_zones_follow_daylight_saving() {
+        let cfg = parse(
+            "[business_hours]\nstart = 8\nend = 18\ntimezone = \"America/New_York\"\n[[business_hours.principal]]\npattern = \"*tokyo*\"\ntimezone = \"Asia/Tokyo\"\n",
+            Path::new("."),
+        )
+        .unwrap();
+        let t = |s: &str| crate::time::parse_rfc3339(s.as_bytes()).unwrap();
+        let d = &cfg.detect;
+        // Monday 2026-01-12: EST (UTC-5).
+        assert!(!d.in_business_hours(t("2026-01-12T12:30:00Z")), "07:30 EST");
+        assert!(d.in_business_hours(t("2026-01-12T13:00:00Z")), "08:00 EST");
+        // Monday 2026-03-09: EDT (UTC-4).
+        assert!(d.in_business_hours(t("2026-03-09T12:30:00Z")), "08:30 EDT");
+        assert!(!d.in_business_hours(t("2026-03-09T22:00:00Z")), "18:00 EDT");
+        assert!(d.in_business_hours(t("2026-01-12T22:30:00Z")), "17:30 EST");
+        // Tokyo has no daylight saving: 08:00 JST is 23:00 UTC the day before (a Sunday).
+        assert!(
+            d.in_hours(Some(0), t("2026-03-08T23:00:00Z")),
+            "Monday 08:00 JST"
+        );
+        assert!(!d.in_hours(Some(0), t("2026-03-09T09:00:00Z")), "18:00 JST");
+    }
+
     #[test]
     fn full_example_parses() {
         let cfg = parse(
@@ -519,9 +565,12 @@ alice = ["arn:aws:iam::1:user/alice", "alice@acme.example"]
         )
         .unwrap();
         assert_eq!(cfg.detect.business_start_hour, 7);
-        assert_eq!(cfg.detect.tz_offset_minutes, 60);
+        assert_eq!(cfg.detect.tz, crate::detect::config::Zone::Fixed(60));
         assert!(cfg.detect.workdays[5] && !cfg.detect.workdays[6]);
-        assert_eq!(cfg.detect.hours_rules[0].tz_offset_minutes, 540);
+        assert_eq!(
+            cfg.detect.hours_rules[0].tz,
+            crate::detect::config::Zone::Fixed(540)
+        );
         assert_eq!(
             cfg.detect.hours_rules[0].start_hour, 7,
             "inherits the global hours"
@@ -548,7 +597,8 @@ alice = ["arn:aws:iam::1:user/alice", "alice@acme.example"]
             err("[rules.\"aws.s3.bulk_download\"]\nseverity = \"huge\"\n").contains("severity")
         );
         assert!(err("[rules.\"aws.s3.bulk_download\"]\nper_day = 5\n").contains("per_day"));
-        assert!(err("[business_hours]\ntimezone = \"Europe/Berlin\"\n").contains("timezone"));
+        assert!(err("[business_hours]\ntimezone = \"Europe/Nowhere\"\n").contains("IANA name"));
+        assert!(err("[business_hours]\ntimezone = \"+25:00\"\n").contains("out of range"));
         assert!(err("[known]\naccounts = [\"12\"]\n").contains("known.accounts"));
         assert!(err("[[change_window]]\nweekday = \"tue\"\n").contains("change_window[0]"));
         assert!(err("[allow]\ncidrs = [\"10.0.0.0/40\"]\n").contains("allow.cidrs"));

@@ -17,8 +17,8 @@ pub struct DetectConfig {
     pub business_end_hour: u32,
     /// Monday = 0 … Sunday = 6.
     pub workdays: [bool; 7],
-    /// Offset of the business-hours time zone from UTC, in minutes.
-    pub tz_offset_minutes: i32,
+    /// The business-hours time zone.
+    pub tz: Zone,
     /// Findings of the same rule and principal closer than this are one finding.
     pub merge_gap: i64,
     /// Per-rule severity overrides.
@@ -47,7 +47,7 @@ impl Default for DetectConfig {
             business_start_hour: 8,
             business_end_hour: 18,
             workdays: [true, true, true, true, true, false, false],
-            tz_offset_minutes: 0,
+            tz: Zone::Fixed(0),
             merge_gap: NANOS_PER_HOUR,
             severity: Default::default(),
             disabled: Default::default(),
@@ -75,7 +75,7 @@ impl DetectConfig {
 
     /// Local hour of day and weekday (Monday = 0) in the business time zone.
     pub fn local_hour_weekday(&self, t: i64) -> (u32, usize) {
-        let local = t + self.tz_offset_minutes as i64 * 60 * 1_000_000_000;
+        let local = self.tz.local(t);
         let hour = local.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as u32;
         // 1970-01-01 was a Thursday (weekday 3).
         let weekday = (local.div_euclid(NANOS_PER_DAY) + 3).rem_euclid(7) as usize;
@@ -89,15 +89,15 @@ impl DetectConfig {
     /// Business hours of a principal (`rule` indexes [`DetectConfig::hours_rules`]).
     pub fn in_hours(&self, rule: Option<u16>, t: i64) -> bool {
         let (start, end, tz, workdays) = match rule.and_then(|r| self.hours_rules.get(r as usize)) {
-            Some(r) => (r.start_hour, r.end_hour, r.tz_offset_minutes, &r.workdays),
+            Some(r) => (r.start_hour, r.end_hour, &r.tz, &r.workdays),
             None => (
                 self.business_start_hour,
                 self.business_end_hour,
-                self.tz_offset_minutes,
+                &self.tz,
                 &self.workdays,
             ),
         };
-        let local = t + tz as i64 * 60 * 1_000_000_000;
+        let local = tz.local(t);
         let h = local.div_euclid(NANOS_PER_HOUR).rem_euclid(24) as u32;
         let wd = (local.div_euclid(NANOS_PER_DAY) + 3).rem_euclid(7) as usize;
         workdays[wd] && h >= start && h < end
@@ -110,8 +110,30 @@ pub struct HoursRule {
     pub pattern: String,
     pub start_hour: u32,
     pub end_hour: u32,
-    pub tz_offset_minutes: i32,
+    pub tz: Zone,
     pub workdays: [bool; 7],
+}
+
+/// A time zone of business hours: a fixed offset (`+09:00`), or a named IANA zone
+/// (`America/New_York`) whose offset follows daylight saving time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Zone {
+    /// Minutes east of UTC.
+    Fixed(i32),
+    Named(jiff::tz::TimeZone),
+}
+
+impl Zone {
+    /// Nanoseconds since the epoch of the local wall-clock time at `t` (UTC nanoseconds), for
+    /// hour-of-day and weekday arithmetic.
+    pub fn local(&self, t: i64) -> i64 {
+        let offset_s = match self {
+            Zone::Fixed(minutes) => i64::from(*minutes) * 60,
+            Zone::Named(tz) => jiff::Timestamp::from_nanosecond(i128::from(t))
+                .map_or(0, |ts| i64::from(tz.to_offset(ts).seconds())),
+        };
+        t.saturating_add(offset_s * 1_000_000_000)
+    }
 }
 
 /// A declared change window.

@@ -325,7 +325,7 @@ impl Emitter {
                     from_min,
                     to_min,
                 } => {
-                    let local = a.time + cfg.tz_offset_minutes as i64 * 60 * 1_000_000_000;
+                    let local = cfg.tz.local(a.time);
                     let wd = (local.div_euclid(NANOS_PER_DAY) + 3).rem_euclid(7) as usize;
                     let min = (local.div_euclid(60_000_000_000)).rem_euclid(24 * 60) as u32;
                     wd == weekday && min >= from_min && min < to_min

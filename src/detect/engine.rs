@@ -635,7 +635,7 @@ mod tests {
             !cfg.in_business_hours(monday_9 + 5 * NANOS_PER_DAY),
             "Saturday"
         );
-        cfg.tz_offset_minutes = -5 * 60;
+        cfg.tz = crate::detect::config::Zone::Fixed(-5 * 60);
         assert!(!cfg.in_business_hours(monday_9), "04:00 in UTC-5");
         assert!(cfg.in_business_hours(monday_9 + 5 * NANOS_PER_HOUR));
     }
