@@ -48,6 +48,14 @@ const STATIC_TECHNIQUES: &[&str] = &[
     "T1580",
     "T1078.004",
     "T1562.001",
+    "T1562.010",
+    "T1562",
+    "T1550.001",
+    "T1555.006",
+    "T1098.001",
+    "T1098.003",
+    "T1090.003",
+    "T1211",
 ];
 
 /// The static string of a catalogue technique id, if it is one.

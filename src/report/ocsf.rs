@@ -28,12 +28,37 @@ pub const ACTIVITY_CREATE: i64 = 1;
 const TECHNIQUES: &[(&str, &str, &str)] = &[
     ("T1078", "Valid Accounts", "initial-access"),
     ("T1078.004", "Cloud Accounts", "initial-access"),
+    ("T1090", "Proxy", "command-and-control"),
+    ("T1090.003", "Multi-hop Proxy", "command-and-control"),
     ("T1098", "Account Manipulation", "persistence"),
+    ("T1098.001", "Additional Cloud Credentials", "persistence"),
+    ("T1098.003", "Additional Cloud Roles", "persistence"),
+    (
+        "T1211",
+        "Exploitation for Defense Evasion",
+        "defense-evasion",
+    ),
     ("T1485", "Data Destruction", "impact"),
     ("T1486", "Data Encrypted for Impact", "impact"),
     ("T1490", "Inhibit System Recovery", "impact"),
     ("T1530", "Data from Cloud Storage", "collection"),
     ("T1537", "Transfer Data to Cloud Account", "exfiltration"),
+    (
+        "T1550",
+        "Use Alternate Authentication Material",
+        "lateral-movement",
+    ),
+    ("T1550.001", "Application Access Token", "lateral-movement"),
+    (
+        "T1555",
+        "Credentials from Password Stores",
+        "credential-access",
+    ),
+    (
+        "T1555.006",
+        "Cloud Secrets Management Stores",
+        "credential-access",
+    ),
     ("T1562", "Impair Defenses", "defense-evasion"),
     ("T1562.001", "Disable or Modify Tools", "defense-evasion"),
     (
@@ -46,6 +71,7 @@ const TECHNIQUES: &[(&str, &str, &str)] = &[
         "Disable or Modify Cloud Logs",
         "defense-evasion",
     ),
+    ("T1562.010", "Downgrade Attack", "defense-evasion"),
     ("T1580", "Cloud Infrastructure Discovery", "discovery"),
     ("T1619", "Cloud Storage Object Discovery", "discovery"),
 ];
@@ -59,8 +85,10 @@ const TACTICS: &[(&str, &str, &str)] = &[
     ("privilege-escalation", "TA0004", "Privilege Escalation"),
     ("defense-evasion", "TA0005", "Defense Evasion"),
     ("discovery", "TA0007", "Discovery"),
+    ("lateral-movement", "TA0008", "Lateral Movement"),
     ("collection", "TA0009", "Collection"),
     ("exfiltration", "TA0010", "Exfiltration"),
+    ("command-and-control", "TA0011", "Command and Control"),
     ("impact", "TA0040", "Impact"),
 ];
 
