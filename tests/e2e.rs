@@ -418,3 +418,61 @@ fn failed_tampering_is_not_the_change() {
         "{findings:#?}"
     );
 }
+
+/// Google writes no Data Access audit log for `allUsers`: after a bucket is made public, its
+/// usage logs show the exposure being used. Reads from addresses new to the bucket are
+/// findings that join the grant's incident; its usual reader is not (issue 14, 7).
+#[test]
+fn gcs_public_reads_in_usage_logs_join_the_grant() {
+    let dir = tempfile::tempdir().unwrap();
+    let grant = r#"{"insertId":"g1","logName":"projects/acme/logs/cloudaudit.googleapis.com%2Factivity","protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","status":{},"authenticationInfo":{"principalEmail":"noah@acme.example"},"requestMetadata":{"callerIp":"102.129.143.9","callerSuppliedUserAgent":"gsutil/5.27","requestAttributes":{"time":"2026-11-01T10:00:00Z","auth":{}},"destinationAttributes":{}},"serviceName":"storage.googleapis.com","methodName":"storage.setIamPermissions","authorizationInfo":[{"resource":"projects/_/buckets/ml-models","permission":"storage.buckets.setIamPolicy","granted":true,"resourceAttributes":{}}],"resourceName":"projects/_/buckets/ml-models","serviceData":{"@type":"type.googleapis.com/google.iam.v1.logging.AuditData","policyDelta":{"bindingDeltas":[{"action":"ADD","role":"roles/storage.objectViewer","member":"allUsers"}]}},"resourceLocation":{"currentLocations":["us-central1"]}},"receiveTimestamp":"2026-11-01T10:00:00.1Z","resource":{"type":"gcs_bucket","labels":{"bucket_name":"ml-models","location":"us-central1","project_id":"acme"}},"severity":"NOTICE","timestamp":"2026-11-01T10:00:00Z"}"#;
+    std::fs::write(dir.path().join("activity.json"), format!("{grant}\n")).unwrap();
+    let t0: i64 = 1_793_527_200_000_000; // 2026-11-01T10:00:00Z in microseconds
+    let mut usage = String::from("\"time_micros\",\"c_ip\",\"c_ip_type\",\"c_ip_region\",\"cs_method\",\"cs_uri\",\"sc_status\",\"cs_bytes\",\"sc_bytes\",\"time_taken_micros\",\"cs_host\",\"cs_referer\",\"cs_user_agent\",\"s_request_id\",\"cs_operation\",\"cs_bucket\",\"cs_object\"\n");
+    let mut row = |minutes: i64, ip: &str, n: u32| {
+        let t = t0 + minutes * 60_000_000;
+        usage.push_str(&format!("\"{t}\",\"{ip}\",\"1\",\"\",\"GET\",\"/ml-models/m{n}.bin\",\"200\",\"0\",\"5000\",\"1000\",\"storage.googleapis.com\",\"\",\"curl/8.5.0\",\"R{minutes}{n}\",\"GET_Object\",\"ml-models\",\"m{n}.bin\"\n"));
+    };
+    row(-60, "10.0.0.5", 1); // its usual reader, before the grant
+    row(20, "10.0.0.5", 2);
+    for n in 0..3 {
+        row(30 + i64::from(n), "198.51.100.7", n);
+    }
+    row(40, "203.0.113.9", 9);
+    std::fs::write(
+        dir.path().join("ml-models_usage_2026_11_01_10_00_00_v0"),
+        usage,
+    )
+    .unwrap();
+    let out = run(&["scan", dir.path().to_str().unwrap(), "--format", "jsonl"]);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let reads: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|v| v["type"] == "finding" && v["rule"] == "gcp.gcs.public_read")
+        .collect();
+    let mut who: Vec<&str> = reads
+        .iter()
+        .map(|f| f["principal"].as_str().unwrap())
+        .collect();
+    who.sort();
+    assert_eq!(who, ["ip:198.51.100.7", "ip:203.0.113.9"], "{lines:#?}");
+    assert_eq!(
+        reads
+            .iter()
+            .find(|f| f["principal"] == "ip:198.51.100.7")
+            .unwrap()["event_count"],
+        3
+    );
+    let grant = lines
+        .iter()
+        .find(|v| v["type"] == "finding" && v["rule"] == "gcp.gcs.public_iam_binding")
+        .expect("the grant");
+    assert!(grant["incident"].is_string(), "{grant:#?}");
+    assert!(
+        reads.iter().all(|f| f["incident"] == grant["incident"]),
+        "the reads join the grant's incident: {lines:#?}"
+    );
+}

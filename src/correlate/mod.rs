@@ -136,12 +136,20 @@ pub fn correlate(findings: &mut [Finding], cfg: &CorrelateConfig) -> Vec<Inciden
             clusters.push(cur);
         }
     }
-    // Anonymous access to a resource joins the incident that made the resource public.
+    // Anonymous access to a resource joins the incident that made the resource public; so does
+    // a public read the catalogue names as such (usage logs name addresses, not `anonymous`,
+    // and an address's other findings beside it are at most low).
     let mut absorbed = vec![false; clusters.len()];
+    let cat = Catalogue::get();
     for a in 0..clusters.len() {
+        let public = |i: usize| cat.is(&findings[i].rule, |r| r.public_read);
         let anon = clusters[a]
             .iter()
-            .all(|&i| findings[i].principal == "anonymous");
+            .all(|&i| findings[i].principal == "anonymous")
+            || (clusters[a].iter().any(|&i| public(i))
+                && clusters[a]
+                    .iter()
+                    .all(|&i| public(i) || findings[i].severity < Severity::Medium));
         if !anon {
             continue;
         }
@@ -178,7 +186,6 @@ pub fn correlate(findings: &mut [Finding], cfg: &CorrelateConfig) -> Vec<Inciden
             absorbed[a] = true;
         }
     }
-    let cat = Catalogue::get();
     let mut incidents = Vec::new();
     for (ci, cluster) in clusters.into_iter().enumerate() {
         if absorbed[ci] || cluster.is_empty() {

@@ -19,6 +19,7 @@ pub mod habits;
 pub mod insights;
 pub mod merge;
 pub mod novelty;
+pub mod public_reads;
 pub mod registry;
 pub mod rules;
 pub mod snapshot;
