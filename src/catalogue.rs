@@ -294,7 +294,8 @@ mod tests {
                 assert_eq!(r.family, "exposure", "{}", r.id);
             }
             if r.public_read {
-                assert!(r.id.ends_with("anonymous_read"), "{}", r.id);
+                assert_eq!(r.family, "exposure", "{}", r.id);
+                assert_eq!(r.tactic, "collection", "{}", r.id);
             }
             if r.routine_for_admins {
                 assert!(

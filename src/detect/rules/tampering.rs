@@ -18,6 +18,8 @@ pub const RULE_IDS: &[&str] = &[
     rule::AWS_CLOUDTRAIL_DATA_EVENTS_DROPPED,
     rule::AWS_S3_ENCRYPTION_REMOVED,
     rule::AWS_S3_VERSIONING_SUSPENDED,
+    rule::AWS_S3_MFA_DELETE_DISABLED,
+    rule::AWS_S3_REPLICATION_DELETED,
     rule::AWS_S3_LIFECYCLE_EXPIRATION,
     rule::AWS_S3_BUCKET_DELETED,
     rule::AWS_S3_BATCH_DELETE,
@@ -123,20 +125,35 @@ fn aws(i: &Input) -> Option<RuleHit> {
             let cfg = get_ci(i.request()?, "VersioningConfiguration")?;
             let status = text(get_ci(cfg, "Status")).unwrap_or("");
             let mfa = text(get_ci(cfg, "MfaDelete")).unwrap_or("");
-            if status.eq_ignore_ascii_case("Suspended") {
-                Some(i.hit(
+            let mfa_off = mfa.eq_ignore_ascii_case("Disabled");
+            // Anything but Enabled leaves deletions unrecoverable (Suspended is what the API
+            // takes; other values are written by tools and attackers alike).
+            if !status.is_empty() && !status.eq_ignore_ascii_case("Enabled") {
+                let mut h = i.hit(
                     rule::AWS_S3_VERSIONING_SUSPENDED,
-                    format!("versioning suspended on bucket {}", i.bucket()),
-                ))
-            } else if mfa.eq_ignore_ascii_case("Disabled") {
+                    format!(
+                        "versioning set to {} on bucket {}",
+                        crate::text::bounded(status, 40),
+                        i.bucket()
+                    ),
+                );
+                if mfa_off {
+                    h.evidence.push(("mfa_delete", "Disabled".to_string()));
+                }
+                Some(h)
+            } else if mfa_off {
                 Some(i.hit(
-                    rule::AWS_S3_VERSIONING_SUSPENDED,
+                    rule::AWS_S3_MFA_DELETE_DISABLED,
                     format!("MFA delete disabled on bucket {}", i.bucket()),
                 ))
             } else {
                 None
             }
         }
+        ("s3", "DeleteBucketReplication") => Some(i.hit(
+            rule::AWS_S3_REPLICATION_DELETED,
+            format!("replication configuration of bucket {} deleted", i.bucket()),
+        )),
         ("s3", "PutBucketLifecycle" | "PutBucketLifecycleConfiguration") => lifecycle(i),
         ("s3", "DeleteBucket") => Some(i.hit(
             rule::AWS_S3_BUCKET_DELETED,
@@ -694,6 +711,33 @@ mod tests {
             r#"{"bucketName":"b","VersioningConfiguration":{"Status":"Enabled","MfaDelete":"Enabled"}}"#,
         );
         assert_eq!(rule_of(&enable), None);
+        let mfa_off = ct(
+            "s3.amazonaws.com",
+            "PutBucketVersioning",
+            r#"{"bucketName":"b","VersioningConfiguration":{"Status":"Enabled","MfaDelete":"Disabled"}}"#,
+        );
+        assert_eq!(rule_of(&mfa_off), Some("aws.s3.mfa_delete_disabled"));
+        let odd = ct(
+            "s3.amazonaws.com",
+            "PutBucketVersioning",
+            r#"{"bucketName":"b","VersioningConfiguration":{"Status":"Disabled"}}"#,
+        );
+        assert_eq!(rule_of(&odd), Some("aws.s3.versioning_suspended"));
+        let both = ct(
+            "s3.amazonaws.com",
+            "PutBucketVersioning",
+            r#"{"bucketName":"b","VersioningConfiguration":{"Status":"Suspended","MfaDelete":"Disabled"}}"#,
+        );
+        assert_eq!(rule_of(&both), Some("aws.s3.versioning_suspended"));
+        let replication_gone = ct(
+            "s3.amazonaws.com",
+            "DeleteBucketReplication",
+            r#"{"bucketName":"b","replication":""}"#,
+        );
+        assert_eq!(
+            rule_of(&replication_gone),
+            Some("aws.s3.replication_deleted")
+        );
         let expire = ct(
             "s3.amazonaws.com",
             "PutBucketLifecycle",
