@@ -378,6 +378,7 @@ mod tests {
                         | "aws.cloudtrail"
                         | "aws.kms"
                         | "gcp.gcs"
+                        | "gcp.kms"
                         | "gcp.logging"
                         | "azure.blob"
                         | "azure.storage"

@@ -11,6 +11,7 @@ use super::{
 use crate::event::Provider;
 
 pub const RULE_IDS: &[&str] = &[
+    rule::GCP_KMS_KEY_VERSION_DISABLED,
     rule::AWS_S3_LOGGING_DISABLED,
     rule::AWS_CLOUDTRAIL_STOP_LOGGING,
     rule::AWS_CLOUDTRAIL_TRAIL_DELETED,
@@ -129,14 +130,16 @@ fn aws(i: &Input) -> Option<RuleHit> {
             // Anything but Enabled leaves deletions unrecoverable (Suspended is what the API
             // takes; other values are written by tools and attackers alike).
             if !status.is_empty() && !status.eq_ignore_ascii_case("Enabled") {
-                let mut h = i.hit(
-                    rule::AWS_S3_VERSIONING_SUSPENDED,
+                let detail = if status.eq_ignore_ascii_case("Suspended") {
+                    format!("versioning suspended on bucket {}", i.bucket())
+                } else {
                     format!(
                         "versioning set to {} on bucket {}",
                         crate::text::bounded(status, 40),
                         i.bucket()
-                    ),
-                );
+                    )
+                };
+                let mut h = i.hit(rule::AWS_S3_VERSIONING_SUSPENDED, detail);
                 if mfa_off {
                     h.evidence.push(("mfa_delete", "Disabled".to_string()));
                 }
@@ -462,9 +465,40 @@ fn find_key<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     }
 }
 
+/// The key version a Cloud KMS call names (`projects/…/cryptoKeys/K/cryptoKeyVersions/N`),
+/// bounded for the title.
+fn kms_key_version(i: &Input) -> String {
+    let name = i
+        .request()
+        .and_then(|r| {
+            text(get_ci(r, "name"))
+                .or_else(|| get_ci(r, "cryptoKeyVersion").and_then(|v| text(get_ci(v, "name"))))
+        })
+        .unwrap_or("");
+    crate::text::bounded(name, 300)
+}
+
 fn gcp(i: &Input) -> Option<RuleHit> {
     let m = i.action.strip_prefix("google.").unwrap_or(i.action);
     match m {
+        // A customer-managed key (CMEK) version destroyed or disabled: what it encrypts (buckets
+        // with it as default key, objects written with it) can no longer be read.
+        // (Audit logs write the full method, `google.cloud.kms.v1.KeyManagementService.…`.)
+        _ if m.rsplit('.').next() == Some("DestroyCryptoKeyVersion") => Some(i.hit(
+            rule::GCP_KMS_KEY_VERSION_DISABLED,
+            format!("key version {} destroyed", kms_key_version(i)),
+        )),
+        _ if m.rsplit('.').next() == Some("UpdateCryptoKeyVersion") => {
+            let req = i.request()?;
+            let version = get_ci(req, "cryptoKeyVersion").unwrap_or(req);
+            let state = text(get_ci(version, "state")).unwrap_or("");
+            state.eq_ignore_ascii_case("DISABLED").then(|| {
+                i.hit(
+                    rule::GCP_KMS_KEY_VERSION_DISABLED,
+                    format!("key version {} disabled", kms_key_version(i)),
+                )
+            })
+        }
         "storage.buckets.delete" => Some(i.hit(
             rule::GCP_GCS_BUCKET_DELETED,
             format!("bucket {} deleted", i.bucket()),
@@ -695,6 +729,39 @@ mod tests {
             r#"{"eventSelectors":[{"dataResources":[{"type":"AWS::S3::Object","values":["arn:aws:s3"]}],"includeManagementEvents":true,"readWriteType":"All"}],"trailName":"t"}"#,
         );
         assert_eq!(rule_of(&full), None);
+    }
+
+    /// Cloud KMS key versions destroyed or disabled (CMEK), as Cloud Audit Logs write the
+    /// calls; enabling one, or another change, is quiet.
+    #[test]
+    fn gcp_kms_key_version_destroyed_or_disabled() {
+        let call = |method: &str, request: &str| {
+            format!(
+                r#"{{"protoPayload":{{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","status":{{}},"authenticationInfo":{{"principalEmail":"ops@acme.example"}},"requestMetadata":{{"callerIp":"203.0.113.7"}},"serviceName":"cloudkms.googleapis.com","methodName":"{method}","resourceName":"projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1","request":{request}}},"resource":{{"type":"cloudkms_cryptokeyversion","labels":{{"project_id":"p"}}}},"timestamp":"2026-03-01T02:00:00Z","logName":"projects/p/logs/cloudaudit.googleapis.com%2Factivity"}}"#
+            )
+        };
+        let name = "projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1";
+        let destroy = call(
+            "DestroyCryptoKeyVersion",
+            &format!(
+                r#"{{"@type":"type.googleapis.com/google.cloud.kms.v1.DestroyCryptoKeyVersionRequest","name":"{name}"}}"#
+            ),
+        );
+        assert_eq!(rule_of(&destroy), Some("gcp.kms.key_version_disabled"));
+        let full = destroy.replace(
+            "\"DestroyCryptoKeyVersion\"",
+            "\"google.cloud.kms.v1.KeyManagementService.DestroyCryptoKeyVersion\"",
+        );
+        assert_eq!(rule_of(&full), Some("gcp.kms.key_version_disabled"));
+        let disable = call(
+            "google.cloud.kms.v1.KeyManagementService.UpdateCryptoKeyVersion",
+            &format!(
+                r#"{{"cryptoKeyVersion":{{"name":"{name}","state":"DISABLED"}},"updateMask":"state"}}"#
+            ),
+        );
+        assert_eq!(rule_of(&disable), Some("gcp.kms.key_version_disabled"));
+        let enable = disable.replace("DISABLED", "ENABLED");
+        assert_eq!(rule_of(&enable), None);
     }
 
     #[test]
