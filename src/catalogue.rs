@@ -200,7 +200,9 @@ pub struct Catalogue {
     /// Severities in circumstances ([`Case`]), for every rule without its own.
     pub levels: BTreeMap<Case, Level>,
     pub rules: Vec<RuleMeta>,
-    index: std::collections::HashMap<String, usize>,
+    /// Rule position by id (looked up on the detection thread: a fast hasher; the keys are
+    /// the catalogue's, not the logs').
+    index: hashbrown::HashMap<String, usize, foldhash::fast::FixedState>,
 }
 
 const SOURCE: &str = include_str!("../rules/catalogue.toml");

@@ -211,12 +211,11 @@ fn workdays(list: &[String], key: &str) -> Result<[bool; 7]> {
 pub fn zone(s: &str, key: &str) -> Result<crate::detect::config::Zone> {
     use crate::detect::config::Zone;
     let t = s.trim();
-    if let Ok(minutes) = tz_offset(t, key) {
-        return Ok(Zone::Fixed(minutes));
-    }
-    if t.starts_with(['+', '-']) {
-        // An offset, malformed: its own message.
-        return tz_offset(t, key).map(Zone::Fixed);
+    match tz_offset(t, key) {
+        Ok(minutes) => return Ok(Zone::Fixed(minutes)),
+        // A malformed offset keeps its own message.
+        Err(e) if t.starts_with(['+', '-']) => return Err(e),
+        Err(_) => {}
     }
     jiff::tz::db().get(t).map(Zone::Named).map_err(|_| {
         anyhow::anyhow!(

@@ -437,14 +437,12 @@ fn compact(
             0
         };
     let source = b.str(ev.event_source);
-    if storage_service(ev.format(), source) {
+    let storage = storage_service(ev.format(), source);
+    if storage {
         flags |= flag::STORAGE;
     }
-    let s3_request = match ev.format() {
-        Format::S3Access => true,
-        Format::AwsCloudtrail => source == "s3.amazonaws.com",
-        _ => false,
-    };
+    // An S3 request, which CloudTrail and the server access log may both report.
+    let s3_request = storage && matches!(ev.format(), Format::S3Access | Format::AwsCloudtrail);
     let request_id = b.str(ev.request_id);
     let request = if s3_request && !request_id.is_empty() {
         syms.key_hash(request_id)

@@ -33,6 +33,8 @@ pub(crate) struct Ctx<'a> {
     thresholds: FastMap<(&'static str, &'static str), f64>,
     /// Rules whose findings are daily digests per principal (catalogue `digest`).
     digests: hashbrown::HashSet<&'static str, foldhash::fast::RandomState>,
+    /// Rules of the discovery tactic.
+    discovery: Vec<&'static str>,
     /// The per-hour thresholds of the volume rules, [kind][provider], and the dormancy
     /// threshold: read for every event, so looked up once.
     pub volume_per_hour: [[f64; 3]; 3],
@@ -106,6 +108,12 @@ impl<'a> Ctx<'a> {
                 .rules
                 .iter()
                 .filter(|r| r.digest)
+                .map(|r| r.id.as_str())
+                .collect(),
+            discovery: Catalogue::get()
+                .rules
+                .iter()
+                .filter(|r| r.tactic == "discovery")
                 .map(|r| r.id.as_str())
                 .collect(),
             volume_per_hour,
@@ -232,15 +240,14 @@ impl Emitter {
         (rule, a.principal, scope)
     }
 
-    /// Whether the principal has a finding of a tactic last seen at or after `since` (among
-    /// the most recent findings: this runs for rare events, and must stay cheap under a
-    /// flood of them).
-    pub fn principal_shows(&self, principal: Sym, tactic: &str, since: i64) -> bool {
-        let cat = Catalogue::get();
-        self.findings.iter().rev().take(2000).any(|f| {
-            f.principal == principal
-                && f.last_seen >= since
-                && cat.rule(f.rule).is_some_and(|r| r.tactic == tactic)
+    /// Whether the principal's latest finding of a discovery rule was last seen at or after
+    /// `since`: one lookup per discovery rule in the open findings, whatever their number.
+    pub fn shows_discovery(&self, ctx: &Ctx, principal: Sym, since: i64) -> bool {
+        ctx.discovery.iter().any(|&rule| {
+            self.open
+                .get(&(rule, principal, 0))
+                .and_then(|&i| self.findings.get(i))
+                .is_some_and(|f| f.last_seen >= since)
         })
     }
 

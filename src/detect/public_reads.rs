@@ -23,9 +23,10 @@ pub const RULE_IDS: &[&str] = &[rule::GCP_GCS_PUBLIC_READ];
 
 /// How long after an exposure a read from a new address is its use.
 const AFTER_EXPOSURE: i64 = 72 * NANOS_PER_HOUR;
-/// Buckets followed, and addresses remembered per bucket (an attacker can mint both).
-const MAX_BUCKETS: usize = 10_000;
-const MAX_ADDRESSES: usize = 1_024;
+/// Buckets followed, and addresses remembered per bucket (an attacker can mint both): at most
+/// about a million addresses, some 40 MB.
+const MAX_BUCKETS: usize = 4_096;
+const MAX_ADDRESSES: usize = 256;
 
 #[derive(Default)]
 struct Bucket {

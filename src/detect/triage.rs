@@ -28,8 +28,8 @@ fn changes_configuration(rule: &str) -> bool {
 /// listed) made the way the principal works — from its usual network and client, at an hour
 /// it works, by a principal with a history and not waking from dormancy — is how
 /// administrators look; so is one that differs in one of these only (a change made from home
-/// at night). Two or more differences keep it medium. A call that failed changed nothing, and
-/// in the data's first days there is no history to judge against.
+/// at night). Two or more differences keep it medium. In the data's first days there is no
+/// history to judge against. (A call that failed is judged before this.)
 fn routine_change(
     hit: &crate::detect::rules::RuleHit,
     p: &Profile,
@@ -55,9 +55,6 @@ fn routine_change(
     }
     if hit.severity != Severity::Medium || !changes_configuration(hit.rule) {
         return None;
-    }
-    if a.error() {
-        return Some((Case::Failed, "the call failed: nothing was changed"));
     }
     if learning {
         return Some((Case::Learning, FIRST_DAYS));
@@ -157,16 +154,20 @@ pub(crate) fn rule_hit(
     {
         return false;
     }
-    if let Some((case, why)) = routine_change(hit, profile, ctx, a) {
+    // A failed attempt changed nothing: its own finding (the emitter scopes it by error code),
+    // at the catalogue's `failed` level; repeated, or beside discovery by the same principal
+    // within a day, it is medium — never the severity of the change that worked.
+    let failed = a.error();
+    let case = if failed {
+        Some((Case::Failed, "the call failed: nothing was changed"))
+    } else {
+        routine_change(hit, profile, ctx, a)
+    };
+    if let Some((case, why)) = case {
         severity = severity.min(Catalogue::get().level(hit.rule, case, severity));
         note = Some(why);
     }
-    // A failed attempt is its own finding (the emitter scopes it by error code), low by itself;
-    // repeated, or beside discovery by the same principal within a day, it is medium — never
-    // the severity of the change that worked.
-    let failed = a.error();
-    let beside_discovery =
-        failed && out.principal_shows(a.principal, "discovery", a.time - NANOS_PER_DAY);
+    let beside_discovery = failed && out.shows_discovery(ctx, a.principal, a.time - NANOS_PER_DAY);
     let sev = out.emit_with(
         ctx,
         hit.rule,

@@ -15,8 +15,14 @@ use crate::report::markup::{html, Fixed, Html, Padded, Text};
 use crate::summary::Summary;
 use crate::time::NANOS_PER_HOUR;
 
-fn sev_class(s: Severity) -> &'static str {
-    s.as_str()
+/// A severity as a coloured badge (its name is also its CSS class).
+struct Badge(Severity);
+
+impl crate::report::markup::Render for Badge {
+    fn render_to(&self, h: &mut Html) {
+        let name = self.0.as_str();
+        html!(h, "<span class=\"sev ", name, "\">", name, "</span>");
+    }
 }
 
 const STYLE: &str = r#"
@@ -95,16 +101,14 @@ fn incidents(h: &mut Html, out: &ScanOutput) {
         html!(
             h,
             "<div class=\"incident ",
-            sev_class(i.severity),
+            i.severity.as_str(),
             "\" id=\"",
             Text(&i.id),
             "\"><h3>#",
             n + 1,
-            " <span class=\"sev ",
-            sev_class(i.severity),
-            "\">",
-            i.severity.as_str(),
-            "</span> score ",
+            " ",
+            Badge(i.severity),
+            " score ",
             i.score,
             " &middot; ",
             Text(&i.principal),
@@ -468,11 +472,9 @@ fn principals(h: &mut Html, out: &ScanOutput) {
             Text(&r.principal),
             "</td><td>",
             r.score,
-            "</td><td><span class=\"sev ",
-            sev_class(r.highest),
-            "\">",
-            r.highest.as_str(),
-            "</span></td><td>",
+            "</td><td>",
+            Badge(r.highest),
+            "</td><td>",
             r.findings,
             "</td><td>",
             r.incidents,
@@ -514,11 +516,9 @@ fn addresses(h: &mut Html, out: &ScanOutput) {
             h,
             "<td>",
             ip["findings"].as_u64().unwrap_or(0),
-            "</td><td><span class=\"sev ",
-            sev_class(sev),
-            "\">",
-            sev.as_str(),
-            "</span></td><td class=\"wrap\">"
+            "</td><td>",
+            Badge(sev),
+            "</td><td class=\"wrap\">"
         );
         for (n, p) in ip["principals"]
             .as_array()
@@ -559,11 +559,9 @@ fn findings(h: &mut Html, out: &ScanOutput) {
             h,
             "<tr id=\"",
             Text(&f.id),
-            "\"><td><span class=\"sev ",
-            sev_class(f.severity),
-            "\">",
-            f.severity.as_str(),
-            "</span></td><td>",
+            "\"><td>",
+            Badge(f.severity),
+            "</td><td>",
             Text(crate::text::prefix(&f.first_seen, 19)),
             "</td><td><code>",
             Text(&f.rule),

@@ -20,10 +20,6 @@ impl Html {
     pub fn into_string(self) -> String {
         self.0
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// Something that can be written into a page.
@@ -43,14 +39,6 @@ impl Render for &'static str {
 impl Render for Html {
     fn render_to(&self, h: &mut Html) {
         h.0.push_str(&self.0);
-    }
-}
-
-impl<T: Render> Render for Option<T> {
-    fn render_to(&self, h: &mut Html) {
-        if let Some(v) = self {
-            v.render_to(h);
-        }
     }
 }
 
@@ -158,7 +146,6 @@ mod tests {
             Fixed(1.25, 1),
             " ",
             Padded(5, 2),
-            None::<Text>,
             "</p>"
         );
         assert_eq!(h.into_string(), "<p><b>x&lt;y</b> 7 1.2 05</p>");

@@ -766,35 +766,22 @@ mod tests {
 
     #[test]
     fn versioning_lifecycle_encryption() {
-        let suspend = ct(
-            "s3.amazonaws.com",
-            "PutBucketVersioning",
-            r#"{"bucketName":"b","VersioningConfiguration":{"Status":"Suspended"}}"#,
-        );
+        let versioning = |cfg: &str| {
+            ct(
+                "s3.amazonaws.com",
+                "PutBucketVersioning",
+                &format!(r#"{{"bucketName":"b","VersioningConfiguration":{cfg}}}"#),
+            )
+        };
+        let suspend = versioning(r#"{"Status":"Suspended"}"#);
         assert_eq!(rule_of(&suspend), Some("aws.s3.versioning_suspended"));
-        let enable = ct(
-            "s3.amazonaws.com",
-            "PutBucketVersioning",
-            r#"{"bucketName":"b","VersioningConfiguration":{"Status":"Enabled","MfaDelete":"Enabled"}}"#,
-        );
+        let enable = versioning(r#"{"Status":"Enabled","MfaDelete":"Enabled"}"#);
         assert_eq!(rule_of(&enable), None);
-        let mfa_off = ct(
-            "s3.amazonaws.com",
-            "PutBucketVersioning",
-            r#"{"bucketName":"b","VersioningConfiguration":{"Status":"Enabled","MfaDelete":"Disabled"}}"#,
-        );
+        let mfa_off = versioning(r#"{"Status":"Enabled","MfaDelete":"Disabled"}"#);
         assert_eq!(rule_of(&mfa_off), Some("aws.s3.mfa_delete_disabled"));
-        let odd = ct(
-            "s3.amazonaws.com",
-            "PutBucketVersioning",
-            r#"{"bucketName":"b","VersioningConfiguration":{"Status":"Disabled"}}"#,
-        );
+        let odd = versioning(r#"{"Status":"Disabled"}"#);
         assert_eq!(rule_of(&odd), Some("aws.s3.versioning_suspended"));
-        let both = ct(
-            "s3.amazonaws.com",
-            "PutBucketVersioning",
-            r#"{"bucketName":"b","VersioningConfiguration":{"Status":"Suspended","MfaDelete":"Disabled"}}"#,
-        );
+        let both = versioning(r#"{"Status":"Suspended","MfaDelete":"Disabled"}"#);
         assert_eq!(rule_of(&both), Some("aws.s3.versioning_suspended"));
         let replication_gone = ct(
             "s3.amazonaws.com",
