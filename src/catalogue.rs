@@ -117,6 +117,15 @@ pub enum Case {
     SasToken,
     /// Impossible travel within a country the principal knows.
     KnownCountry,
+    /// Another account's credentials, when the organisation's accounts are not configured
+    /// (a sister account looks the same).
+    OrganisationUnknown,
+    /// A whole name that ordinary software writes too (a ransom note's, say).
+    CommonName,
+    /// Deleted, but recoverable for a while (soft delete).
+    Recoverable,
+    /// A principal granting rights to itself.
+    SelfGrant,
 }
 
 /// A level: a severity, or one step from the severity the finding has.
@@ -379,11 +388,15 @@ mod tests {
                     "aws.s3"
                         | "aws.cloudtrail"
                         | "aws.kms"
+                        | "aws.iam"
+                        | "aws.vpce"
                         | "gcp.gcs"
                         | "gcp.kms"
                         | "gcp.logging"
+                        | "gcp.vpcsc"
                         | "azure.blob"
                         | "azure.storage"
+                        | "azure.keyvault"
                         | "baseline"
                         | "trailhound"
                 ),

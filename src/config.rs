@@ -84,6 +84,9 @@ struct File {
     geoip: Option<GeoIp>,
     #[serde(default)]
     limits: Option<LimitsSection>,
+    /// Ransom-note file names beyond the built-in list (`rules/ransom_notes.txt` syntax).
+    #[serde(default)]
+    ransom_note_names: Vec<String>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -425,6 +428,13 @@ pub fn parse(text: &str, base: &Path) -> Result<ScanConfig> {
             window,
         });
     }
+    for n in &f.ransom_note_names {
+        let bare = n.trim().trim_start_matches(['=', '~']);
+        if bare.is_empty() || bare.len() > 200 {
+            bail!("ransom_note_names: {n:?} is empty or longer than 200 bytes");
+        }
+    }
+    rules.ransom_note_names = f.ransom_note_names.clone();
     if let Some(k) = &f.known {
         for a in &k.accounts {
             if a.len() != 12 || !a.bytes().all(|c| c.is_ascii_digit()) {

@@ -164,6 +164,19 @@ impl PrincipalType {
     }
 }
 
+/// How a request travelled: over TLS, or in the clear (which the storage services still
+/// accept unless told otherwise).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Transport {
+    /// The log does not say (older log lines, formats without the field).
+    #[default]
+    Unknown,
+    Tls,
+    /// Plain HTTP: the request, its credentials' signature and the data crossed the network
+    /// unencrypted.
+    Plain,
+}
+
 /// How the caller authenticated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -254,6 +267,12 @@ pub struct AccessEvent {
     pub error: bool,
     /// A CloudTrail Insights record (CloudTrail's own anomaly notice), not an API call.
     pub insight: bool,
+    /// A CloudTrail network activity event (`eventType` AwsVpceEvent): a call as a VPC
+    /// endpoint saw it, logged beside the management or data event of the same call (so never
+    /// counted as storage access a second time).
+    pub network_activity: bool,
+    /// How the request travelled, where the log says.
+    pub transport: Transport,
     pub source_ip: Option<IpAddr>,
     pub bytes_out: Option<u64>,
     pub bytes_in: Option<u64>,
@@ -268,6 +287,8 @@ pub struct AccessEvent {
     pub credential: Span,
     /// Signature version (SigV4...), TLS or auth detail.
     pub signature: Span,
+    /// The VPC endpoint the call came through (`vpcEndpointId`), where the log names one.
+    pub vpc_endpoint: Span,
     /// The raw source address text when it is not an IP (`s3.amazonaws.com`, `AWS Internal`).
     pub source_host: Span,
     pub user_agent: Span,

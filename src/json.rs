@@ -325,6 +325,24 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A string value, or the `value` of an object that wraps one (`{"value": "…",
+    /// "localizedValue": "…"}`, as Azure's REST APIs write names); else `None`.
+    pub fn str_or_value(&mut self) -> JResult<Option<RawStr>> {
+        if self.peek()? != b'{' {
+            return self.str_or_skip();
+        }
+        let mut found = None;
+        self.object(|c, k| {
+            if k == b"value" {
+                found = c.str_or_skip()?;
+                Ok(())
+            } else {
+                c.skip()
+            }
+        })?;
+        Ok(found)
+    }
+
     /// A string or number value as raw text (numbers are often quoted in logs, and vice versa).
     pub fn scalar_or_skip(&mut self) -> JResult<Option<RawStr>> {
         match self.peek()? {

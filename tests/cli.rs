@@ -58,6 +58,20 @@ fn strict_turns_skips_into_exit_1() {
 }
 
 #[test]
+fn dash_output_is_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = corpus_dir().join("s3_access/awsdocs-userguide-2023-26fields.log");
+    let out = Command::new(bin())
+        .current_dir(dir.path())
+        .args(["scan", f.to_str().unwrap(), "--format", "jsonl", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(summary_of(&out)["events"].as_u64().unwrap() > 0);
+    assert!(!dir.path().join("-").exists(), "no file named -");
+}
+
+#[test]
 fn no_readable_input_is_exit_2() {
     let out = run(&["scan", "/nonexistent/trailhound/path"]);
     assert_eq!(out.status.code(), Some(2));

@@ -45,7 +45,8 @@ pub fn run(args: &InvestigateArgs) -> Result<ExitCode> {
         eprintln!("trailhound: none of the inputs could be read");
         return Ok(ExitCode::NoInput);
     }
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let output = crate::cli::scan::output_file(args.output.as_deref());
+    let to_terminal = output.is_none() && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal {
         InvestigateFormat::Table
     } else {
@@ -62,6 +63,6 @@ pub fn run(args: &InvestigateArgs) -> Result<ExitCode> {
             s
         }
     };
-    write_output(args.output.as_deref(), text.as_bytes())?;
+    write_output(output, text.as_bytes())?;
     Ok(ExitCode::Ok)
 }

@@ -45,7 +45,8 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let summary = Summary::new(stats, report, &inputs.problems).with_detection(&out);
     let elapsed = started.elapsed().as_secs_f64();
 
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let output = crate::cli::scan::output_file(args.output.as_deref());
+    let to_terminal = output.is_none() && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal {
         OutputFormat::Table
     } else {
@@ -73,7 +74,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             s
         }
     };
-    write_output(args.output.as_deref(), text.as_bytes())?;
+    write_output(output, text.as_bytes())?;
     if let Some(db) = db {
         db.save(&new_state, &out.findings)?;
     }
@@ -113,6 +114,11 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         return Ok(ExitCode::Findings);
     }
     Ok(ExitCode::Ok)
+}
+
+/// The file `-o` names; `-` is standard output, as for most tools.
+pub fn output_file(path: Option<&std::path::Path>) -> Option<&std::path::Path> {
+    path.filter(|p| p.as_os_str() != "-")
 }
 
 pub fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {

@@ -275,6 +275,8 @@ pub mod flag {
     /// A call to an object store (S3, Cloud Storage, Blob Storage), not to another service of
     /// the same cloud (KMS, SSM, EC2…): only these count in the storage volume rules.
     pub const STORAGE: u8 = 8;
+    /// A CloudTrail network activity event ([`crate::event::AccessEvent::network_activity`]).
+    pub const NETWORK_ACTIVITY: u8 = 16;
 }
 
 /// Whether a request was made to an object store: its format (the storage services' own
@@ -344,6 +346,11 @@ impl Access {
     /// A call to an object store ([`flag::STORAGE`]).
     pub fn storage(&self) -> bool {
         self.flags & flag::STORAGE != 0
+    }
+
+    /// A call as a VPC endpoint saw it ([`flag::NETWORK_ACTIVITY`]), logged beside its own.
+    pub fn network_activity(&self) -> bool {
+        self.flags & flag::NETWORK_ACTIVITY != 0
     }
 
     /// Who, from where, in which account, and the raw record, without what was done: the
@@ -417,6 +424,9 @@ fn compact(
     if ev.mfa == Some(true) {
         flags |= flag::MFA;
     }
+    if ev.network_activity {
+        flags |= flag::NETWORK_ACTIVITY;
+    }
     let ua = b.str(ev.user_agent);
     let ua_sym = syms.field(Field::Agent, ua);
     let agent_family = syms.agent_family(ua_sym, ua);
@@ -437,7 +447,7 @@ fn compact(
             0
         };
     let source = b.str(ev.event_source);
-    let storage = storage_service(ev.format(), source);
+    let storage = storage_service(ev.format(), source) && !ev.network_activity;
     if storage {
         flags |= flag::STORAGE;
     }

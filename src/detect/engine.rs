@@ -280,6 +280,11 @@ impl<'a> Engine<'a> {
         for &i in &self.record_stage {
             self.detectors[i].record(a);
         }
+        // A network activity event repeats a call logged on its own (its management or data
+        // event): only what the network-path rules found in it is judged.
+        if a.network_activity() && a.hit.is_none() {
+            return;
+        }
         // The second report of an S3 request is dropped, unless a rule matched it: only
         // CloudTrail carries request parameters (the policy a PutBucketPolicy set), and its
         // record may come second.

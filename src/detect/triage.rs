@@ -37,8 +37,15 @@ fn routine_change(
     a: &Access,
 ) -> Option<(Case, &'static str)> {
     const FIRST_DAYS: &str = "first days of the data: the principal's history is not known yet";
+    // Nobody's work is to raise their own rights: never routine, whatever the history.
+    if hit.evidence.iter().any(|(k, _)| *k == "self_grant") {
+        return None;
+    }
     let routine_rule = Catalogue::get().is(hit.rule, |r| r.routine_for_admins);
-    let learning = crate::detect::habits::learning(p, ctx, a.time);
+    // Without history, what else the principal did today speaks for or against it: a change
+    // by a principal that already raised a finding of medium or above today is not excused
+    // for want of a baseline.
+    let learning = crate::detect::habits::learning(p, ctx, a.time) && !p.cur_day_suspect;
     if routine_rule {
         if p.apis
             .get(&a.action)

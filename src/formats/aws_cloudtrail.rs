@@ -51,6 +51,7 @@ struct Record {
     event_id: Option<RawStr>,
     recipient_account: Option<RawStr>,
     event_type: Option<RawStr>,
+    vpc_endpoint: Option<RawStr>,
     read_only: Option<bool>,
     identity: Identity,
     bucket: Option<RawStr>,
@@ -141,6 +142,7 @@ fn read_object(cur: &mut Cursor, r: &mut Record) -> JResult<()> {
             b"eventID" => r.event_id = c.str_or_skip()?,
             b"recipientAccountId" => r.recipient_account = c.str_or_skip()?,
             b"eventType" => r.event_type = c.str_or_skip()?,
+            b"vpcEndpointId" => r.vpc_endpoint = c.str_or_skip()?,
             b"readOnly" => r.read_only = c.bool_or_skip()?,
             b"userIdentity" => {
                 r.identity.present =
@@ -328,6 +330,7 @@ fn build_with(
         time,
         format_index: Format::AwsCloudtrail.index() as u8,
         insight: is_insight,
+        network_activity: src.raw(r.event_type) == b"AwsVpceEvent",
         read_only: r.read_only,
         bytes_in: r.bytes_in,
         bytes_out: r.bytes_out,
@@ -351,6 +354,7 @@ fn build_with(
     ev.response = src.span(b, r.additional.or(r.response));
     ev.resources = src.span(b, r.resources);
     ev.signature = src.str(b, r.signature_version);
+    ev.vpc_endpoint = src.str(b, r.vpc_endpoint);
     if let Some(ip) = r.source_ip {
         match parse_ip(ip.raw(src.bytes)) {
             Some(addr) => ev.source_ip = Some(addr),

@@ -39,8 +39,12 @@ pub(crate) fn build(e: &Envelope, src: Src, time: i64, ctx: &mut RecordCtx) -> R
     ev.read_only =
         Some(op_raw.len() >= 5 && op_raw[op_raw.len() - 5..].eq_ignore_ascii_case(b"/read"));
     ev.action = src.str(b, e.operation);
-    // The resource provider (`Microsoft.Storage`) is the event source.
-    if let Some(op) = e.operation {
+    // The resource provider (`Microsoft.Storage`) is the event source. Resource logs name
+    // the operation alone (Key Vault's `KeyPurge`): the provider is in the resource id.
+    if let Some(op) = e
+        .operation
+        .filter(|o| memchr::memchr(b'/', o.raw(src.bytes)).is_some())
+    {
         let raw = op.raw(src.bytes);
         let end = memchr::memchr(b'/', raw).unwrap_or(raw.len());
         ev.event_source = b.span_of(
@@ -49,6 +53,11 @@ pub(crate) fn build(e: &Envelope, src: Src, time: i64, ctx: &mut RecordCtx) -> R
             op.start as usize,
             op.start as usize + end,
         );
+    } else if let Some(provider) = e
+        .resource_id
+        .and_then(|r| resource_provider(r.raw(src.bytes)))
+    {
+        ev.event_source = b.push_arena(std::str::from_utf8(provider).unwrap_or_default());
     }
     ev.region = src.str(b, e.location);
     ev.request_id = src.str(b, e.correlation_id);
@@ -114,4 +123,11 @@ pub(crate) fn build(e: &Envelope, src: Src, time: i64, ctx: &mut RecordCtx) -> R
     }
     ctx.push(ev);
     Ok(())
+}
+
+/// `/SUBSCRIPTIONS/…/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/V` → `MICROSOFT.KEYVAULT`.
+fn resource_provider(rid: &[u8]) -> Option<&[u8]> {
+    let mut parts = rid.split(|&c| c == b'/');
+    parts.find(|p| p.eq_ignore_ascii_case(b"providers"))?;
+    parts.next().filter(|p| !p.is_empty() && p.len() <= 100)
 }

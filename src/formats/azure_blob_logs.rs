@@ -48,6 +48,7 @@ pub(crate) fn build(e: &Envelope, src: Src, time: i64, ctx: &mut RecordCtx) -> R
     ev.user_agent = src.str(b, e.user_agent);
     ev.request_id = src.str(b, e.correlation_id);
     ev.request = src.str(b, e.uri);
+    ev.transport = crate::formats::url_transport(src.raw(e.uri));
     ev.response = src.span(b, e.properties);
     if ev.error {
         ev.status = if text.is_empty() || text.eq_ignore_ascii_case(b"Error") {

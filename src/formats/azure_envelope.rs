@@ -23,6 +23,7 @@ pub(crate) struct Envelope {
     pub result_signature: Option<RawStr>,
     pub level: Option<RawStr>,
     pub properties: Option<(usize, usize)>,
+    pub entity: Option<RawStr>,
     // identity (blob logs)
     pub id_type: Option<RawStr>,
     pub token_hash: Option<RawStr>,
@@ -53,8 +54,8 @@ pub(crate) fn read(cur: &mut Cursor) -> JResult<Envelope> {
         match k {
             b"time" | b"TimeGenerated" => e.time = c.str_or_skip()?,
             b"resourceId" | b"ResourceId" => e.resource_id = c.str_or_skip()?,
-            b"category" | b"Category" => e.category = c.str_or_skip()?,
-            b"operationName" | b"OperationName" => e.operation = c.str_or_skip()?,
+            b"category" | b"Category" => e.category = c.str_or_value()?,
+            b"operationName" | b"OperationName" => e.operation = c.str_or_value()?,
             b"statusCode" | b"StatusCode" => e.status_code = c.scalar_or_skip()?,
             b"statusText" | b"StatusText" => e.status_text = c.str_or_skip()?,
             b"callerIpAddress" | b"CallerIpAddress" => e.caller_ip = c.str_or_skip()?,
@@ -73,6 +74,9 @@ pub(crate) fn read(cur: &mut Cursor) -> JResult<Envelope> {
                 c.object_or_skip(|c, k| {
                     match k {
                         b"accountName" => e.account_name = c.str_or_skip()?,
+                        // The resource, where the record has no `resourceId` (the Activity
+                        // log as the portal and REST API show it).
+                        b"entity" => e.entity = c.str_or_skip()?,
                         b"userAgentHeader" => e.user_agent = c.str_or_skip()?,
                         b"objectKey" => e.object_key = c.str_or_skip()?,
                         b"serviceType" => e.service_type = c.str_or_skip()?,
@@ -88,6 +92,9 @@ pub(crate) fn read(cur: &mut Cursor) -> JResult<Envelope> {
         }
         Ok(())
     })?;
+    if e.resource_id.is_none() {
+        e.resource_id = e.entity;
+    }
     Ok(e)
 }
 
@@ -114,7 +121,8 @@ fn identity_key(c: &mut Cursor, k: &[u8], e: &mut Envelope) -> JResult<()> {
                 Ok(())
             })?;
         }
-        b"claims" => {
+        // Key Vault's AuditEvent writes `claim`.
+        b"claims" | b"claim" => {
             c.object_or_skip(|c, k| {
                 match k {
                     b"http://schemas.microsoft.com/identity/claims/objectidentifier" | b"oid" => {

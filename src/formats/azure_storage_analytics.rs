@@ -205,6 +205,7 @@ pub fn parse_line(src: &[u8], start: usize, end: usize, ctx: &mut RecordCtx) -> 
     ev.request_id = get(b, f::REQUEST_ID);
     ev.user_agent = get(b, f::USER_AGENT);
     ev.request = get(b, f::URL);
+    ev.transport = crate::formats::url_transport(field(f::URL));
     if error {
         ev.status = get(b, f::REQUEST_STATUS);
     }

@@ -165,6 +165,19 @@ impl<'a> Src<'a> {
     }
 }
 
+/// How a request travelled, from the scheme of its URL (Azure logs write the request URL).
+pub(crate) fn url_transport(url: &[u8]) -> crate::event::Transport {
+    use crate::event::Transport;
+    let scheme = |s: &[u8]| url.len() > s.len() && url[..s.len()].eq_ignore_ascii_case(s);
+    if scheme(b"https://") {
+        Transport::Tls
+    } else if scheme(b"http://") {
+        Transport::Plain
+    } else {
+        Transport::Unknown
+    }
+}
+
 /// Parses a source address: an IP (v4 or v6, with or without a port, brackets for v6);
 /// anything else is `None` and kept as text by the caller.
 pub fn parse_ip(s: &[u8]) -> Option<IpAddr> {

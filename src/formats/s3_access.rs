@@ -232,6 +232,7 @@ pub fn parse_line(src: &[u8], start: usize, end: usize, ctx: &mut RecordCtx) -> 
     if let Some(sig) = field(2) {
         ev.signature = b.span_of(src, false, sig.0, sig.1);
     }
+    ev.transport = transport(src, op, tail);
     let auth_type = field(4).map(|r| src.get(r.0..r.1).unwrap_or_default());
     if let Some(region) = field(9) {
         ev.region = b.span_of(src, false, region.0, region.1);
@@ -249,6 +250,26 @@ pub fn parse_line(src: &[u8], start: usize, end: usize, ctx: &mut RecordCtx) -> 
     };
     ctx.push(ev);
     Ok(())
+}
+
+/// Whether a request came over TLS, from the cipher suite and TLS version fields (log lines
+/// written before those fields existed say nothing). Only `REST.*` operations are network
+/// requests: `S3.*` and `BATCH.*` lines are S3's own work (lifecycle, batch operations), with
+/// no TLS to speak of; and a website endpoint (`s3-website`) serves plain HTTP only, by design.
+fn transport(src: &[u8], op: &[u8], tail: &[(usize, usize)]) -> crate::event::Transport {
+    use crate::event::Transport;
+    let (Some(&cipher), Some(&host), Some(&tls)) = (tail.get(3), tail.get(5), tail.get(6)) else {
+        return Transport::Unknown;
+    };
+    let text = |r: (usize, usize)| src.get(r.0..r.1).unwrap_or_default();
+    if !op.starts_with(b"REST.") || memchr::memmem::find(text(host), b"s3-website").is_some() {
+        return Transport::Unknown;
+    }
+    if text(cipher) == b"-" && text(tls) == b"-" {
+        Transport::Plain
+    } else {
+        Transport::Tls
+    }
 }
 
 fn span_opt(b: &mut Batch, src: &[u8], r: Option<(usize, usize)>) -> Span {

@@ -26,6 +26,7 @@ pub const ACTIVITY_CREATE: i64 = 1;
 /// techniques a finding inherits from its evidence (the rule's own techniques take the
 /// rule's tactic). A unit test checks every technique in the catalogue is here.
 const TECHNIQUES: &[(&str, &str, &str)] = &[
+    ("T1040", "Network Sniffing", "credential-access"),
     ("T1078", "Valid Accounts", "initial-access"),
     ("T1078.004", "Cloud Accounts", "initial-access"),
     ("T1090", "Proxy", "command-and-control"),
@@ -33,6 +34,7 @@ const TECHNIQUES: &[(&str, &str, &str)] = &[
     ("T1098", "Account Manipulation", "persistence"),
     ("T1098.001", "Additional Cloud Credentials", "persistence"),
     ("T1098.003", "Additional Cloud Roles", "persistence"),
+    ("T1199", "Trusted Relationship", "initial-access"),
     (
         "T1211",
         "Exploitation for Defense Evasion",
@@ -59,6 +61,7 @@ const TECHNIQUES: &[(&str, &str, &str)] = &[
         "Cloud Secrets Management Stores",
         "credential-access",
     ),
+    ("T1557", "Adversary-in-the-Middle", "credential-access"),
     ("T1562", "Impair Defenses", "defense-evasion"),
     ("T1562.001", "Disable or Modify Tools", "defense-evasion"),
     (

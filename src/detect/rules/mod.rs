@@ -8,8 +8,11 @@
 
 pub mod cidr_table;
 mod credentials;
+mod escalation;
 mod exfiltration;
 mod exposure;
+mod network;
+mod ransom;
 mod reputation;
 mod tampering;
 
@@ -28,6 +31,9 @@ pub const RULE_IDS: &[&[&str]] = &[
     exfiltration::RULE_IDS,
     credentials::RULE_IDS,
     reputation::RULE_IDS,
+    network::RULE_IDS,
+    ransom::RULE_IDS,
+    escalation::RULE_IDS,
 ];
 
 /// What a rule found in one event.
@@ -97,20 +103,33 @@ pub struct RulesConfig {
     pub ip_lists: Vec<(String, Cidr)>,
     /// Extra pentest / scanner user-agent markers (lower case).
     pub extra_tool_agents: Vec<String>,
+    /// Ransom-note names beyond the built-in list (`rules/ransom_notes.txt` syntax).
+    pub ransom_note_names: Vec<String>,
 }
 
 /// The rules, ready to run.
-#[derive(Default)]
 pub struct RuleSet {
     pub config: RulesConfig,
     /// The listed networks of `config.ip_lists`, for a lookup per event.
     ip_table: cidr_table::CidrTable,
+    notes: ransom::NoteNames,
+}
+
+impl Default for RuleSet {
+    fn default() -> Self {
+        RuleSet::new(RulesConfig::default())
+    }
 }
 
 impl RuleSet {
     pub fn new(config: RulesConfig) -> Self {
         let ip_table = cidr_table::CidrTable::new(config.ip_lists.iter().map(|(_, c)| c));
-        RuleSet { config, ip_table }
+        let notes = ransom::NoteNames::new(&config.ransom_note_names);
+        RuleSet {
+            config,
+            ip_table,
+            notes,
+        }
     }
 
     /// The first rule that matches the event, if any.
@@ -123,6 +142,7 @@ impl RuleSet {
             request: OnceCell::new(),
             cfg: &self.config,
             ip_table: &self.ip_table,
+            notes: &self.notes,
         };
         // Successful authenticated object reads and lists (most of the volume) can only match
         // the reputation rules: skip the other families' name comparisons for them. (A failed
@@ -131,14 +151,21 @@ impl RuleSet {
             && !ev.error
             && matches!(ev.action_class, ActionClass::Read | ActionClass::List)
             && ev.principal_type != PrincipalType::Anonymous;
-        let hit = if data_only {
-            reputation::check(&input)?
+        // A network activity event repeats a call logged on its own (management or data
+        // event): only the rules about the network path judge it.
+        let hit = if ev.network_activity {
+            network::check(&input)?
+        } else if data_only {
+            reputation::check(&input).or_else(|| network::plain_http(&input))?
         } else {
             tampering::check(&input)
                 .or_else(|| exposure::check(&input))
                 .or_else(|| exfiltration::check(&input))
                 .or_else(|| credentials::check(&input))
-                .or_else(|| reputation::check(&input))?
+                .or_else(|| escalation::check(&input))
+                .or_else(|| ransom::check(&input))
+                .or_else(|| reputation::check(&input))
+                .or_else(|| network::check(&input))?
         };
         Some(if ev.error {
             RuleHit {
@@ -167,6 +194,7 @@ pub(crate) struct Input<'a> {
     request: OnceCell<Option<Value>>,
     pub cfg: &'a RulesConfig,
     pub ip_table: &'a cidr_table::CidrTable,
+    pub notes: &'a ransom::NoteNames,
 }
 
 impl Input<'_> {

@@ -40,6 +40,7 @@ pub const RULE_IDS: &[&str] = &[
     rule::AZURE_STORAGE_DIAGNOSTICS_DELETED,
     rule::AZURE_STORAGE_ACCOUNT_DELETED,
     rule::AZURE_BLOB_CPK_REENCRYPTION,
+    rule::AZURE_KEYVAULT_KEY_DELETED,
 ];
 
 pub(super) fn check(i: &Input) -> Option<RuleHit> {
@@ -592,6 +593,9 @@ fn audit_config(i: &Input) -> Option<RuleHit> {
 
 fn azure(i: &Input) -> Option<RuleHit> {
     let op = i.action;
+    if let Some(h) = key_vault_deletion(i) {
+        return Some(h);
+    }
     if ends_with_ci(op, "microsoft.insights/diagnosticsettings/delete") {
         // On a storage account, its logs stop; on another resource (a key vault) the same
         // blinding move is worth the same look.
@@ -670,9 +674,89 @@ fn azure(i: &Input) -> Option<RuleHit> {
     None
 }
 
+/// A Key Vault key, or a whole vault, deleted or purged. Storage encrypted with the key (a
+/// customer-managed key) cannot be read from that moment: deleted, it can still be recovered
+/// within the soft-delete retention (high); purged, never (critical). The Activity log writes
+/// vault deletions and purges (`…/vaults/delete`, `…/deletedVaults/purge/action`); the vault's
+/// own AuditEvent log writes `KeyDelete`, `KeyPurge`, `VaultDelete` and `VaultPurge`.
+fn key_vault_deletion(i: &Input) -> Option<RuleHit> {
+    let op = i.action;
+    let purged = ends_with_ci(op, "/deletedvaults/purge/action")
+        || ends_with_ci(op, "/deletedmanagedhsms/purge/action")
+        || op.eq_ignore_ascii_case("VaultPurge")
+        || op.eq_ignore_ascii_case("KeyPurge");
+    let deleted = op.eq_ignore_ascii_case("microsoft.keyvault/vaults/delete")
+        || op.eq_ignore_ascii_case("microsoft.keyvault/managedhsms/delete")
+        || op.eq_ignore_ascii_case("VaultDelete")
+        || op.eq_ignore_ascii_case("KeyDelete");
+    if !purged && !deleted {
+        return None;
+    }
+    let key = op
+        .as_bytes()
+        .get(..3)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"key"));
+    // The AuditEvent names what it acted on in `properties.id`
+    // (`https://VAULT.vault.azure.net/keys/KEY`), the portal's form in `properties.entity`.
+    let id = i
+        .request()
+        .and_then(|p| text(get_ci(p, "id")).or_else(|| text(get_ci(p, "entity"))))
+        .map(|s| crate::text::bounded(s, 200));
+    let what = if key { "key" } else { "key vault" };
+    let how = if purged { "purged" } else { "deleted" };
+    let mut h = i.hit(
+        rule::AZURE_KEYVAULT_KEY_DELETED,
+        match &id {
+            Some(id) => format!("{what} {id} {how}"),
+            None => format!("{what} {how} ({})", crate::text::bounded(op, 80)),
+        },
+    );
+    if !purged {
+        h.severity = crate::catalogue::Catalogue::get().level(
+            h.rule,
+            crate::catalogue::Case::Recoverable,
+            h.severity,
+        );
+    }
+    if let Some(id) = id {
+        h.resources.push(id);
+    }
+    Some(h)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_util::{ct, rule_of};
+
+    #[test]
+    fn key_vault_purges() {
+        // The vault's AuditEvent log, as Azure Monitor exports it (identity under `claim`).
+        let audit = |op: &str| {
+            format!(
+                r#"{{"time":"2026-03-01T02:40:00.1234567Z","resourceId":"/SUBSCRIPTIONS/361DA5D4-A47A-4C79-AFDD-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/CONTOSO-KV","operationName":"{op}","operationVersion":"7.4","category":"AuditEvent","resultType":"Success","resultSignature":"OK","durationMs":"78","callerIpAddress":"203.0.113.9","correlationId":"","identity":{{"claim":{{"http://schemas.microsoft.com/identity/claims/objectidentifier":"d9da5048-2737-4770-bd64-000000000001","appid":"04b07795-8ddb-461a-bbee-02f9e1bf7b46","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"mallory@contoso.example"}}}},"properties":{{"id":"https://contoso-kv.vault.azure.net/keys/storage-cmk","clientInfo":"AzureCLI/2.60.0","httpStatusCode":200,"requestUri":"https://contoso-kv.vault.azure.net/deletedkeys/storage-cmk?api-version=7.4"}}}}"#
+            )
+        };
+        let hit = |text: &str| {
+            super::super::test_util::hits(text, &super::super::RuleSet::default())
+                .into_iter()
+                .find_map(|(_, h)| h)
+                .map(|h| (h.rule, h.severity))
+        };
+        use crate::catalogue::Severity;
+        let id = "azure.keyvault.key_deleted";
+        assert_eq!(hit(&audit("KeyPurge")), Some((id, Severity::Critical)));
+        assert_eq!(
+            hit(&audit("KeyDelete")),
+            Some((id, Severity::High)),
+            "soft-deleted: unreadable storage, but recoverable"
+        );
+        assert_eq!(hit(&audit("KeyGet")), None);
+        let activity = r#"{"time":"2026-03-01T02:41:00Z","resourceId":"/subscriptions/s/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/contoso-kv","operationName":"Microsoft.KeyVault/locations/deletedVaults/purge/action","category":"Administrative","resultType":"Success","callerIpAddress":"203.0.113.9","identity":{"claims":{"http://schemas.microsoft.com/identity/claims/objectidentifier":"d9da5048-2737-4770-bd64-000000000001"}},"properties":{}}"#;
+        assert_eq!(hit(activity), Some((id, Severity::Critical)));
+        // The Activity log as the portal and REST API show it: names wrapped in objects.
+        let portal = r#"{"time":"2026-03-01T02:41:00Z","operationName":{"value":"MICROSOFT.KEYVAULT/VAULTS/DELETE","localizedValue":"Delete Key Vault"},"category":{"value":"Administrative"},"resultType":"Success","properties":{"entity":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/contoso-kv"}}"#;
+        assert_eq!(hit(portal), Some((id, Severity::High)));
+    }
 
     #[test]
     fn s3_logging() {
